@@ -1,0 +1,166 @@
+"""The decision: one pure function from everything known about a message to exactly one action.
+
+A wrong auto-answer is worse than silence: every path that is not sure ends in `silent`, with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.core.analysis import Analysis, Intent
+from bot.core.index import Match, SearchResult
+
+
+class Action(StrEnum):
+    """What the bot does with a message."""
+
+    ANSWER = "answer"
+    REMIND = "remind"
+    ROUTE = "route"
+    ESCALATE = "escalate"
+    SILENT = "silent"
+
+
+class Role(StrEnum):
+    """Who wrote the message, as far as triage cares."""
+
+    MEMBER = "member"
+    VOLUNTEER = "volunteer"
+    STAFF = "staff"
+    BOT = "bot"
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadState:
+    """What already happened in the conversation the message belongs to."""
+
+    bot_answered: bool = False  # the bot already posted an answer here
+    helper_replied: bool = False  # a volunteer or staff member already replied
+    is_follow_up: bool = False  # a later message in someone else's thread, or a reply to another message
+    last_reminder_at: datetime | None = None  # last reminder sent to this author
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    """A platform incident known from the status page."""
+
+    title: str
+    url: str
+    since: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionSettings:
+    """Thresholds and periods; values come from settings, never from this module."""
+
+    answer_threshold: float = 0.62
+    suggest_threshold: float = 0.35
+    remind_min_missing: int = 2
+    reminder_period: timedelta = timedelta(hours=12)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Exactly one action, and why."""
+
+    action: Action
+    reason: str
+    lang: str
+    match: Match | None = None
+    missing: tuple[str, ...] = ()
+    route: str | None = None
+    suggestion: Match | None = None  # a related page offered alongside a reminder
+    incident: Incident | None = None
+    rule: str = ""  # short machine-readable rule id, e.g. "answer.confident"
+    alternatives: tuple[Match, ...] = field(default=())
+
+
+def decide(
+    analysis: Analysis,
+    search: SearchResult,
+    *,
+    thread: ThreadState,
+    author: Role,
+    incident: Incident | None,
+    settings: DecisionSettings,
+    now: datetime,
+    opted_out: bool = False,
+) -> Decision:
+    """Return the single action to take on a message."""
+    lang = analysis.lang
+    best = search.best
+    alternatives = search.matches[1:]
+
+    def silent(rule: str, reason: str) -> Decision:
+        return Decision(Action.SILENT, reason, lang, match=best, rule=rule, route=analysis.route,
+                        missing=analysis.missing, alternatives=alternatives)
+
+    if author is Role.BOT:
+        return silent("author.bot", "the author is a bot or webhook")
+    if author in (Role.STAFF, Role.VOLUNTEER):
+        return silent("author.helper", f"the author is {author.value}: the bot never answers helpers")
+    if opted_out:
+        return silent("author.opted_out", "the author opted out of bot replies")
+    if thread.helper_replied:
+        return silent("thread.helper_replied", "a volunteer or staff member already replied in this thread")
+    if analysis.intent in (Intent.CHITCHAT, Intent.OTHER):
+        return silent("intent", f"not a question or bug report ({analysis.intent.value})")
+
+    route = analysis.route
+    if route == "incident" or (incident is not None and analysis.intent is Intent.BUG_REPORT and route is None):
+        known = f"known incident '{incident.title}'" if incident else "no incident known: pointing to the status page"
+        why = "the service looks down for several users" if route == "incident" else "bug report during an incident"
+        return Decision(Action.ROUTE, f"{why}; {known}", lang, route="incident", incident=incident,
+                        rule="route.incident", missing=analysis.missing, match=best)
+    if route == "escalate":
+        return Decision(Action.ESCALATE, "the author asks for official support", lang, route=route,
+                        rule="route.escalate", missing=analysis.missing, match=best)
+    if route in ("billing", "account", "out_of_scope"):
+        reasons = {
+            "billing": "a billing request only the team can act on (billing help is open to every customer)",
+            "account": "an account request only the team can act on (account help is open to every customer)",
+            "out_of_scope": "asks for work official support does not cover (own app code or third-party software)",
+        }
+        return Decision(Action.ROUTE, reasons[route], lang, route=route, rule=f"route.{route}",
+                        missing=analysis.missing, match=best)
+
+    if thread.bot_answered:
+        return silent("thread.bot_answered", "the bot already answered in this thread")
+    if thread.is_follow_up:
+        return silent("thread.follow_up", "a follow-up inside a conversation, not a new question")
+
+    confident = best is not None and best.score >= settings.answer_threshold
+    if analysis.intent is Intent.BUG_REPORT and len(analysis.missing) >= settings.remind_min_missing:
+        recently = thread.last_reminder_at is not None and now - thread.last_reminder_at < settings.reminder_period
+        if recently:
+            if confident:
+                return _answer(analysis, search, "bug report; reminded recently, so answering from the docs")
+            return silent("remind.cooldown", "details missing but this author was reminded recently")
+        suggestion = best if best is not None and best.score >= settings.answer_threshold else None
+        return Decision(
+            Action.REMIND,
+            f"bug report missing {len(analysis.missing)} of 5 reproduction details: {', '.join(analysis.missing)}",
+            lang,
+            match=best,
+            missing=analysis.missing,
+            suggestion=suggestion,
+            rule="remind.missing",
+            alternatives=alternatives,
+        )
+    if best is None:
+        return silent("match.none", "no FAQ entry or docs page matched")
+    if confident:
+        return _answer(analysis, search, f"confident match ({best.score:.2f} >= {settings.answer_threshold:.2f})")
+    return silent(
+        "match.unsure",
+        f"best match '{best.title}' scored {best.score:.2f}, below the answer threshold {settings.answer_threshold:.2f}",
+    )
+
+
+def _answer(analysis: Analysis, search: SearchResult, reason: str) -> Decision:
+    best = search.best
+    assert best is not None  # noqa: S101 - callers check
+    return Decision(Action.ANSWER, reason, analysis.lang, match=best, missing=analysis.missing,
+                    rule="answer.confident", alternatives=search.matches[1:])

@@ -1,0 +1,332 @@
+"""The doc index: one search over curated FAQ entries and docs sections, with a calibrated confidence.
+
+Engine (see README, "Matching", for the measurements behind these choices):
+- lexical: BM25 over three collections (docs sections, whole-page summaries, FAQ entries in all 8 languages),
+  scored with precomputed per-term weight vectors in numpy, so a query costs a few vector adds per term;
+- cross-lingual: queries keep their own words (FAQ entries carry phrasings in every language) and gain
+  English terms from the domain glossary (to reach the English docs); Chinese is matched on bigrams;
+- fuzzy (rapidfuzz): typo repair of unknown query words against the index vocabulary, and the similarity of
+  the message to the closest FAQ phrasing in its language;
+- confidence: a logistic function of rank-independent features (share of the query's IDF mass matched,
+  margin over the runner-up, FAQ phrasing similarity, FAQ/docs agreement), fitted offline by
+  `bench/calibrate.py`, so 0.7 means "about 70% of answers at this score were right" in every language.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from bot.core.docs import DocPage
+from bot.core.faq import FaqEntry, resolve_link
+from bot.core.text import document_tokens, fold, query_tokens
+
+# Logistic calibration (bench/calibrate.py prints a fresh fit): confidence = sigmoid(bias + w . features).
+CALIBRATION: Mapping[str, float] = {
+    "bias": -4.0,
+    "coverage": 5.0,
+    "margin": 4.0,
+    "faq_similarity": 3.0,
+    "agreement": 1.0,
+}
+MAX_QUERY_TOKENS = 64  # long logs: keep the rarest terms, the rest only add noise and time
+_SECOND_LINK_FACTOR = 0.85
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One ranked result: a page (or FAQ answer) with its calibrated confidence."""
+
+    url: str  # canonical page URL (English), anchor allowed
+    title: str
+    score: float  # calibrated confidence, 0..1
+    source: str  # "faq" or "docs"
+    entry_id: str | None = None  # the FAQ entry when source == "faq"
+    heading: str = ""  # best docs section heading
+    raw: float = 0.0  # uncalibrated combined score, for diagnostics
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """Ranked matches plus the features the confidence was computed from (for `why` explanations)."""
+
+    matches: tuple[Match, ...]
+    features: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def best(self) -> Match | None:
+        """Return the top match, if any."""
+        return self.matches[0] if self.matches else None
+
+
+class Bm25:
+    """Okapi BM25 with per-term weight vectors precomputed at build time."""
+
+    def __init__(self, documents: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
+        self.size = len(documents)
+        self.k1 = k1
+        lengths = np.array([len(doc) for doc in documents], dtype=np.float32)
+        average = float(lengths.mean()) if self.size else 1.0
+        norm = k1 * (1 - b + b * lengths / max(average, 1e-9))
+        postings: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+        for doc_id, doc in enumerate(documents):
+            for term, tf in Counter(doc).items():
+                ids, tfs = postings[term]
+                ids.append(doc_id)
+                tfs.append(tf)
+        self.terms: dict[str, tuple[np.ndarray, np.ndarray, float]] = {}
+        for term, (ids, tfs) in postings.items():
+            id_array = np.array(ids, dtype=np.int32)
+            tf_array = np.array(tfs, dtype=np.float32)
+            idf = math.log(1 + (self.size - len(ids) + 0.5) / (len(ids) + 0.5))
+            weights = idf * tf_array * (k1 + 1) / (tf_array + norm[id_array])
+            self.terms[term] = (id_array, weights.astype(np.float32), idf)
+
+    def idf(self, term: str) -> float:
+        """Return the IDF of `term` (0 when unknown)."""
+        entry = self.terms.get(term)
+        return entry[2] if entry else 0.0
+
+    def scores(self, terms: Iterable[str]) -> np.ndarray:
+        """Return the BM25 score of every document for the (unique) query terms."""
+        total = np.zeros(self.size, dtype=np.float32)
+        for term in set(terms):
+            entry = self.terms.get(term)
+            if entry is not None:
+                total[entry[0]] += entry[1]
+        return total
+
+    def ceiling(self, terms: Iterable[str]) -> float:
+        """Return the score a document matching every known query term strongly would get."""
+        return sum(self.idf(t) * (self.k1 + 1) for t in set(terms)) or 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    url: str
+    title: str
+    section_ids: tuple[int, ...]
+
+
+class DocIndex:
+    """Search FAQ entries and docs pages together. Build it once with `DocIndex.build(...)`."""
+
+    def __init__(
+        self,
+        pages: Sequence[DocPage],
+        entries: Sequence[FaqEntry],
+        placeholders: Mapping[str, str],
+        site_url: str,
+    ) -> None:
+        self.pages = list(pages)
+        self.entries = list(entries)
+        self._placeholders = dict(placeholders)
+        self._site_url = site_url
+        self._page_by_url: dict[str, _Page] = {}
+        self._page_titles: dict[str, str] = {}
+        section_docs: list[list[str]] = []
+        self._section_meta: list[tuple[str, str, str]] = []  # (page url, anchor, heading)
+        summary_docs: list[list[str]] = []
+        self._summary_urls: list[str] = []
+        for page in self.pages:
+            first = len(section_docs)
+            for section in page.sections:
+                section_docs.append(
+                    document_tokens([page.title, section.heading, section.heading, section.text])
+                )
+                self._section_meta.append((page.url, section.anchor, section.heading))
+            self._page_by_url[page.url] = _Page(page.url, page.title, tuple(range(first, len(section_docs))))
+            self._page_titles[page.url] = page.title
+            headings = " ".join(s.heading for s in page.sections)
+            path_words = page.url.rstrip("/").rsplit("/", 3)[-3:]
+            summary_docs.append(
+                document_tokens([page.title, page.title, page.title, page.description, headings, " ".join(path_words)])
+            )
+            self._summary_urls.append(page.url)
+        self._sections = Bm25(section_docs)
+        self._summaries = Bm25(summary_docs)
+        url_to_page_id = {url: i for i, url in enumerate(self._summary_urls)}
+        self._section_page = np.array([url_to_page_id[m[0]] for m in self._section_meta], dtype=np.int32)
+
+        faq_docs: list[list[str]] = []
+        self._faq_links: list[tuple[str, ...]] = []
+        self._faq_phrasings: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        for entry_id, entry in enumerate(self.entries):
+            parts = [entry.title, entry.title, " ".join(entry.tags), " ".join(entry.tags)]
+            tokens = document_tokens(parts)
+            for lang, phrasings in entry.questions.items():
+                tokens.extend(document_tokens(phrasings, lang))
+                for phrasing in phrasings:
+                    self._faq_phrasings[lang].append((_fuzzy_form(phrasing), entry_id))
+            faq_docs.append(tokens)
+            self._faq_links.append(tuple(self._canonical(link) for link in entry.links))
+        self._faq = Bm25(faq_docs)
+        self._vocab_by_initial: dict[str, list[str]] = defaultdict(list)
+        for term in set(self._sections.terms) | set(self._faq.terms):
+            if len(term) >= 5 and term.isalpha() and term.isascii():
+                self._vocab_by_initial[term[0]].append(term)
+
+    @classmethod
+    def build(
+        cls,
+        pages: Sequence[DocPage],
+        entries: Sequence[FaqEntry],
+        placeholders: Mapping[str, str],
+        site_url: str,
+    ) -> DocIndex:
+        """Build the index from parsed docs pages and FAQ entries."""
+        return cls(pages, entries, placeholders, site_url)
+
+    def _canonical(self, link: str) -> str:
+        return resolve_link(link, self._placeholders, self._site_url)
+
+    def title_of(self, url: str) -> str:
+        """Return the title of the docs page at `url`, or '' when it is not indexed."""
+        return self._page_titles.get(url.split("#", 1)[0], "")
+
+    def entry(self, entry_id: str) -> FaqEntry | None:
+        """Return the FAQ entry with this id."""
+        return next((e for e in self.entries if e.id == entry_id), None)
+
+    def _repair_typos(self, tokens: list[str]) -> list[str]:
+        repaired = list(tokens)
+        known = self._sections.terms.keys() | self._faq.terms.keys()
+        for token in set(tokens):
+            if len(token) < 5 or token in known or not token.isalpha() or not token.isascii():
+                continue
+            candidates = self._vocab_by_initial.get(token[0])
+            if not candidates:
+                continue
+            best = process.extractOne(token, candidates, scorer=fuzz.ratio, score_cutoff=84)
+            if best is not None:
+                repaired.append(best[0])
+        return repaired
+
+    def _limit(self, tokens: list[str]) -> list[str]:
+        unique = list(dict.fromkeys(tokens))
+        if len(unique) <= MAX_QUERY_TOKENS:
+            return unique
+        rarity = {t: max(self._sections.idf(t), self._faq.idf(t)) for t in unique}
+        return sorted(unique, key=lambda t: -rarity[t])[:MAX_QUERY_TOKENS]
+
+    def search(self, text: str, lang: str = "en", limit: int = 5) -> SearchResult:
+        """Return up to `limit` ranked page matches for a user message in `lang`."""
+        tokens = self._limit(self._repair_typos(query_tokens(text, lang)))
+        if not tokens or not self.pages and not self.entries:
+            return SearchResult((), {"tokens": 0.0})
+        candidates: dict[str, dict[str, float | str | None]] = {}
+
+        def offer(url: str, score: float, source: str, entry_id: str | None, heading: str = "") -> None:
+            current = candidates.get(url)
+            if current is None:
+                candidates[url] = {"docs": 0.0, "faq": 0.0, "heading": heading, "entry": None}
+                current = candidates[url]
+            if score > float(current[source] or 0.0):
+                current[source] = score
+                if source == "faq":
+                    current["entry"] = entry_id
+                elif heading:
+                    current["heading"] = heading
+
+        if self.pages:
+            section_scores = self._sections.scores(tokens) / self._sections.ceiling(tokens)
+            summary_scores = self._summaries.scores(tokens) / self._summaries.ceiling(tokens)
+            page_best = np.zeros(len(self._summary_urls), dtype=np.float32)
+            np.maximum.at(page_best, self._section_page, section_scores)
+            page_scores = 0.65 * page_best + 0.35 * summary_scores
+            for page_id in np.argsort(-page_scores)[: limit + 5]:
+                if page_scores[page_id] <= 0:
+                    break
+                url = self._summary_urls[page_id]
+                offer(url, float(page_scores[page_id]), "docs", None, self._best_heading(page_id, section_scores))
+        faq_similarity: dict[int, float] = {}
+        if self.entries:
+            faq_scores = self._faq.scores(tokens) / self._faq.ceiling(tokens)
+            faq_similarity = self._fuzzy_faq(text, lang)
+            for entry_id, similarity in faq_similarity.items():
+                faq_scores[entry_id] = max(faq_scores[entry_id], 0.5 * faq_scores[entry_id] + 0.5 * similarity)
+            for entry_id in np.argsort(-faq_scores)[: limit + 3]:
+                score = float(faq_scores[entry_id])
+                if score <= 0:
+                    break
+                for rank, url in enumerate(self._faq_links[entry_id][:3]):
+                    offer(url, score * (_SECOND_LINK_FACTOR**rank), "faq", self.entries[entry_id].id)
+
+        ranked = sorted(
+            candidates.items(),
+            key=lambda item: -_combine(float(item[1]["docs"] or 0), float(item[1]["faq"] or 0)),
+        )[:limit]
+        if not ranked:
+            return SearchResult((), {"tokens": float(len(tokens))})
+        combined = [_combine(float(c["docs"] or 0), float(c["faq"] or 0)) for _, c in ranked]
+        top = ranked[0][1]
+        top_entry = top["entry"]
+        top_entry_index = next((i for i, e in enumerate(self.entries) if e.id == top_entry), None)
+        features = {
+            "coverage": combined[0],
+            "margin": combined[0] - (combined[1] if len(combined) > 1 else 0.0),
+            "faq_similarity": faq_similarity.get(top_entry_index, 0.0) if top_entry_index is not None else 0.0,
+            "agreement": 1.0 if float(top["docs"] or 0) > 0 and float(top["faq"] or 0) > 0 else 0.0,
+            "tokens": float(len(tokens)),
+        }
+        confidence = calibrate(features)
+        matches = []
+        for rank, ((url, cand), raw) in enumerate(zip(ranked, combined, strict=True)):
+            # Lower ranks get the top confidence scaled by their raw-score ratio: comparable, never above #1.
+            score = confidence if rank == 0 else confidence * raw / max(combined[0], 1e-9)
+            entry_id = cand["entry"] if float(cand["faq"] or 0) >= float(cand["docs"] or 0) else None
+            source = "faq" if entry_id else "docs"
+            title = self.title_of(url) or (self._entry_title(entry_id) if entry_id else url)
+            matches.append(
+                Match(url, title, round(score, 4), source, entry_id, str(cand["heading"] or ""), round(raw, 4))
+            )
+        return SearchResult(tuple(matches), features)
+
+    def _entry_title(self, entry_id: object) -> str:
+        entry = self.entry(str(entry_id))
+        return entry.title if entry else ""
+
+    def _best_heading(self, page_id: int, section_scores: np.ndarray) -> str:
+        page = self._page_by_url[self._summary_urls[page_id]]
+        best = max(page.section_ids, key=lambda i: section_scores[i])
+        return self._section_meta[best][2]
+
+    def _fuzzy_faq(self, text: str, lang: str) -> dict[int, float]:
+        query = _fuzzy_form(text)
+        if not query:
+            return {}
+        best: dict[int, float] = {}
+        for phrasing_lang in {lang, "en"}:
+            choices = self._faq_phrasings.get(phrasing_lang, [])
+            if not choices:
+                continue
+            scorer = fuzz.ratio if phrasing_lang == "zh" else fuzz.token_set_ratio
+            hits = process.extract(query, [c[0] for c in choices], scorer=scorer, limit=10, score_cutoff=50)
+            for _, similarity, position in hits:
+                entry_id = choices[position][1]
+                best[entry_id] = max(best.get(entry_id, 0.0), similarity / 100.0)
+        return best
+
+
+def _fuzzy_form(text: str) -> str:
+    # The fuzzy scorer compares whole questions: cap length so a pasted log does not dominate.
+    return re.sub(r"\s+", " ", fold(text)).strip()[:300]
+
+
+def _combine(docs: float, faq: float) -> float:
+    return max(docs, faq) + 0.25 * min(docs, faq)
+
+
+def calibrate(features: Mapping[str, float], weights: Mapping[str, float] = CALIBRATION) -> float:
+    """Return the calibrated confidence (0..1) of a top match from its features."""
+    z = weights["bias"] + sum(weights[name] * features.get(name, 0.0) for name in weights if name != "bias")
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+ProgressCallback = Callable[[int, int], None]

@@ -1,0 +1,148 @@
+"""Text normalisation and tokenisation shared by the index and the analysis.
+
+Tokens are accent-folded, lower-cased and lightly stemmed; code identifiers are kept whole *and* split
+(`notifyAppReady` -> `notifyappready`, `notify`, `app`, `ready`); Chinese runs become glossary terms plus
+character bigrams. Non-English words are mapped to English search terms through the domain glossary.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+
+from bot.core.glossary import GLOSSARY, STOPWORDS
+
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_RUN = re.compile(f"[{_HAN}]+")
+_CHUNK = re.compile(r"[@\w][\w@./:-]*\w|\w", re.UNICODE)
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_SPLIT = re.compile(r"[^a-z0-9]+")
+_URL = re.compile(r"https?://\S+")
+
+
+def fold(text: str) -> str:
+    """Return `text` NFKC-normalised, lower-cased, with Latin diacritics removed (CJK untouched)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFKC", stripped).lower().replace("ß", "ss")
+
+
+def stem(token: str) -> str:
+    """Return a light stem: English plural/verb endings only, enough to join 'updates'/'updated'/'updating'."""
+    if len(token) <= 4 or not token.isalpha():
+        return token
+    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", "e"), ("s", "")):
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
+            if suffix == "s" and token.endswith(("ss", "us", "is")):
+                return token
+            base = token[: -len(suffix)] + repl
+            if suffix in ("ing", "ed") and len(base) > 3 and base[-1] == base[-2] and base[-1] not in "lsz":
+                base = base[:-1]  # "dropped" -> "drop"
+            return base
+    return token
+
+
+def _stem_e(token: str) -> str:
+    # "update"/"updates"/"updated"/"updating" must meet: drop a final 'e' after stemming.
+    stemmed = stem(token)
+    return stemmed[:-1] if len(stemmed) > 4 and stemmed.endswith("e") else stemmed
+
+
+def word_tokens(text: str, stopwords: frozenset[str] = frozenset()) -> list[str]:
+    """Return search tokens for Latin-script text (identifiers kept whole and split, stems, no stopwords)."""
+    tokens: list[str] = []
+    for chunk in _CHUNK.findall(_URL.sub(" ", text)):
+        parts = _CAMEL.findall(chunk) if any(c.isupper() for c in chunk[1:]) else []
+        folded = fold(chunk)
+        pieces = [p for p in _SPLIT.split(folded) if p]
+        whole = "".join(pieces)
+        if len(pieces) > 1 or parts:
+            if whole and len(whole) > 2:
+                tokens.append(whole)
+            subparts = {fold(p) for p in parts} | set(pieces) if parts else set(pieces)
+            for piece in subparts:
+                for p in _SPLIT.split(piece):
+                    if p and p not in stopwords and (len(p) > 1 or p.isdigit()):
+                        tokens.append(_stem_e(p))
+        elif whole and whole not in stopwords and (len(whole) > 1 or whole.isdigit()):
+            tokens.append(_stem_e(whole))
+    return tokens
+
+
+def han_bigrams(text: str) -> list[str]:
+    """Return character bigrams (and lone characters) of every Chinese run in `text`."""
+    grams: list[str] = []
+    for run in _HAN_RUN.findall(text):
+        if len(run) == 1:
+            grams.append(run)
+        grams.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return grams
+
+
+@dataclass(frozen=True, slots=True)
+class _GlossaryMatcher:
+    pattern: re.Pattern[str] | None
+    mapping: Mapping[str, str]
+
+
+@cache
+def _matcher(lang: str) -> _GlossaryMatcher:
+    table = GLOSSARY.get(lang, {})
+    mapping: dict[str, str] = {}
+    for key, value in table.items():
+        mapping.setdefault(fold(key).strip(), value)
+    if not mapping:
+        return _GlossaryMatcher(None, mapping)
+    keys = sorted(mapping, key=len, reverse=True)
+    alternation = "|".join(re.escape(k) for k in keys)
+    if lang == "zh":
+        pattern = re.compile(f"(?:{alternation})")
+    else:
+        pattern = re.compile(rf"(?<![\w])(?:{alternation})(?![\w])")
+    return _GlossaryMatcher(pattern, mapping)
+
+
+def translate_terms(text: str, lang: str) -> list[str]:
+    """Return English search tokens for the glossary phrases found in `text` (language `lang`)."""
+    matcher = _matcher(lang)
+    if matcher.pattern is None:
+        return []
+    english: list[str] = []
+    for match in matcher.pattern.finditer(fold(text)):
+        english.extend(word_tokens(matcher.mapping[match.group(0)]))
+    return english
+
+
+def stopwords(lang: str) -> frozenset[str]:
+    """Return the folded stopword set of `lang` (English ones always included)."""
+    return _stopwords(lang)
+
+
+@cache
+def _stopwords(lang: str) -> frozenset[str]:
+    words = set(STOPWORDS.get("en", frozenset()))
+    words |= STOPWORDS.get(lang, frozenset())
+    return frozenset(fold(w) for w in words)
+
+
+def query_tokens(text: str, lang: str) -> list[str]:
+    """Return the tokens of a user message: its own words, Chinese bigrams and glossary translations."""
+    stops = stopwords(lang)
+    tokens = word_tokens(text, stops)
+    tokens.extend(g for g in han_bigrams(text) if g not in stops)
+    if lang != "en":
+        tokens.extend(translate_terms(text, lang))
+    return tokens
+
+
+def document_tokens(parts: Iterable[str], lang: str = "en") -> list[str]:
+    """Return the tokens of indexed text (docs sections, FAQ phrasings)."""
+    stops = stopwords(lang)
+    tokens: list[str] = []
+    for part in parts:
+        tokens.extend(word_tokens(part, stops))
+        tokens.extend(g for g in han_bigrams(part) if g not in stops)
+    return tokens
