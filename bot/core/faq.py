@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,12 +64,12 @@ def _line_of(source: str, key: str) -> int:
     return source[: match.start()].count("\n") + 1 if match else 1
 
 
+# A placeholder is `{name}` with nothing else inside; code in answers (`{ channel: 'beta' }`) is left alone.
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
 def _placeholders_in(text: str) -> set[str]:
-    names = set()
-    for _, name, _, _ in string.Formatter().parse(text):
-        if name is not None:
-            names.add(name)
-    return names
+    return set(_PLACEHOLDER.findall(text))
 
 
 def parse_faq_entry(source: str, path: Path | str) -> FaqEntry:
@@ -134,10 +133,7 @@ def parse_faq_entry(source: str, path: Path | str) -> FaqEntry:
             raise fail("answers", f"answers.{lang} is missing or empty (all of {', '.join(LANGS)} are required)")
         if len(answer) > MAX_ANSWER_CHARS:
             raise fail("answers", f"answers.{lang} is {len(answer)} characters; keep it under {MAX_ANSWER_CHARS}")
-        try:
-            unknown = _placeholders_in(answer) - PLACEHOLDERS
-        except ValueError as exc:
-            raise fail("answers", f"answers.{lang} has a broken placeholder: {exc}") from None
+        unknown = _placeholders_in(answer) - PLACEHOLDERS
         if unknown:
             raise fail("answers", f"answers.{lang} uses unknown placeholder {{{sorted(unknown)[0]}}}")
         answers[lang] = answer.strip()
@@ -186,19 +182,14 @@ def load_faq_folder(root: Path, errors: list[DocsFormatError] | None = None) -> 
 
 def render(text: str, values: Mapping[str, str]) -> str:
     """Fill brand placeholders into `text`; raise ValueError if a placeholder is unknown or a marker survives."""
-    try:
-        rendered = text.format_map(_StrictValues(values))
-    except (KeyError, ValueError, IndexError) as exc:
-        raise ValueError(f"cannot render text: {exc}") from None
+    unknown = _placeholders_in(text) - set(values)
+    if unknown:
+        raise ValueError(f"cannot render text: unknown placeholder {{{sorted(unknown)[0]}}}")
+    rendered = _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
     leftover = LEFTOVER_MARKER.search(rendered)
     if leftover:
         raise ValueError(f"template marker {leftover.group(0)!r} survived rendering")
     return rendered
-
-
-class _StrictValues(dict):
-    def __missing__(self, key: str) -> str:
-        raise KeyError(f"unknown placeholder {{{key}}}")
 
 
 def resolve_link(link: str, values: Mapping[str, str], site_url: str) -> str:

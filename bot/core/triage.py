@@ -33,7 +33,7 @@ class TriageResult:
             "action": d.action.value,
             "lang": self.analysis.lang,
             "intent": self.analysis.intent.value,
-            "missing": list(self.analysis.missing) if self.analysis.intent.value == "bug_report" else [],
+            "missing": list(self.analysis.missing),
             "route": self.analysis.route,
             "matches": [{"url": m.url, "title": m.title, "score": m.score} for m in self.search.matches[:5]],
             "answer": d.match.url if d.action is Action.ANSWER and d.match else None,

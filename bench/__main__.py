@@ -1,0 +1,23 @@
+"""Run benchmarks: `python -m bench [quality|speed|all]`."""
+
+import sys
+
+from bench import quality, speed
+
+BENCHES = {"quality": quality.main, "speed": speed.main}
+
+
+def main(argv: list[str]) -> int:
+    """Run the named benchmark (default: all) and return its exit code."""
+    name = argv[0] if argv and not argv[0].startswith("-") else "all"
+    rest = argv[1:] if argv and not argv[0].startswith("-") else argv
+    if name == "all":
+        return max(bench(rest) for bench in BENCHES.values())
+    if name not in BENCHES:
+        print(f"unknown benchmark {name!r}; choose from: all, {', '.join(BENCHES)}", file=sys.stderr)
+        return 2
+    return BENCHES[name](rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

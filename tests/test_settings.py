@@ -1,0 +1,79 @@
+from pathlib import Path
+
+import pytest
+
+from bot.settings import BRANDS_DIR, Secret, SettingsError, load_profile, load_settings, read_env_file
+
+
+def test_defaults_to_capgo(tmp_path: Path) -> None:
+    settings = load_settings({}, env_file=None)
+    assert settings.brand.name == "Capgo"
+    assert settings.brand.support_email == "support@capgo.app"
+    assert settings.policy.sla["enterprise"][1].startswith("1 hour")
+    assert "team" not in settings.policy.sla  # the policy: SLAs are Enterprise-only by default
+    assert "app_developer" in settings.policy.developer_roles
+    assert "app_uploader" not in settings.policy.developer_roles
+
+
+def test_codepushgo_profile_is_fully_rebranded() -> None:
+    settings = load_settings({"BRAND": "codepushgo"}, env_file=None)
+    assert settings.brand.name == "CodePushGo"
+    values = settings.brand.placeholders(settings.docs_site.docs_url)
+    assert not [v for v in values.values() if "capgo" in v.lower()]
+
+
+def test_unknown_brand_names_the_setting() -> None:
+    with pytest.raises(SettingsError, match="BRAND='nope'"):
+        load_settings({"BRAND": "nope"}, env_file=None)
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"WATCH_CHANNELS": "123,abc"}, "WATCH_CHANNELS"),
+        ({"ANSWER_THRESHOLD": "high"}, "ANSWER_THRESHOLD"),
+        ({"ANSWER_THRESHOLD": "1.5"}, "ANSWER_THRESHOLD"),
+        ({"SUGGEST_THRESHOLD": "0.9", "ANSWER_THRESHOLD": "0.5"}, "SUGGEST_THRESHOLD"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({"SUPPORT_API_URL": "ftp://x"}, "SUPPORT_API_URL"),
+        ({"DOCS_PATH": "/definitely/not/here"}, "DOCS_PATH"),
+    ],
+)
+def test_malformed_setting_is_named(env: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        load_settings(env, env_file=None)
+
+
+def test_malformed_profile_names_the_key(tmp_path: Path) -> None:
+    text = (BRANDS_DIR / "capgo.toml").read_text().replace('sla_url = "https://capgo.app/sla/"', "sla_url = 3")
+    profile = tmp_path / "p.toml"
+    profile.write_text(text)
+    with pytest.raises(SettingsError, match=r"brand\.sla_url"):
+        load_profile(profile)
+    profile.write_text("[brand\nname=")
+    with pytest.raises(SettingsError, match="not valid TOML"):
+        load_profile(profile)
+
+
+def test_secrets_never_print() -> None:
+    settings = load_settings({"DISCORD_TOKEN": "abc.def.ghi", "SUPPORT_API_KEY": "sk_live_123"}, env_file=None)
+    dumped = repr(settings) + str(settings.discord_token)
+    assert "abc.def.ghi" not in dumped and "sk_live_123" not in dumped
+    assert settings.discord_token.get_secret_value() == "abc.def.ghi"
+    assert Secret("x") == Secret("x") and not Secret("")
+
+
+def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("# comment\nWATCH_CHANNELS=1,2\nLOG_LEVEL='debug'\nexport BRAND=codepushgo # trailing\n")
+    settings = load_settings({"LOG_LEVEL": "WARNING"}, env_file=env_file)
+    assert settings.watch_channels == (1, 2)
+    assert settings.log_level == "WARNING"
+    assert settings.brand.key == "codepushgo"
+
+
+def test_malformed_env_file_line_is_reported(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("GOOD=1\nthis is not a setting\n")
+    with pytest.raises(SettingsError, match=r":2: expected KEY=value"):
+        read_env_file(env_file)
