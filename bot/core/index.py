@@ -37,6 +37,7 @@ CALIBRATION: Mapping[str, float] = {
 }
 MAX_QUERY_TOKENS = 64  # long logs: keep the rarest terms, the rest only add noise and time
 _SECOND_LINK_FACTOR = 0.85
+FUZZY_MAX_WORDS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +94,13 @@ class Bm25:
         entry = self.terms.get(term)
         return entry[2] if entry else 0.0
 
-    def scores(self, terms: Iterable[str]) -> np.ndarray:
-        """Return the BM25 score of every document for the (unique) query terms."""
+    def scores(self, terms: Mapping[str, float]) -> np.ndarray:
+        """Return the BM25 score of every document for weighted query terms."""
         total = np.zeros(self.size, dtype=np.float32)
-        for term in set(terms):
+        for term, weight in terms.items():
             entry = self.terms.get(term)
             if entry is not None:
-                total[entry[0]] += entry[1]
+                total[entry[0]] += weight * entry[1]
         return total
 
     def ceiling(self, terms: Iterable[str]) -> float:
@@ -208,16 +209,23 @@ class DocIndex:
                 repaired.append(best[0])
         return repaired
 
-    def _limit(self, tokens: list[str]) -> list[str]:
-        unique = list(dict.fromkeys(tokens))
-        if len(unique) <= MAX_QUERY_TOKENS:
-            return unique
-        rarity = {t: max(self._sections.idf(t), self._faq.idf(t)) for t in unique}
-        return sorted(unique, key=lambda t: -rarity[t])[:MAX_QUERY_TOKENS]
+    def _weigh(self, tokens: list[str], title_tokens: list[str]) -> dict[str, float]:
+        # Repeated words and words of a forum/issue title say more about the topic than a passing mention.
+        counts = Counter(tokens)
+        weights = {t: 1.0 + math.log(c) for t, c in counts.items()}
+        for t in set(title_tokens):
+            weights[t] = weights.get(t, 0.0) + 1.0
+        if len(weights) > MAX_QUERY_TOKENS:
+            rarity = {t: max(self._sections.idf(t), self._faq.idf(t)) * w for t, w in weights.items()}
+            weights = {t: weights[t] for t in sorted(weights, key=lambda t: -rarity[t])[:MAX_QUERY_TOKENS]}
+        return weights
 
-    def search(self, text: str, lang: str = "en", limit: int = 5) -> SearchResult:
-        """Return up to `limit` ranked page matches for a user message in `lang`."""
-        tokens = self._limit(self._repair_typos(query_tokens(text, lang)))
+    def search(self, text: str, lang: str = "en", limit: int = 5, title: str | None = None) -> SearchResult:
+        """Return up to `limit` ranked page matches for a user message (and forum/issue title) in `lang`."""
+        title_tokens = self._repair_typos(query_tokens(title, lang)) if title else []
+        tokens = self._weigh(self._repair_typos(query_tokens(text, lang)) + title_tokens, title_tokens)
+        if title:
+            text = f"{title}\n{text}"
         if not tokens or not self.pages and not self.entries:
             return SearchResult((), {"tokens": 0.0})
         candidates: dict[str, dict[str, float | str | None]] = {}
@@ -234,9 +242,14 @@ class DocIndex:
                 elif heading:
                     current["heading"] = heading
 
+        # One ceiling for every collection, so "share of the query matched" is comparable between FAQ and docs.
+        ceiling = sum(
+            w * max(self._sections.idf(t), self._faq.idf(t), self._summaries.idf(t)) * (self._sections.k1 + 1)
+            for t, w in tokens.items()
+        ) or 1.0
         if self.pages:
-            section_scores = self._sections.scores(tokens) / self._sections.ceiling(tokens)
-            summary_scores = self._summaries.scores(tokens) / self._summaries.ceiling(tokens)
+            section_scores = self._sections.scores(tokens) / ceiling
+            summary_scores = self._summaries.scores(tokens) / ceiling
             page_best = np.zeros(len(self._summary_urls), dtype=np.float32)
             np.maximum.at(page_best, self._section_page, section_scores)
             page_scores = 0.65 * page_best + 0.35 * summary_scores
@@ -247,7 +260,7 @@ class DocIndex:
                 offer(url, float(page_scores[page_id]), "docs", None, self._best_heading(page_id, section_scores))
         faq_similarity: dict[int, float] = {}
         if self.entries:
-            faq_scores = self._faq.scores(tokens) / self._faq.ceiling(tokens)
+            faq_scores = self._faq.scores(tokens) / ceiling
             faq_similarity = self._fuzzy_faq(text, lang)
             for entry_id, similarity in faq_similarity.items():
                 faq_scores[entry_id] = max(faq_scores[entry_id], 0.5 * faq_scores[entry_id] + 0.5 * similarity)
@@ -299,7 +312,9 @@ class DocIndex:
 
     def _fuzzy_faq(self, text: str, lang: str) -> dict[int, float]:
         query = _fuzzy_form(text)
-        if not query:
+        # Whole-question similarity only means something for question-sized messages: on a long report,
+        # token-set similarity is high against any phrasing whose few words happen to appear in it.
+        if not query or len(query.split()) > FUZZY_MAX_WORDS:
             return {}
         best: dict[int, float] = {}
         for phrasing_lang in {lang, "en"}:

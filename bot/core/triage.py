@@ -90,8 +90,7 @@ class TriageEngine:
         """Decide what the bot does with one message and render the reply."""
         text = text[:MAX_MESSAGE_CHARS]
         analysis = analyse(text, title=title, lang_hint=lang_hint)
-        query = f"{title}\n{text}" if title else text
-        search = self.index.search(query, analysis.lang)
+        search = self.index.search(text, analysis.lang, title=title)
         decision = decide(
             analysis,
             search,
