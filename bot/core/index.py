@@ -38,6 +38,8 @@ CALIBRATION: Mapping[str, float] = {
 MAX_QUERY_TOKENS = 64  # long logs: keep the rarest terms, the rest only add noise and time
 _SECOND_LINK_FACTOR = 0.85
 FUZZY_MAX_WORDS = 30
+SECTION_WEIGHT = 0.8  # page score = best section vs page summary (title, description, headings)
+FAQ_WEIGHT = 0.7  # FAQ scores relative to docs scores before fusion
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,7 +254,7 @@ class DocIndex:
             summary_scores = self._summaries.scores(tokens) / ceiling
             page_best = np.zeros(len(self._summary_urls), dtype=np.float32)
             np.maximum.at(page_best, self._section_page, section_scores)
-            page_scores = 0.65 * page_best + 0.35 * summary_scores
+            page_scores = SECTION_WEIGHT * page_best + (1 - SECTION_WEIGHT) * summary_scores
             for page_id in np.argsort(-page_scores)[: limit + 5]:
                 if page_scores[page_id] <= 0:
                     break
@@ -265,7 +267,7 @@ class DocIndex:
             for entry_id, similarity in faq_similarity.items():
                 faq_scores[entry_id] = max(faq_scores[entry_id], 0.5 * faq_scores[entry_id] + 0.5 * similarity)
             for entry_id in np.argsort(-faq_scores)[: limit + 3]:
-                score = float(faq_scores[entry_id])
+                score = FAQ_WEIGHT * float(faq_scores[entry_id])
                 if score <= 0:
                     break
                 for rank, url in enumerate(self._faq_links[entry_id][:3]):
