@@ -2,9 +2,9 @@
 
 import sys
 
-from bench import quality, speed
+from bench import calibrate, quality, speed
 
-BENCHES = {"quality": quality.main, "speed": speed.main}
+BENCHES = {"quality": quality.main, "speed": speed.main, "calibrate": calibrate.main}
 
 
 def main(argv: list[str]) -> int:

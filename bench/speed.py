@@ -110,7 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{base['rapidfuzz']['p99_ms']:.2f} ms |")
     print(f"| time per message, max | {bot['max_ms']:.2f} ms | | | |")
     print(f"| resident memory (peak RSS) | {bot['rss_mb']:.0f} MB | <= 150 MB | | |")
-    print(f"\nStart-up of the 3 runs: {', '.join(f'{r['startup_s']:.2f}' for r in runs)} s. The bot does the full "
+    startups = ", ".join(f"{r['startup_s']:.2f}" for r in runs)
+    print(f"\nStart-up of the 3 runs: {startups} s. The bot does the full "
           f"triage (analysis + search + decision + rendering); the baselines only rank pages.")
     return 0
 

@@ -55,7 +55,7 @@ class Incident:
 class DecisionSettings:
     """Thresholds and periods; values come from settings, never from this module."""
 
-    answer_threshold: float = 0.62
+    answer_threshold: float = 0.65
     suggest_threshold: float = 0.35
     remind_min_missing: int = 2
     reminder_period: timedelta = timedelta(hours=12)

@@ -29,11 +29,11 @@ from bot.core.text import document_tokens, fold, query_tokens
 
 # Logistic calibration (bench/calibrate.py prints a fresh fit): confidence = sigmoid(bias + w . features).
 CALIBRATION: Mapping[str, float] = {
-    "bias": -4.0,
-    "coverage": 5.0,
-    "margin": 4.0,
-    "faq_similarity": 3.0,
-    "agreement": 1.0,
+    "bias": -1.166,
+    "coverage": 1.026,
+    "margin": 4.039,
+    "faq_similarity": 0.939,
+    "agreement": 1.028,
 }
 MAX_QUERY_TOKENS = 64  # long logs: keep the rarest terms, the rest only add noise and time
 _SECOND_LINK_FACTOR = 0.85
@@ -289,6 +289,7 @@ class DocIndex:
             "faq_similarity": faq_similarity.get(top_entry_index, 0.0) if top_entry_index is not None else 0.0,
             "agreement": 1.0 if float(top["docs"] or 0) > 0 and float(top["faq"] or 0) > 0 else 0.0,
             "tokens": float(len(tokens)),
+            "log_tokens": math.log(1 + len(tokens)),
         }
         confidence = calibrate(features)
         matches = []
