@@ -55,7 +55,7 @@ FAILURE: Lexicon = {
     "en": (
         r"fail(?:s|ed|ing|ure|ures)?", r"errors?", r"crash(?:es|ed|ing)?", r"broke(?:n)?", r"breaks", r"breaking",
         r"bug(?:gy)?", r"(?:does|do|did|is|are|was)(?:n'?t| not) work(?:ing)?", r"not working", r"stopped working",
-        r"won'?t(?: \w+)?", r"can'?t(?: \w+)?", r"cannot", r"couldn'?t", r"unable to",
+        r"won'?t (?:load|work|open|close|start|apply|update|install|show|build|upload|download|launch|boot)",
         r"never (?:gets?|arrives?|shows?|appl(?:y|ies)|loads?|receives?|reach(?:es)?|fires?|installs?|updates?|"
         r"happens?|downloads?|changes?|works?|comes?|finish(?:es)?|completes?|appears?)",
         r"(?:doesn'?t|does not|didn'?t|did not|isn'?t|is not|aren'?t|are not|wasn'?t|not) (?:get(?:ting)? )?"
@@ -68,6 +68,8 @@ FAILURE: Lexicon = {
         r"over and over", r"in a loop", r"loops?", r"tim(?:e|ed|ing) ?out", r"exceptions?", r"issues?",
         r"problems?", r"nothing happens", r"no effect", r"unusable", r"stays? (?:on|at|in)", r"still (?:on|the old)",
         r"wrong", r"randomly", r"regression", r"misbehav\w*", r"weird(?:ly)?", r"denied", r"rejected",
+        r"(?:can'?t|cannot|unable to|couldn'?t) (?:upload|install|build|log ?in|sign ?in|open|load|connect|download|"
+        r"deploy|access|update|compile|run|start|sync|get|see|receive)",
     ),
     "fr": (
         r"échou\w*", r"erreurs?", r"plant(?:e|é|ent|ait|age)", r"crash\w*", r"bug\w*", r"beug\w*",
@@ -85,7 +87,7 @@ FAILURE: Lexicon = {
         r"no pasa nada", r"sin efecto", r"no hace nada",
     ),
     "it": (
-        r"fallisc\w*", r"fallit[oa]", r"errori?", r"crash\w*", r"si (?:blocca|pianta|chiude|ferma|riavvia|impalla)",
+        r"fallisc\w*", r"fallit[oa]", r"error[ei]", r"crash\w*", r"si (?:blocca|pianta|chiude|ferma|riavvia|impalla)",
         r"bloccat[oa]", r"non (?:mi )?(?:funziona|parte|va|si apre|si chiude|carica|applica|arriva|riceve|aggiorna|"
         r"scarica|cambia|succede|compare|appare|funzionano|partono)\w*", r"mai", r"schermata (?:bianca|nera)",
         r"rott[oa]", r"problem[ai]", r"impossibile", r"resta (?:su|sulla|sul|bloccat\w*)", r"rimane (?:su|sulla|sul)",
@@ -107,7 +109,7 @@ FAILURE: Lexicon = {
         r"não acontece nada", r"sem efeito", r"deu ruim", r"bugad\w*", r"bug\w*",
     ),
     "id": (
-        r"gagal", r"error", r"eror", r"crash", r"force close", r"fc",
+        r"gagal", r"error", r"eror", r"crash", r"force close",
         r"(?:ga|gak|nggak|ngga|enggak|tidak|tak|ndak) (?:bisa|jalan|ngaruh|muncul|kebuka|ke-?update|berubah|masuk|"
         r"berfungsi|work|berhasil|ke-?apply|kepanggil|ke-?download|ke-?install|nongol|dapet)", r"rusak", r"macet",
         r"stuck", r"nge-?hang", r"hang", r"blank", r"layar (?:putih|hitam)", r"malah", r"tetep", r"tetap (?:di|dapet|"
@@ -189,7 +191,7 @@ QUESTION_WORDS: Lexicon = {
 PHATIC: Lexicon = {
     "en": (
         r"h(?:i|ello|ey|iya|owdy)", r"yo", r"gm", r"gn", r"good (?:morning|afternoon|evening|night|day)",
-        r"every(?:one|body)", r"all", r"guys", r"folks", r"team", r"y'all", r"thanks?(?: you)?", r"thx", r"ty",
+        r"every(?:one|body)", r"all", r"guys", r"folks", r"y'all", r"thanks?(?: you)?", r"thx", r"ty",
         r"tysm", r"a lot", r"so much", r"very much", r"cheers", r"appreciated?", r"ok(?:ay)?", r"k+", r"sure",
         r"cool", r"nice", r"great", r"awesome", r"perfect", r"sweet", r"amazing", r"wow", r"oh", r"ah+", r"lol",
         r"lmao", r"(?:ha)+h?", r"hehe+", r"brb", r"afk", r"np", r"no problem", r"yw", r"you'?re welcome",
@@ -197,9 +199,8 @@ PHATIC: Lexicon = {
         r"(?:it|that|this) (?:works|worked)(?: now)?", r"works now", r"fixed it", r"solved", r"nvm",
         r"never ?mind", r"my bad", r"sorry", r"yes", r"yeah", r"yep", r"yup", r"no", r"nope", r"bye",
         r"see (?:you|ya)", r"later", r"have a (?:nice|good|great) (?:day|weekend|evening|one)", r"same",
-        r"me too", r"agreed", r"true", r"exactly", r"indeed", r"right", r"welcome", r"back", r"that", r"it",
-        r"man", r"dude", r"buddy", r"mate", r"again", r"really", r"just", r"so", r"now", r"for", r"the", r"help",
-        r"wrong channel", r"channel", r"oops", r"congrats", r"gg", r"love it", r"you rock", r"legend",
+        r"me too", r"agreed", r"exactly", r"indeed", r"welcome back", r"dude", r"buddy", r"mate",
+        r"wrong channel", r"oops", r"congrats", r"gg", r"love it", r"you rock", r"legend",
     ),
     "fr": (
         r"salut", r"bonjour", r"bonsoir", r"coucou", r"tout le monde", r"à tous", r"merci(?: beaucoup| bien)?",
@@ -239,7 +240,7 @@ PHATIC: Lexicon = {
     "zh": (
         "谢谢", "多谢", "感谢", "哈+", "嘿+", "呵+", "好的", "好", "晚安", "早安", "早上好", "晚上好", "你好", "大家好",
         "大家", "(?<!没)(?<!未)解决了", "可以了", "搞定", "收到", "明白", "懂了", "辛苦了", "周末愉快", "再见", "嗯+", "哦+",
-        "了", "！", "啊",
+        "啊",
     ),
 }
 
@@ -594,13 +595,13 @@ ROUTE_BILLING: Lexicon = {
         r"(?:charged|billed)(?: me| us)? (?:twice|again|after|even though|when|but|despite|for|although|without)",
         r"double[- ]charged", r"(?:got|were|was|been|being|still) (?:charged|billed)",
         r"(?:payment|card|charge)\b[^.!?\n]{0,25}\b(?:declined|rejected|refused|failed|failing|fails|bounced)",
-        r"bank transfer", r"wire transfer", r"purchase order", r"\bpo\b", r"pay by (?:invoice|transfer|wire|check|cheque)",
-        r"vat (?:number|id)", r"tax id", r"billing address",
+        r"bank transfer", r"wire transfer", r"purchase order", r"po number", r"pay by (?:invoice|transfer|wire|check|cheque)",
+        r"vat (?:number|id)", r"tax id",
         r"(?:can|could) you (?:please )?(?:downgrade|upgrade|change|switch|cancel|pause) (?:my|our) (?:plan|subscription)",
         r"(?:please )?cancel (?:my|our) subscription", r"subscription (?:expired|suspended|lapsed|cancelled|canceled)",
     ),
     "fr": (
-        r"factur(?:e|es|ation)", r"rembours\w*", r"(?:prélevé|débité|facturé)s?\b[^.!?\n]{0,25}(?:après|deux fois|alors|malgré)",
+        r"factures?", r"rembours\w*", r"(?:prélevé|débité|facturé)s?\b[^.!?\n]{0,25}(?:après|deux fois|alors|malgré)",
         r"(?:paiement|carte)\b[^.!?\n]{0,25}\b(?:refusée?|rejetée?|échoué|a échoué|décliné)", r"virement", r"bon de commande",
         r"numéro de tva", r"tva intracom\w*", r"abonnement (?:expiré|suspendu|résilié)",
     ),
@@ -608,7 +609,7 @@ ROUTE_BILLING: Lexicon = {
         r"facturas?", r"reembols\w*", r"devoluci[oó]n (?:del dinero|del cobro)", r"devuelvan",
         r"(?:cobrad[oa]s?|me cobraron|nos cobraron)\b[^.!?\n]{0,25}(?:después|dos veces|aunque|sin|tras)",
         r"(?:pago|tarjeta)\b[^.!?\n]{0,25}\b(?:rechazad[oa]|declinad[oa]|fallid[oa]|falló)", r"transferencia bancaria",
-        r"orden de compra", r"nif", r"cif", r"suscripci[oó]n (?:vencida|expirada|suspendida)",
+        r"orden de compra", r"nif", r"suscripci[oó]n (?:vencida|expirada|suspendida)",
     ),
     "it": (
         r"fattur[ae]", r"rimbors\w*", r"addebitat\w*", r"(?:pagamento|carta)\b[^.!?\n]{0,30}\b(?:rifiutat[oa]|respint[oa]|fallit[oa]|non (?:è )?andat[oa])",
@@ -650,15 +651,17 @@ ROUTE_ACCOUNT: Lexicon = {
         r"locked out", r"lost (?:access|my access) to (?:my |our |the )?(?:account|e-?mail|mailbox|inbox|2fa|authenticator)",
         r"(?:lost|reset|disable|remove) (?:my |the )?(?:2fa|two[- ]factor|mfa|authenticator)",
         r"no (?:longer )?(?:have )?access to (?:my |our |the )?(?:account|e-?mail|mailbox|inbox)",
-        r"(?:change|update|modify|replace) (?:the |my |our )?(?:account |login )?e-?mail(?: address)?(?: on| of| for)?",
-        r"e-?mail (?:on|of|for) (?:my|our) account", r"(?:delete|remove|close|erase) (?:my|our|the) (?:\w+ )?(?:account|user|data)\b",
+        r"(?:change|update|modify|replace) (?:the |my |our )?(?:account |login )?e-?mail(?: address)?"
+        r"(?! templates?| notifications?| alerts?| settings| reports?)",
+        r"e-?mail (?:on|of|for) (?:my|our) account", r"(?:delete|remove|close|erase) (?:my|our|the) (?:\w+ )?accounts?\b",
+        r"(?:delete|remove|erase) (?:all )?(?:my|our) (?:personal )?data",
         r"account (?:deletion|removal|closure)", r"(?:gdpr|ccpa)\b[^.!?\n]{0,40}(?:delet\w+|eras\w+|request|remov\w+)",
         r"(?:delet\w+|eras\w+|remov\w+)\b[^.!?\n]{0,40}\bgdpr", r"right to (?:be forgotten|erasure)",
         r"transfer\w* (?:the |of )?(?:ownership|org(?:ani[sz]ation)?|owner)", r"ownership (?:of|transfer)",
         r"change (?:the )?(?:org(?:ani[sz]ation)? )?owner", r"new owner",
         r"(?:move|transfer|migrate|moved)\b[^.!?\n]{0,40}\bapps?\b[^.!?\n]{0,40}\b(?:orgs?|organi[sz]ations?)\b",
-        r"merge (?:\w+ ){0,2}accounts?", r"(?:two|2|duplicate|multiple) accounts", r"(?:can'?t|cannot|unable to) "
-        r"(?:log ?in|sign ?in|access)\b[^.!?\n]{0,40}\b(?:e-?mail|password|2fa|account)",
+        r"merge (?:\w+ ){0,2}accounts?", r"(?:two|2|duplicate) accounts\b[^?!]{0,60}\b(?:merge|combine|unify)",
+        r"(?:can'?t|cannot|unable to) (?:log ?in|sign ?in|access)(?: to| into)? (?:my|our) (?:capgo )?account",
     ),
     "fr": (
         r"(?:perdu|plus) (?:l'|d')?accès (?:à|au) (?:mon |notre |l')?(?:compte|e-?mail|adresse|boîte)",
@@ -666,44 +669,44 @@ ROUTE_ACCOUNT: Lexicon = {
         r"(?:supprimer|fermer|effacer) (?:mon|notre) compte", r"suppression (?:de|du) (?:mon |notre )?compte", r"rgpd",
         r"transférer (?:la propriété|l'organisation|l'orga)", r"changer (?:le |de )?propriétaire",
         r"(?:déplacer|transférer|migrer)\b[^.!?\n]{0,40}\bapp\w*\b[^.!?\n]{0,40}\b(?:org\w*)", r"fusionner (?:\w+ ){0,2}comptes",
-        r"deux comptes",
+        r"(?:deux|2) comptes\b[^?!]{0,60}\bfusion\w*",
     ),
     "es": (
         r"perd[ií] (?:el )?acceso", r"no (?:puedo|podemos) (?:entrar|acceder) a (?:mi|nuestra) cuenta",
         r"cambiar (?:el |mi )?(?:correo|e-?mail|email)", r"(?:borrar|eliminar|cerrar) (?:mi|nuestra) cuenta",
         r"transferir (?:la )?(?:propiedad|organizaci[oó]n)", r"cambiar (?:el )?(?:dueño|propietario)",
         r"(?:mover|transferir|pasar)\b[^.!?\n]{0,40}\bapps?\b[^.!?\n]{0,40}\b(?:org\w*)", r"(?:fusionar|unir|unificar) (?:\w+ ){0,2}cuentas",
-        r"dos cuentas",
+        r"(?:dos|2) cuentas\b[^?!]{0,60}\b(?:fusion|unir|unific)\w*",
     ),
     "it": (
         r"perso l'accesso", r"non (?:riesco|riusciamo) (?:più )?ad? accedere al (?:mio |nostro )?account",
         r"cambiare (?:la |l'|il )?(?:mail|e-?mail|indirizzo)", r"(?:cancellare|eliminare|chiudere) (?:il )?(?:mio|nostro) account",
         r"trasferire (?:la )?(?:proprietà|organizzazione)", r"cambiare (?:il )?proprietario",
         r"(?:spostare|trasferire)\b[^.!?\n]{0,40}\bapp\b[^.!?\n]{0,40}\b(?:org\w*)", r"(?:unire|unificare) (?:\w+ ){0,2}account",
-        r"due account",
+        r"(?:due|2) account\b[^?!]{0,60}\b(?:unire|unificare|unirli)",
     ),
     "de": (
         r"(?:keinen )?zugriff (?:mehr )?auf (?:mein|unser|das)\w* (?:konto|account|e-?mail|postfach)", r"zugang verloren",
         r"ausgesperrt", r"e-?mail(?:-adresse)? (?:\w+ ){0,2}ändern", r"(?:konto|account)\b[^.!?\n]{0,40}\blöschen",
         r"lösch\w* (?:\w+ ){0,2}(?:konto|account)", r"dsgvo", r"(?:inhaber|eigentümer|besitzer)\w*\b[^.!?\n]{0,30}\b(?:übertragen|ändern|wechseln)",
         r"organisation übertragen", r"apps?\b[^.!?\n]{0,40}\b(?:org\w*)\b[^.!?\n]{0,30}\b(?:verschieben|übertragen|umziehen)",
-        r"(?:konten|accounts) zusammenführen", r"zwei (?:konten|accounts)",
+        r"(?:konten|accounts) zusammen\w*", r"zwei (?:konten|accounts)\b[^?!]{0,60}\bzusammen\w*",
     ),
     "pt": (
         r"perdi (?:o )?acesso", r"não consigo (?:mais )?(?:acessar|entrar|fazer login)\b[^.!?\n]{0,30}\bconta",
         r"(?:mudar|alterar|trocar) (?:o |meu )?e-?mail", r"(?:excluir|apagar|deletar|encerrar) (?:a |minha |nossa )?conta",
         r"lgpd", r"transferir (?:a )?(?:propriedade|organização)", r"(?:mudar|trocar) (?:o )?(?:dono|proprietário)",
         r"(?:mover|transferir|passar)\b[^.!?\n]{0,40}\bapps?\b[^.!?\n]{0,40}\b(?:org\w*)", r"(?:mesclar|unificar|juntar) (?:\w+ ){0,2}contas",
-        r"duas contas",
+        r"(?:duas|2) contas\b[^?!]{0,60}\b(?:mescl|unific|junt)\w*",
     ),
     "id": (
         r"(?:ga|gak|tidak|nggak) bisa (?:login|masuk) (?:ke )?akun", r"kehilangan akses", r"lupa (?:email|akun)",
         r"(?:ganti|ubah) email", r"hapus akun", r"(?:pindah(?:in|kan)?|transfer|alih(?:kan)?) kepemilikan", r"ganti owner",
         r"(?:pindah(?:in|kan)?|transfer)\b[^.!?\n]{0,40}\bapp\b[^.!?\n]{0,40}\b(?:org\w*)", r"gabung(?:in|kan)? (?:\w+ ){0,2}akun",
-        r"dua akun",
+        r"(?:dua|2) akun\b[^?!]{0,60}\bgabung\w*",
     ),
     "zh": ("无法登录.{0,10}(?:账号|邮箱)", "登不上.{0,10}账号", "邮箱.{0,6}(?:不能用|无法访问|丢)", "(?:更换|修改|更改|换)邮箱",
-           "(?:注销|删除)(?:账号|账户)", "转让(?:所有权|组织)", "转移(?:组织|所有权)", "合并(?:账号|账户)", "两个账号",
+           "(?:注销|删除)(?:账号|账户)", "转让(?:所有权|组织)", "转移(?:组织|所有权)", "合并(?:账号|账户)",
            "(?:应用|app).{0,10}(?:转移|迁移|移动)到.{0,10}组织"),
 }
 
@@ -711,19 +714,18 @@ ROUTE_OUT_OF_SCOPE: Lexicon = {
     # (request to the team) ... (work verb) ... (the user's own code) -- three parts, see analysis._route_out_of_scope
     "en": (
         r"(?:can|could|would|will) (?:you|someone|somebody|anyone)(?: guys| please| pls| kindly)?", r"help (?:me|us) (?:to )?",
-        r"please", r"for us",
     ),
-    "fr": (r"pouvez-vous", r"pourriez-vous", r"vous pouvez", r"tu peux", r"peux-tu", r"pourrais-tu", r"aidez-nous à", r"pour nous"),
-    "es": (r"pueden", r"podéis", r"podrían", r"puedes", r"podrías", r"ayúdenme a", r"por nosotros"),
-    "it": (r"potete", r"potreste", r"puoi", r"potresti", r"aiutarci a", r"per noi"),
-    "de": (r"könnt ihr", r"könntet ihr", r"können sie", r"könnten sie", r"kannst du", r"bitte", r"für uns"),
-    "pt": (r"vocês podem", r"você pode", r"podem", r"poderiam", r"pode", r"por nós", r"pra gente"),
+    "fr": (r"pouvez-vous", r"pourriez-vous", r"vous pouvez", r"tu peux", r"peux-tu", r"pourrais-tu", r"aidez-nous à"),
+    "es": (r"pueden", r"podéis", r"podrían", r"puedes", r"podrías", r"ayúdenme a"),
+    "it": (r"potete", r"potreste", r"puoi", r"potresti", r"aiutarci a"),
+    "de": (r"könnt ihr", r"könntet ihr", r"können sie", r"könnten sie", r"kannst du"),
+    "pt": (r"vocês podem", r"você pode", r"podem", r"poderiam", r"pode"),
     "id": (r"bisa(?:kah)?", r"tolong", r"bantu(?:in)?"),
     "zh": ("能(?:不能)?帮", "可以帮", "帮我们", "帮我", "请帮", "能否帮"),
 }
 OOS_WORK: Lexicon = {
     "en": (r"debug", r"fix", r"rewrite", r"re-write", r"refactor", r"write", r"implement", r"code", r"review",
-           r"find", r"look (?:at|into)", r"check", r"optimi[sz]e", r"migrate", r"patch", r"port", r"convert", r"build"),
+           r"find", r"look (?:at|into)", r"check", r"optimi[sz]e", r"migrate", r"patch", r"port", r"convert"),
     "fr": (r"déboguer", r"débugger", r"debugger", r"corriger", r"réécrire", r"écrire", r"implémenter", r"coder",
            r"regarder", r"trouver", r"optimiser", r"migrer", r"patcher"),
     "es": (r"depurar", r"debuggear", r"arreglar", r"corregir", r"reescribir", r"escribir", r"implementar", r"programar",
@@ -757,7 +759,7 @@ OOS_OBJECT: Lexicon = {
     "pt": (r"(?:nosso|meu) (?:\w+ )?(?:código|componente|projeto|backend|build|webpack|servidor)", r"vazamento de memória",
            r"biblioteca de terceiros"),
     "id": (r"(?:kode|code|project|proyek|backend|komponen)\s?(?:kami|kita|aku|saya|gue)", r"memory leak"),
-    "zh": ("项目", "代码(?:可以)?发给你们", "我们的代码", "后端", "接口", "内存泄漏", "卡顿", "页面切换", "组件"),
+    "zh": ("(?:react|vue|angular|前端|我们的)\\s*项目", "代码(?:可以)?发给你们", "我们的代码", "后端接口", "内存泄漏", "卡顿", "页面切换"),
 }
 
 ROUTE_INCIDENT_DIRECT: Lexicon = {
@@ -765,18 +767,19 @@ ROUTE_INCIDENT_DIRECT: Lexicon = {
         r"(?:is|are) (?:capgo|it|the (?:api|dashboard|console|service|site|backend|server|servers|website|cloud|platform|web ?app)|"
         r"everything|things|you guys|your (?:api|servers?|backend|service))(?: \w+)? down\b", r"down for every(?:one|body)",
         r"is there an? (?:incident|outage)", r"outage", r"status page", r"service (?:is )?down", r"capgo (?:is )?down",
-        r"api (?:is )?down", r"is something going on", r"something (?:wrong|going on) (?:with|on) (?:the |your )?(?:backend|api|servers?|side|end)",
+        r"api (?:is )?down", r"is something going on(?! with my)", r"something (?:wrong|going on) (?:with|on) (?:the |your )?(?:backend|api|servers?|side|end)",
     ),
     "fr": (r"(?:est|sont) (?:en panne|down|hs|tombée?s?)", r"panne", r"incident en cours", r"(?:souci|problème|incident) chez vous",
            r"(?:souci|problème) (?:côté serveur|de votre côté)"),
-    "es": (r"(?:está|estan|están) caíd[oa]s?", r"se cayó", r"hay (?:una )?(?:incidencia|caída)", r"caída del servicio",
+    "es": (r"(?:está|estan|están) caíd[oa]s?", r"se cayó (?:capgo|el servidor|la api|el servicio|el dashboard|la consola)", r"hay (?:una )?(?:incidencia|caída)", r"caída del servicio",
            r"problema (?:de su lado|en sus servidores|con sus servidores)"),
     "it": (r"è giù", r"è down", r"down per tutti", r"disservizio", r"problema (?:da voi|lato vostro|sui vostri server)"),
     "de": (r"ist (?:capgo |die api |das dashboard |alles )?down", r"störung", r"ausfall", r"(?:problem|probleme) bei euch",
            r"liegt (?:es|das) an euch"),
-    "pt": (r"(?:está|tá|ta) fora do ar", r"caiu", r"instabilidade", r"problema (?:do lado de vocês|nos servidores|com os servidores)"),
+    "pt": (r"(?:está|tá|ta) fora do ar", r"(?:capgo|o servidor|a api|o serviço|o dashboard|o painel|o console) caiu",
+           r"caiu (?:pra|para) todo mundo", r"instabilidade", r"problema (?:do lado de vocês|nos servidores|com os servidores)"),
     "id": (r"(?:lagi )?down (?:ya|kah|ga|gak)", r"server(?:nya)? (?:capgo )?(?:lagi )?(?:down|mati|error)", r"gangguan"),
-    "zh": ("挂了", "宕机", "服务(?:器)?(?:异常|故障|挂)", "是不是挂", "故障"),
+    "zh": ("(?:服务|服务器|后台|官网|控制台|capgo|api).{0,4}挂了", "宕机", "服务(?:器)?(?:异常|故障|挂)", "是不是挂了", "服务故障"),
 }
 ROUTE_INCIDENT_TEAM: Lexicon = {
     "en": (r"for every(?:one|body)", r"for (?:the )?whole team", r"whole team", r"entire team", r"all of us",
@@ -806,7 +809,7 @@ ROUTE_ESCALATE_EXPLICIT: Lexicon = {
     "en": (
         r"official (?:support|ticket|channel)", r"support ticket", r"(?:open|create|file|raise|submit) (?:a |an )?(?:support |urgent |priority )?ticket",
         r"direct (?:contact|line)", r"contact (?:with )?(?:your |the )?(?:support|team) directly", r"(?:need|want) to (?:talk|speak) (?:to|with) (?:someone|a human|support|the team)",
-        r"someone from (?:the|your) team", r"not community(?: help| support)?", r"priority support", r"\bsla\b",
+        r"(?:need|want|get|have) someone from (?:the|your) team", r"not (?:the )?community(?: help| support)?", r"priority support",
         r"sev ?[01]\b", r"severity ?[01]\b", r"\bp[01] (?:incident|issue)", r"escalat\w+",
     ),
     "fr": (r"support officiel", r"ticket (?:de support|officiel)", r"ouvrir un ticket", r"contact direct",
@@ -817,7 +820,7 @@ ROUTE_ESCALATE_EXPLICIT: Lexicon = {
            r"parlare con (?:il supporto|qualcuno del team|una persona)", r"supporto prioritario"),
     "de": (r"offiziell\w* (?:support|ticket)", r"ticket (?:eröffnen|aufmachen|erstellen)", r"support-?ticket", r"direkte\w* kontakt",
            r"mit (?:dem support|jemandem aus dem team) sprechen", r"priorisierte\w* support"),
-    "pt": (r"suporte oficial", r"oficialmente", r"(?:abrir|criar) um ticket", r"ticket de suporte", r"contato direto",
+    "pt": (r"suporte oficial", r"(?:abrir|criar) um ticket", r"ticket de suporte", r"contato direto",
            r"falar com (?:o suporte|alguém do time|alguém da equipe|um humano)", r"suporte prioritário"),
     "id": (r"support resmi", r"tiket (?:support|resmi|dukungan)", r"buka tiket", r"kontak langsung", r"ngobrol (?:sama|dengan) tim"),
     "zh": ("官方支持", "工单", "人工客服", "直接联系", "联系官方", "升级处理"),
@@ -834,12 +837,12 @@ ROUTE_ESCALATE_TIER: Lexicon = {
     "zh": ("付费客户", "企业版", "团队版", "付费用户"),
 }
 ROUTE_ESCALATE_URGENT: Lexicon = {
-    "en": (r"urgent\w*", r"asap", r"critical", r"production (?:incident|issue|outage|down|problem)", r"in production", r"prod (?:app|is|issue)"),
-    "fr": (r"urgen\w+", r"en production", r"critique"),
-    "es": (r"urgente", r"en producción", r"crítico"),
-    "it": (r"urgente", r"in produzione", r"critico"),
-    "de": (r"dringend", r"produktion\w*", r"kritisch"),
-    "pt": (r"urgente", r"em produção", r"crítico"),
-    "id": (r"urgent", r"mendesak", r"segera", r"di production"),
-    "zh": ("紧急", "生产环境", "线上"),
+    "en": (r"urgent\w*", r"asap", r"critical", r"production (?:incident|outage|down)", r"sev ?[0-2]\b", r"blocker"),
+    "fr": (r"urgen\w+", r"critique", r"bloquant"),
+    "es": (r"urgente", r"crítico"),
+    "it": (r"urgente", r"critico", r"bloccante"),
+    "de": (r"dringend", r"kritisch", r"produktionsproblem"),
+    "pt": (r"urgente", r"crítico"),
+    "id": (r"urgent", r"mendesak", r"segera"),
+    "zh": ("紧急", "加急"),
 }

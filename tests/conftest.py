@@ -1,0 +1,46 @@
+"""Shared fixtures: a small, stable FAQ and docs set (tests never depend on the shipped faq/ content)."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.core.decision import DecisionSettings
+from bot.core.triage import TriageEngine
+
+DATA = Path(__file__).resolve().parent / "data"
+SNAPSHOT = Path(__file__).resolve().parents[2] / "shared" / "capgo-docs"
+PLACEHOLDERS = {
+    "brand": "Widgetly",
+    "site_url": "https://example.com",
+    "docs_url": "https://example.com/docs/",
+    "console_url": "https://console.example.com",
+    "support_email": "help@example.com",
+    "support_policy_url": "https://example.com/support-policy/",
+    "sla_url": "https://example.com/sla/",
+    "premium_support_url": "https://example.com/premium/",
+    "status_url": "https://status.example.com/",
+    "discord_url": "https://discord.example.com",
+    "github_url": "https://github.com/example",
+    "cli": "npx widget-cli",
+    "plugin": "widget-plugin",
+}
+
+
+@pytest.fixture(scope="session")
+def engine() -> TriageEngine:
+    return TriageEngine.from_folders(
+        faq_path=DATA / "faq",
+        docs_path=DATA / "docs",
+        placeholders=PLACEHOLDERS,
+        site_url="https://example.com",
+        docs_base_url="https://example.com/",
+        docs_locales=("fr", "de"),
+        url_rule="starlight",
+        settings=DecisionSettings(answer_threshold=0.5, suggest_threshold=0.3, remind_min_missing=2),
+    )
+
+
+@pytest.fixture
+def now() -> datetime:
+    return datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

@@ -1,0 +1,83 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.core.analysis import DETAILS, Analysis, Intent
+from bot.core.decision import Action, DecisionSettings, Incident, Role, ThreadState, decide
+from bot.core.index import Match, SearchResult
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+SETTINGS = DecisionSettings(answer_threshold=0.65, remind_min_missing=2, reminder_period=timedelta(hours=12))
+
+
+def analysis(intent: Intent = Intent.QUESTION, present: tuple[str, ...] = DETAILS, route: str | None = None,
+             lang: str = "en") -> Analysis:
+    missing = tuple(d for d in DETAILS if d not in present)
+    return Analysis(lang, 0.99, intent, frozenset(present), missing, route, ())
+
+
+def search(score: float | None) -> SearchResult:
+    if score is None:
+        return SearchResult(())
+    return SearchResult((Match("https://x/docs/a/", "A", score, "faq", "a"), Match("https://x/docs/b/", "B",
+                                                                                    score / 2, "docs")))
+
+
+def run(a: Analysis, s: SearchResult, **kw):
+    defaults = {"thread": ThreadState(), "author": Role.MEMBER, "incident": None, "settings": SETTINGS, "now": NOW}
+    return decide(a, s, **(defaults | kw))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "a", "s", "action", "rule"),
+    [
+        ({}, analysis(), search(0.9), Action.ANSWER, "answer.confident"),
+        ({}, analysis(), search(0.5), Action.SILENT, "match.unsure"),
+        ({}, analysis(), search(None), Action.SILENT, "match.none"),
+        ({"author": Role.BOT}, analysis(), search(0.9), Action.SILENT, "author.bot"),
+        ({"author": Role.VOLUNTEER}, analysis(), search(0.9), Action.SILENT, "author.helper"),
+        ({"author": Role.STAFF}, analysis(), search(0.9), Action.SILENT, "author.helper"),
+        ({"opted_out": True}, analysis(), search(0.9), Action.SILENT, "author.opted_out"),
+        ({"thread": ThreadState(helper_replied=True)}, analysis(), search(0.9), Action.SILENT, "thread.helper_replied"),
+        ({"thread": ThreadState(bot_answered=True)}, analysis(), search(0.9), Action.SILENT, "thread.bot_answered"),
+        ({"thread": ThreadState(is_follow_up=True)}, analysis(), search(0.9), Action.SILENT, "thread.follow_up"),
+        ({}, analysis(Intent.CHITCHAT), search(0.99), Action.SILENT, "intent"),
+        ({}, analysis(Intent.BUG_REPORT, present=()), search(0.2), Action.REMIND, "remind.missing"),
+        ({}, analysis(Intent.BUG_REPORT, present=("error", "code", "versions", "platform")), search(0.9),
+         Action.ANSWER, "answer.confident"),
+        ({}, analysis(route="billing"), search(0.9), Action.ROUTE, "route.billing"),
+        ({}, analysis(route="account"), search(0.9), Action.ROUTE, "route.account"),
+        ({}, analysis(route="out_of_scope"), search(0.9), Action.ROUTE, "route.out_of_scope"),
+        ({}, analysis(route="incident"), search(0.9), Action.ROUTE, "route.incident"),
+        ({}, analysis(route="escalate"), search(0.9), Action.ESCALATE, "route.escalate"),
+        ({"incident": Incident("API degraded", "https://status")}, analysis(Intent.BUG_REPORT, present=()),
+         search(0.2), Action.ROUTE, "route.incident"),
+    ],
+)
+def test_decision_table(kwargs, a, s, action: Action, rule: str) -> None:
+    decision = run(a, s, **kwargs)
+    assert decision.action is action
+    assert decision.rule == rule
+    assert decision.reason  # every decision, silence included, says why
+
+
+def test_reminder_asks_only_for_missing_details_and_respects_the_period() -> None:
+    a = analysis(Intent.BUG_REPORT, present=("platform", "code"))
+    decision = run(a, search(0.2))
+    assert decision.action is Action.REMIND and decision.missing == ("error", "versions", "steps")
+    recent = ThreadState(last_reminder_at=NOW - timedelta(hours=1))
+    assert run(a, search(0.2), thread=recent).rule == "remind.cooldown"
+    old = ThreadState(last_reminder_at=NOW - timedelta(hours=13))
+    assert run(a, search(0.2), thread=old).action is Action.REMIND
+
+
+def test_threshold_is_a_setting() -> None:
+    strict = DecisionSettings(answer_threshold=0.95)
+    assert run(analysis(), search(0.9), settings=strict).action is Action.SILENT
+    assert run(analysis(), search(0.9)).action is Action.ANSWER
+
+
+def test_reminder_offers_a_confident_page_alongside() -> None:
+    decision = run(analysis(Intent.BUG_REPORT, present=()), search(0.9))
+    assert decision.action is Action.REMIND and decision.suggestion is not None
+    assert run(analysis(Intent.BUG_REPORT, present=()), search(0.3)).suggestion is None

@@ -1,0 +1,87 @@
+from pathlib import Path
+
+import pytest
+
+from bot.core.index import Bm25, calibrate
+from bot.core.text import fold, han_bigrams, query_tokens, stem, word_tokens
+
+
+def test_identifiers_are_kept_whole_and_split() -> None:
+    tokens = word_tokens("call notifyAppReady() then npx @capgo/cli bundle upload --delta-only")
+    assert "notifyappready" in tokens and "notify" in tokens and "ready" in tokens
+    assert "deltaonly" in tokens and "delta" in tokens
+    assert "upload" in tokens
+
+
+def test_fold_and_stem() -> None:
+    assert fold("Mise À Jour") == "mise a jour"
+    assert stem("updates") == stem("updated") == stem("updating") == "updat"
+    assert stem("status") == "status"
+
+
+def test_chinese_gets_bigrams_and_glossary_terms() -> None:
+    assert han_bigrams("回滚版本") == ["回滚", "滚版", "版本"]
+    tokens = query_tokens("怎么回滚到上一个版本", "zh")
+    assert "rollback" in tokens  # glossary: 回滚 -> rollback
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "english"),
+    [
+        ("comment faire un rollback de la mise à jour", "fr", "updat"),
+        ("cómo subo un bundle desde el CI", "es", "upload"),
+        ("wie lösche ich einen Kanal", "de", "channel"),
+    ],
+)
+def test_glossary_adds_english_terms(text: str, lang: str, english: str) -> None:
+    assert english in query_tokens(text, lang)
+
+
+def test_bm25_prefers_the_document_with_the_rare_term() -> None:
+    index = Bm25([["update", "channel"], ["update", "rollback"], ["update"]])
+    scores = index.scores({"rollback": 1.0, "update": 1.0})
+    assert int(scores.argmax()) == 1
+    assert index.idf("rollback") > index.idf("update") > 0
+    assert index.idf("unknown") == 0
+
+
+def test_calibration_is_monotonic_in_coverage() -> None:
+    low = calibrate({"coverage": 0.1, "margin": 0.05, "faq_similarity": 0.3, "agreement": 0})
+    high = calibrate({"coverage": 0.8, "margin": 0.05, "faq_similarity": 0.3, "agreement": 0})
+    assert 0 < low < high < 1
+
+
+def test_search_finds_faq_in_every_language(engine) -> None:
+    for lang, text in [("en", "how to init the widget"), ("fr", "comment initialiser le widget"),
+                       ("zh", "怎么初始化 widget"), ("de", "wie initialisiere ich das Widget")]:
+        result = engine.index.search(text, lang)
+        assert result.best is not None, lang
+        assert result.best.url == "https://example.com/docs/guide/getting-started/", lang
+        assert result.best.entry_id == "widget-init"
+
+
+def test_search_handles_typos(engine) -> None:
+    result = engine.index.search("where do I call Widget.inti frobnicaet", "en")
+    assert result.best is not None and "getting-started" in result.best.url
+
+
+def test_search_ranks_scores_descending_and_bounded(engine) -> None:
+    result = engine.index.search("is the service down for everyone", "en")
+    scores = [m.score for m in result.matches]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0 <= s <= 1 for s in scores)
+    assert result.best.url == "https://status.example.com/"
+
+
+def test_search_of_nothing_useful_is_empty_or_unsure(engine) -> None:
+    result = engine.index.search("🙂🙂🙂", "en")
+    assert result.matches == ()
+
+
+def test_long_log_is_searched_quickly_and_safely(engine) -> None:
+    log = "E/Widget: frobnicate failed at Widget.init\n" * 2000
+    result = engine.index.search(log, "en")
+    assert result.best is not None
+
+
+SNAPSHOT = Path(__file__).resolve().parents[3] / "shared" / "capgo-docs"

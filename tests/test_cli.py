@@ -1,0 +1,108 @@
+"""The command line is a stable interface: run it as a user would, in a subprocess."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+
+
+def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=60,
+        env={**os.environ, "DOCS_PATH": str(DATA / "docs"), "FAQ_PATH": str(DATA / "faq"), **(env or {})},
+        check=False,
+    )
+
+
+def test_ask_prints_the_reply_and_why() -> None:
+    proc = run("ask", "how do I initialise the widget?")
+    assert proc.returncode == 0, proc.stderr
+    assert "--- reply" in proc.stdout and "--- why" in proc.stdout
+    assert "action   :" in proc.stdout and "getting-started" in proc.stdout
+
+
+def test_triage_jsonl_keeps_order_and_shape(tmp_path: Path) -> None:
+    lines = [
+        {"text": "how do I initialise the widget?"},
+        {"text": "merci beaucoup !", "lang": "fr"},
+        {"text": "Widget.init", "title": "où appeler"},
+    ]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    proc = run("triage", "--docs", str(DATA / "docs"), "--faq", str(DATA / "faq"), "--jsonl", str(source))
+    assert proc.returncode == 0, proc.stderr
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(records) == 3
+    for record in records:
+        assert record["action"] in {"answer", "remind", "route", "escalate", "silent"}
+        assert set(record) >= {"action", "lang", "intent", "missing", "route", "matches", "reason"}
+        assert set(record["missing"]) <= {"error", "code", "versions", "platform", "steps"}
+        assert all(set(m) >= {"url", "title", "score"} for m in record["matches"])
+        assert len(record["matches"]) <= 5
+    assert records[0]["action"] == "answer"
+    assert records[1]["action"] == "silent" and records[1]["lang"] == "fr"
+
+
+def test_triage_reports_bad_lines_and_goes_on(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"text": "hello"}\nnot json\n{"no_text": 1}\n{"text": "widget init?"}\n')
+    proc = run("triage", "--docs", str(DATA / "docs"), "--jsonl", str(source))
+    assert proc.returncode == 1
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(records) == 4 and "error" in records[1] and "error" in records[2]
+    assert "in.jsonl:2" in proc.stderr and "in.jsonl:3" in proc.stderr
+
+
+def test_triage_reads_stdin() -> None:
+    proc = run("triage", "--jsonl", "-", stdin='{"text": "is the service down?"}\n')
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["matches"][0]["url"] == "https://status.capgo.app/"
+
+
+def test_check_reports_file_line_and_problem(tmp_path: Path) -> None:
+    faq = tmp_path / "faq"
+    faq.mkdir()
+    (faq / "good.md").write_text((DATA / "faq" / "widget-init.md").read_text().replace("id: widget-init", "id: good"))
+    (faq / "bad.md").write_text("---\nid: bad\ntitle: Bad\ncategory: nonsense\n---\n")
+    proc = run("check", "--faq", str(faq), "--docs", str(DATA / "docs"))
+    assert proc.returncode == 1
+    assert "bad.md:" in proc.stdout and "missing required key" in proc.stdout
+    assert "checked 1 FAQ entries" in proc.stdout
+
+
+def test_check_passes_on_the_shipped_faq() -> None:
+    snapshot = ROOT.parent / "shared" / "capgo-docs"
+    args = ["check", "--faq", str(ROOT / "faq")] + (["--docs", str(snapshot)] if snapshot.is_dir() else [])
+    proc = run(*args)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "0 problem(s)" in proc.stdout
+
+
+def test_console_runs_offline_from_piped_input() -> None:
+    proc = run(stdin="how do I initialise the widget?\n:lang fr\nmerci\n:role staff\nhow to init?\n:quit\n")
+    assert proc.returncode == 0, proc.stderr
+    assert "offline console" in proc.stdout
+    assert proc.stdout.count("bot> ") == 3
+    assert "author.helper" in proc.stdout  # staff are never answered
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [({"BRAND": "nope"}, "BRAND='nope'"), ({"WATCH_CHANNELS": "x"}, "WATCH_CHANNELS")],
+)
+def test_configuration_errors_are_one_clear_line(env: dict[str, str], message: str) -> None:
+    proc = run("ask", "hi", env=env)
+    assert proc.returncode == 2
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_missing_docs_folder_is_a_clear_error() -> None:
+    proc = run("ask", "hi", "--docs", "/no/such/folder")
+    assert proc.returncode == 1 and "docs folder not found" in proc.stderr
