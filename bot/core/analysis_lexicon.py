@@ -95,7 +95,7 @@ FAILURE: Lexicon = {
     ),
     "de": (
         r"fehler\w*", r"fehlgeschlagen", r"schlägt\s+\w*\s*fehl", r"schlug fehl",
-        r"funktionier\w* (?:\w+ )?(?:nicht|nie|kein\w*)", r"klappt (?:\w+ )?(?:nicht|nie)", r"geht (?:\w+ )?nicht",
+        r"funktionier\w* (?:\w+ )?(?:nicht|nie|kein\w*)", r"klappt (?:\w+ ){0,3}(?:nicht|nie)", r"geht (?:\w+ ){0,2}nicht",
         r"stürzt\s+\w*\s*ab", r"abgestürzt", r"absturz", r"crash\w*", r"hängt", r"hängen", r"kaputt",
         r"nicht mehr", r"niemals?", r"weißer bildschirm", r"weisser bildschirm", r"problem\w*", r"bug\w*",
         r"keine wirkung", r"(?:wird|werden) (?:\w+ )?nicht", r"bleibt (?:auf|bei|hängen)", r"springt zurück",
@@ -542,7 +542,7 @@ STEP_FIRST_PERSON: Lexicon = {
         r"(?:i|we)(?:'ve| have| had| then| just| first| also| always| now| again| simply| manually)* (?:{A})",
         r"(?:i'?m|i am|we'?re|we are) (?:{A})", r"after (?:i|we) (?:{A})", r"when (?:i|we) (?:{A})",
     ),
-    "fr": (r"(?:je|j'|on|nous)(?:\s*(?:ai|avons|a|l'|le|la|les|lui|me|m'|puis|ensuite))*\s*(?:{A})",),
+    "fr": (r"(?:je|j'|on a|nous)(?:\s*(?:ai|avons|l'|le|la|les|lui|me|m'|puis|ensuite))*\s*(?:{A})",),
     "es": (
         r"sub[oí]", r"abr[oí]", r"cierro", r"cerré", r"llam[oé]", r"ejecut[oé]", r"instal[oé]", r"pruebo", r"probé",
         r"toco", r"toqué", r"puls[oé]", r"reinici[oé]", r"compil[oé]", r"despliego", r"desplegué", r"envío", r"envié",
@@ -577,7 +577,7 @@ STEP_SEQUENCE: Lexicon = {
 # "after + action": a single deliberate action placed before the symptom counts as a reproduction step.
 STEP_AFTER: Lexicon = {
     "en": (r"(?:right |just )?(?:after|once|before) (?:i |we )?(?:{A})",),
-    "fr": (r"après (?:avoir )?(?:{A})", r"(?:une fois|dès que) (?:j'ai|on a) (?:{A})", r"en (?:{A})ant"),
+    "fr": (r"après (?:avoir )?(?:{A})", r"(?:une fois|dès que) (?:j'ai|on a) (?:{A})", r"en (?:{A})"),
     "es": (r"(?:después de|tras|luego de|al) (?:{A})",),
     "it": (r"dopo (?:aver(?:e)? )?(?:{A})",),
     "de": (r"nachdem ich", r"nach dem (?:hochladen|schließen|öffnen|neustart|aufruf|login|starten|installieren)"),

@@ -1,0 +1,797 @@
+"""Analysis of one community message: language, intent, reproduction details and policy route.
+
+Pure module: standard library + py3langid only, no I/O except the lazy, cached loading of the py3langid model.
+
+Pipeline (:func:`analyse`):
+
+1. ``detect_language``: code fences, inline code, URLs, identifiers, numbers and common English tech loanwords are
+   removed, then any Han character means ``zh``; otherwise a py3langid identifier restricted to :data:`LANGS`
+   decides, helped for very short messages by a small table of distinctive words ("merci", "valeu", "mantap").
+   Below :data:`MIN_LANG_CONFIDENCE` the hint (channel language) or ``"en"`` is returned.
+2. ``find_details``: which of :data:`DETAILS` the message contains (see the function for the rules).
+3. ``classify_intent``: chit-chat filters first (greetings, thanks, acks, laughter, job posts, announcements,
+   maintainers' replies, suggestions to other users, "anyone here?", off-topic polls, jokes), then failure
+   vocabulary or a pasted error => bug report, question cues => question, otherwise other.
+4. ``classify_route``: a request only a human on the team can act on. Precedence when several match:
+   ``incident > escalate > billing > account > out_of_scope`` (an outage explains everything else; an explicit
+   escalation request already names the channel; billing and account are both staff-only and billing is the
+   more frequent; out_of_scope is a refusal, so it only applies when nothing else does).
+
+Vocabulary lives in :mod:`bot.core.analysis_lexicon`; everything is compiled once at import time.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import NamedTuple
+
+from bot.core import analysis_lexicon as lex
+
+log = logging.getLogger(__name__)
+
+LANGS: tuple[str, ...] = ("en", "fr", "es", "it", "de", "pt", "id", "zh")
+DETAILS: tuple[str, ...] = ("error", "code", "versions", "platform", "steps")
+ROUTES: tuple[str, ...] = ("billing", "account", "out_of_scope", "incident", "escalate")
+
+#: below this confidence, :func:`detect_language` returns the hint (or "en")
+MIN_LANG_CONFIDENCE = 0.35
+#: messages with at most this many words get help from the short-word table
+_SHORT_MESSAGE_WORDS = 4
+
+
+class Intent(StrEnum):
+    """What the author of a message wants."""
+
+    QUESTION = "question"
+    BUG_REPORT = "bug_report"
+    CHITCHAT = "chitchat"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """Result of :func:`analyse` for one message."""
+
+    lang: str
+    lang_confidence: float
+    intent: Intent
+    present: frozenset[str]
+    missing: tuple[str, ...]
+    route: str | None
+    signals: tuple[str, ...]
+
+
+# =================================================================================================================
+# Regex construction helpers
+# =================================================================================================================
+_FOLD = {
+    "à": "a", "á": "a", "â": "a", "ã": "a", "ä": "a", "è": "e", "é": "e", "ê": "e", "ë": "e", "ì": "i", "í": "i",
+    "î": "i", "ï": "i", "ò": "o", "ó": "o", "ô": "o", "õ": "o", "ö": "o", "ù": "u", "ú": "u", "û": "u", "ü": "u",
+    "ç": "c", "ñ": "n",
+}  # fmt: skip
+
+
+def _fold(pattern: str) -> str:
+    """Make accented letters optional: ``não`` -> ``n[ãa]o`` (inside a character class the base letter is added)."""
+    out: list[str] = []
+    in_class = False
+    escaped = False
+    for ch in pattern:
+        if escaped:
+            out.append(ch)
+            escaped = False
+            continue
+        if ch == "\\":
+            out.append(ch)
+            escaped = True
+            continue
+        if ch == "[" and not in_class:
+            in_class = True
+        elif ch == "]" and in_class:
+            in_class = False
+        base = _FOLD.get(ch)
+        if ch == "ß":
+            out.append("ß" if in_class else "(?:ß|ss)")
+        elif base is None:
+            out.append(ch)
+        elif in_class:
+            out.append(ch + base)
+        else:
+            out.append(f"[{ch}{base}]")
+    return "".join(out)
+
+
+def _fragments(table: lex.Lexicon, langs: Iterable[str] | None = None, actions: bool = False) -> tuple[list, list]:
+    """(latin fragments, zh fragments) of a lexicon, folded, with ``{A}`` expanded to that language's actions."""
+    wanted = set(langs) if langs is not None else None
+    latin: list[str] = []
+    cjk: list[str] = []
+    for lang, frags in table.items():
+        if wanted is not None and lang not in wanted:
+            continue
+        for frag in frags:
+            if actions:
+                frag = frag.replace("{A}", "|".join(lex.STEP_ACTIONS[lang]))
+            if lang == "zh" and not frag[:1].isascii():
+                cjk.append(frag)
+            else:
+                latin.append(_fold(frag))
+    return latin, cjk
+
+
+_QUANTIFIER_START = frozenset("*+?{")
+
+
+def _split_first_atom(frag: str) -> tuple[str, str] | None:
+    """``("n", "[ãa]o")`` for ``n[ãa]o``: the leading literal or character class and the rest, if safe to factor."""
+    if not frag or frag[0] in "()|\\.^$*+?{}":
+        return None
+    if frag[0] == "[":
+        end = frag.find("]", 1)
+        if end < 0 or "\\" in frag[: end + 1]:
+            return None
+        atom, rest = frag[: end + 1], frag[end + 1 :]
+    else:
+        atom, rest = frag[0], frag[1:]
+    if rest[:1] in _QUANTIFIER_START:
+        return None
+    depth = 0  # a top-level "|" in the fragment would change meaning once the first atom is factored out
+    escaped = in_class = False
+    for ch in rest:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return None
+    return atom, rest
+
+
+def _alternation(frags: list[str]) -> str:
+    """Alternation of fragments grouped by first literal: ``a(?:b|c)|d(?:e)``, so that the regex engine (which
+    skips a branch whose first literal does not match) tries a few dozen branches per position instead of hundreds.
+    """
+    groups: dict[str, list[str]] = {}
+    misc: list[str] = []
+    for frag in dict.fromkeys(frags):
+        split = _split_first_atom(frag)
+        if split is None:
+            misc.append(f"(?:{frag})")
+        else:
+            groups.setdefault(split[0], []).append(split[1])
+    branches = [atom + ("(?:" + "|".join(rests) + ")" if rests != [""] else "") for atom, rests in groups.items()]
+    return "|".join(branches + misc)
+
+
+def _lex_re(table: lex.Lexicon, langs: Iterable[str] | None = None, *, actions: bool = False) -> re.Pattern[str]:
+    """One pattern for a lexicon: word-bounded Latin fragments, unbounded Chinese fragments.
+
+    The pattern is case-sensitive and must be applied to lower-cased text: without ``re.IGNORECASE`` the regex
+    engine skips alternatives whose first literal does not match, which makes these large alternations ~5x faster.
+    """
+    latin, cjk = _fragments(table, langs, actions)
+    parts = []
+    if latin:
+        parts.append(r"(?<!\w)(?:" + _alternation(latin) + r")(?!\w)")
+    if cjk:  # the lookahead makes non-Chinese positions fail after one character-class test
+        parts.append("(?=[\u3000-\u9fff\uf900-\uffef])(?:" + _alternation(cjk) + ")")
+    return re.compile("|".join(parts) or r"(?!x)x")
+
+
+# =================================================================================================================
+# Text segmentation
+# =================================================================================================================
+_FENCE_RE = re.compile(r"```(?:([A-Za-z0-9_+#.-]+)?[ \t]*\n)?(.*?)(?:```|\Z)", re.DOTALL)
+_INLINE_RE = re.compile(r"`([^`\n]+)`")
+_URL_RE = re.compile(r"(?:https?://|www\.)\S+")
+_DISCORD_RE = re.compile(r"<(?:a?:\w+:\d+|@[!&]?\d+|#\d+)>")
+
+
+class _Parts(NamedTuple):
+    text: str  # original
+    fences: tuple[tuple[str, str], ...]  # (tag, body)
+    prose: str  # fences removed, URLs removed, inline code kept
+    plain: str  # prose without inline code (replaced by a space)
+    inline: tuple[str, ...]
+
+
+def _split(text: str) -> _Parts:
+    fences = tuple(((m.group(1) or "").lower(), m.group(2)) for m in _FENCE_RE.finditer(text))
+    prose = _FENCE_RE.sub("\n", text)
+    prose = _DISCORD_RE.sub(" ", _URL_RE.sub(" ", prose))
+    inline = tuple(_INLINE_RE.findall(prose))
+    plain = _INLINE_RE.sub(" ", prose)
+    return _Parts(text, fences, prose, plain, inline)
+
+
+# =================================================================================================================
+# Language
+# =================================================================================================================
+@functools.cache
+def _identifier():  # noqa: ANN202 - py3langid has no type hints
+    """py3langid identifier restricted to LANGS, built once (not the module-level global of py3langid)."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    factory = getattr(LanguageIdentifier, "from_model_file", None) or LanguageIdentifier.from_pickled_model
+    identifier = factory(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(LANGS))
+    log.debug("py3langid identifier loaded for %s", ",".join(LANGS))
+    return identifier
+
+
+_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LETTER_WORD_RE = re.compile(r"[^\W\d_]+")
+_LANG_NOISE_RE = re.compile(
+    r"(?<!\S)(?=[^\s]*\w[./@_\\]\w)\S+"  # paths, file names, versions, package names, snake_case
+    r"|(?<!\w)--?[A-Za-z][\w-]*"  # CLI flags
+    r"|\b[a-z]+[A-Z]\w*"  # camelCase
+    r"|\b[A-Z][a-z]+[A-Z]\w*"  # PascalCase with inner capital
+    r"|(?<!\w)['\"‘“][^'\"’”\s]{1,40}['\"’”](?!\w)"  # 'quoted' option values
+    r"|\d+"
+)
+_LOANWORDS_RE = re.compile(
+    r"(?<!\w)(?:apps?|bundles?|updates?|updater|upload(?:s|ed)?|download|plugins?|android|ios|iphone|channels?|cli|api|"
+    r"keys?|builds?|dashboard|devices?|live|capgo|capacitor|ionic|react|angular|vue|production|staging|beta|delta|"
+    r"encryption|login|logs?|sync|web|webview|splash|rollback|rollout|self-?assign|default|debug|release|store|setting|"
+    r"ci|cd|ok|okay|lol|emulator|simulator|console|npm|npx|json|config|mau|sdk|native|crash|bug|zip|url|id|ids|"
+    r"flavors?|testers?|auto|manual|mode|token|server|backend|frontend|github|dev|devs|checksum|listener|event)(?!\w)",
+    re.IGNORECASE,
+)
+_SHORT_WORD_RES = {lang: _lex_re(lex.SHORT_WORDS, (lang,)) for lang in lex.SHORT_WORDS}
+_PT_LAUGH_RE = re.compile(r"^\s*k{3,}\s*$|^\s*(?:rs){2,}\s*$", re.IGNORECASE)
+
+
+def _lang_text(text: str) -> str:
+    t = _FENCE_RE.sub(" ", text)
+    t = _INLINE_RE.sub(" ", t)
+    t = _DISCORD_RE.sub(" ", _URL_RE.sub(" ", t))
+    return _LANG_NOISE_RE.sub(" ", t)
+
+
+def _fallback(hint: str | None) -> str:
+    return hint if hint in LANGS else "en"
+
+
+def detect_language(text: str, hint: str | None = None) -> tuple[str, float]:
+    """Identify the language of ``text`` among :data:`LANGS`; returns ``(lang, confidence 0..1)``.
+
+    Code, URLs, identifiers and numbers are removed first. Any Han character means ``zh``. Messages without letters
+    (emoji, code only) or identified with a confidence below :data:`MIN_LANG_CONFIDENCE` get ``hint`` (if it is one
+    of :data:`LANGS`) or ``"en"``, with the low confidence.
+    """
+    cleaned = _lang_text(text or "")
+    han = len(_HAN_RE.findall(cleaned))
+    if han:
+        return "zh", 1.0 if han >= 2 else 0.8
+    if _PT_LAUGH_RE.match(cleaned):
+        return "pt", 0.6
+    words = _LETTER_WORD_RE.findall(cleaned)
+    if sum(len(w) for w in words) < 2:
+        return _fallback(hint), 0.0
+    stripped = _LOANWORDS_RE.sub(" ", cleaned)
+    if len(_LETTER_WORD_RE.findall(stripped)) >= 1:
+        cleaned = stripped
+        words = _LETTER_WORD_RE.findall(cleaned)
+    lowered = cleaned.lower()
+    probs = dict(_identifier().rank(cleaned))
+    lang = max(probs, key=probs.__getitem__)
+    conf = float(probs[lang])
+    if len(words) <= _SHORT_MESSAGE_WORDS or conf < 0.6:
+        votes = {code: len(rx.findall(lowered)) for code, rx in _SHORT_WORD_RES.items()}
+        best = max(votes, key=votes.__getitem__)
+        ranked = sorted(votes.values(), reverse=True)
+        if ranked[0] > 0 and ranked[0] > ranked[1] and best != lang:
+            lang, conf = best, max(float(probs.get(best, 0.0)), min(0.9, 0.45 + 0.15 * ranked[0]))
+        elif ranked[0] > 0 and best == lang:
+            conf = max(conf, min(0.9, 0.45 + 0.15 * ranked[0]))
+    if conf < MIN_LANG_CONFIDENCE:
+        return _fallback(hint), conf
+    return lang, conf
+
+
+# =================================================================================================================
+# Details
+# =================================================================================================================
+_LOG_LINE_RE = re.compile(
+    r"""^[ \t]*(?:                                                # -- at the start of a line --
+        [VDIWEF]/[\w.$ -]{1,40}(?:\(\s*\d+\))?\s*:               # logcat brief format  E/Capgo:
+        |\d\d-\d\d\s+\d\d:\d\d:\d\d[.\d]*\s                      # logcat threadtime
+        |\d{4}-\d\d-\d\d[ T]\d\d:\d\d                             # timestamps
+        |[\w.-]+\s{2,}[VDIWEF]\s{2,}                              # Android Studio  Capacitor-updater  E  ...
+        |at\s+[\w$.<>/]+\s*\(                                     # java/js stack frame
+        |at\s+\S+:\d+:\d+                                         # js stack frame without function
+        |\[[\w .:-]{2,30}\]\s*\S                                  # [Capgo] ... / [error] ...
+        |⚡️|To\sNative\s*->|Result\s*->                          # Capacitor console
+        |(?:ERROR|WARN(?:ING)?|FATAL|INFO|DEBUG|VERBOSE)\b         # level prefixes
+        |[✖✗❌×]\s*\S                                             # CLI failure marks
+        |(?:Uncaught|Unhandled)\b
+        |(?:\w+\s)?(?:[Ee]rror|[Ff]atal|[Ee]xception|[Ff]ailed|[Ff]ailure|[Ww]arning)\s*[:!]
+        |[\w-]+:\s+(?:[Ee]rror|[Ff]ailed|[Ww]arning)\b
+    )
+    |\.(?:java|kt|swift|m|mm|js|ts|tsx|dart):\d+\)?[ \t]*$    # file:line at the end of a frame
+    |npm\s+ERR!|Traceback\s\(most\srecent\scall\slast\)|Error\sDomain=|errorMessage|"error"\s*:|Caused\sby:
+    |Fatal\sException|BUILD\sFAILED|(?<=[a-z])(?:Exception|Error)\b\s*:
+    """,
+    re.MULTILINE | re.VERBOSE,
+)
+_EXCEPTION_NAME_RE = re.compile(r"\b[A-Z][a-z]\w*(?:Exception|Error)\b")  # NoClassDefFoundError, TypeError
+# applied to lower-cased text
+_ERROR_PROSE_RE = re.compile(
+    r"""(?<!\w)(?:
+        (?:error|erreur|errore|fehler|erro|err)\s*[:：]\s*\S
+        |(?:status(?:\s*code)?|http|error|erreur|errore|fehler|erro|errors|erreurs|errori)\s*[:=]?\s*[45]\d\d\b
+        |[45]\d\d\s+(?:bad\s+request|unauthorized|forbidden|not\s+found|internal\s+server\s+error|bad\s+gateway|
+           service\s+unavailable|gateway\s+time-?out|error|errors|erreurs?|errore|fehler|erro)
+        |(?:bad\s+gateway|service\s+unavailable|gateway\s+time-?out|internal\s+server\s+error)\b
+        |(?:get|got|getting|returns?|returned|gives?|giving|throws?|da|dá|recebo|bekomme|kriege|ottengo|obtengo|dapet)
+           \s+(?:an?\s+|un\s+|une\s+|uno\s+|ein\s+)?(?:http\s+)?[45]\d\d\b
+        |(?:error|erreur|errore|fehler\w*|erro)[^\n"“«„「`]{0,25}["“«„「`][^"”»“」`\n]{6,}
+    )
+    |[✖❌]|(?:报错|错误)(?:\s*[:：]|[^\n"“「`]{0,10}["“「`][^"”」`\n]{4,})
+    """,
+    re.VERBOSE,
+)
+_ERROR_WORDS_RE = re.compile(
+    r"\b(?:error|exception|failed|failure|cannot|can't|unable|not found|denied|invalid|unknown option|undefined|"
+    r"null object|timeout|refused|rejected)\b",
+    re.IGNORECASE,
+)
+_SHELL_LINE_RE = re.compile(
+    r"^\s*(?:\$\s*|>\s+)?(?:npx|npm|yarn|pnpm|bunx|bun|cap|ionic|capgo|git|cd|ls|cat|gradle|\./gradlew|gradlew|pod|"
+    r"xcodebuild|xcrun|adb|brew|sudo|node|deno|curl|wget|rm|mkdir|cp|mv|flutter|fastlane)\b",
+    re.IGNORECASE,
+)
+_CODE_LINE_RE = re.compile(
+    r"""^\s*(?:import|export|const|let|var|function|class|interface|type|enum|async|await|return|if\s*\(|for\s*\(|
+        while\s*\(|public|private|protected|override|fun|func|val|def|@objc|@Override|\#import|\#include|package|
+        plugins\s*\{|android\s*\{|dependencies\s*\{|implementation\s|try\s*\{|catch\s*\(|new\s+\w)\b
+    |=>|\)\s*\{\s*$|;\s*$|^\s*[{}\[\]()]+\s*[,;]?\s*$
+    |\w\.\w+\([^)]*\)\s*;?\s*$
+    |^\s*["']?[\w.@/-]+["']?\s*:\s*(?:["'`{\[\d-]|true\b|false\b|null\b|\w+\s*[,}]|\w+\(|\w+\.\w+)
+    |<\/?[A-Za-z][\w:.-]*(?:\s[^<>]*)?\/?>
+    |^\s*[\w.]+\s*=\s*\S
+    """,
+    re.MULTILINE | re.VERBOSE,
+)
+_CODE_STRONG_RE = re.compile(
+    r"""(?:^|[\s`])(?:const|let|var|import|export|await|function|class)\s+[\w{]
+    |=>|\w\.\w+\(\s*[{'"\[]|\{\s*["']?\w+["']?\s*:\s*\S|\w\([^()\n]*\)\s*;|^\s*[\w.]+\s*=\s*[\w'"{\[(]
+    |<\w+[^<>]*\s\w+=["'][^<>]*>
+    """,
+    re.MULTILINE | re.VERBOSE,
+)
+_DOCTOR_RE = re.compile(r"(?i:capacitor doctor|latest dependencies|installed dependencies)|💊")
+_CODE_TAGS = frozenset(
+    "ts typescript js javascript jsx tsx json json5 jsonc kotlin kt java swift objc objective-c objectivec xml yaml "
+    "yml gradle groovy html vue svelte py python dart plist toml properties ini css scss c cpp csharp cs go rust rb "
+    "ruby php sql env dotenv".split()
+)
+_SHELL_TAGS = frozenset("bash sh shell zsh console cmd powershell ps ps1 terminal fish".split())
+_LOG_TAGS = frozenset("log logs text txt logcat output plaintext stacktrace trace".split())
+
+_VERSION_RE = re.compile(
+    r"(?<![A-Za-z0-9_.:/#-])(?P<pre>[v@^~]|version\s?|ver\.?\s?)?(?P<num>\d{1,4}(?:\.(?:\d{1,4}|x)){1,3})"
+    r"(?P<suf>-[0-9A-Za-z.]+)?(?![\w.]*\d)(?P<unit>\s*(?:%|mb|kb|gb|ms|sec|seconds?|mins?|minutes?|h\b|px|€|\$|"
+    r"x\b|fps|mo\b|go\b))?",
+    re.IGNORECASE,
+)
+_VERSION_CONTEXT_RE = re.compile(
+    r"(?:capacitor|cap|plugin|plugins|updater|capacitor-updater|cli|@capgo/[\w-]+|@capacitor/[\w-]+|core|ios|ipados|"
+    r"android|api|sdk|version|versions|versión|versione|versão|versi|xcode|node|npm|ionic|angular|react|vue|gradle|"
+    r"kotlin|swift|chrome|safari|macos|windows|electron|webview|inappbrowser|social-login|插件|版本|系统)",
+    re.IGNORECASE,
+)
+_OS_VERSION_RE = re.compile(
+    r"(?<![\w-])(?:android|ios|ipados|api(?:\s+level)?|sdk|capacitor|cap|plugin|updater|cli|xcode|node|ionic|angular|"
+    r"electron|macos|chrome|safari|webview|targetsdk|minsdk|compilesdk)\s?v?\d{1,3}(?![\d%])(?!\s?(?:mb|kb|gb|ms|min|"
+    r"sec|times|users|devices|%|x\b))|(?<![\w.])v\d{1,3}(?![\w.])",
+    re.IGNORECASE,
+)
+_PACKAGE_VERSION_RE = re.compile(r"""["']@?[\w./-]+["']\s*:\s*["'][\^~>=<]*\d+\.\d+""")
+_IP_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
+_PLATFORM_RE = re.compile(
+    r"(?<![\w-])(?:ios|ipados|iphone|ipad|android|electron|pwa|emulators?|emulador(?:es)?|emulatore|emulatoren?|"
+    r"simulators?|simulador(?:es)?|simulatore|simulatoren?|xcode|android\s+studio|logcat|testflight|play\s+store|"
+    r"google\s+play|app\s+store|safari|chrome|browsers?|navigateur|navegador|samsung|pixel\s?\d|huawei|xiaomi|oneplus|"
+    r"galaxy|harmonyos)(?![\w-])"
+    r"|(?<![\w-])(?:on|for|in|sur|en|su|auf|im|no|na|di|em|pada|the)\s+(?:the\s+)?web(?![\w-])"
+    r"|(?<![\w-])web\s+(?:platform|browser|version|build\s+only)(?![\w-])"
+    r"|(?<![\w-])(?:ios|android)\s*(?:,|/|and|or|&|e|y|et|und|o|ou|dan)\s*web(?![\w-])"
+    r"|安卓|苹果手机|浏览器|模拟器|鸿蒙",
+)  # applied to lower-cased text
+_LIST_ITEM_RE = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-*•]|step\s*\d+\s*[:.)-]?)[ \t]+(\S.*)$", re.MULTILINE)  # lower-cased
+_STEP_HEADER_RE = _lex_re(lex.STEP_HEADER)
+_STEP_ACTION_RE = _lex_re(lex.STEP_ACTIONS)
+_STEP_FP_RE = _lex_re(lex.STEP_FIRST_PERSON, actions=True)
+_STEP_SEQ_RE = _lex_re(lex.STEP_SEQUENCE)
+_STEP_AFTER_RE = _lex_re(lex.STEP_AFTER, actions=True)
+
+
+def _line_kind(line: str) -> str:
+    if not line.strip():
+        return "blank"
+    if _LOG_LINE_RE.search(line):
+        return "log"
+    if _SHELL_LINE_RE.match(line):
+        return "shell"
+    if _CODE_LINE_RE.search(line):
+        return "code"
+    return "other"
+
+
+def _fence_kind(tag: str, body: str) -> str:
+    """Classify a fenced block: code, log, shell, doctor or empty."""
+    if not body.strip():
+        return "empty"
+    if _DOCTOR_RE.search(body):
+        return "doctor"
+    kinds = [_line_kind(line) for line in body.splitlines()]
+    n_log, n_code = kinds.count("log"), kinds.count("code")
+    n_shell, n_other = kinds.count("shell"), kinds.count("other")
+    if tag in _CODE_TAGS:
+        return "log" if n_log and not n_code else "code"
+    if tag in _LOG_TAGS:
+        return "log"
+    if n_log and n_log >= n_code:
+        return "log"
+    if n_code and (n_code >= n_other or _CODE_STRONG_RE.search(body)):
+        return "code"
+    if tag in _SHELL_TAGS or (n_shell and n_shell >= n_other):
+        return "shell"
+    return "log"  # pasted output that is neither code nor a command
+
+
+def _is_version(m: re.Match[str], text: str) -> bool:
+    num = m.group("num")
+    if m.group("unit") or _IP_RE.match(num):
+        return False
+    parts = num.split(".")
+    if len(parts) == 3 and len(parts[2]) == 4 and int(parts[0] or 0) <= 31:  # 12.03.2024
+        return False
+    if m.group("pre") or num.endswith(".x") or len(parts) >= 3:
+        return True
+    before = text[max(0, m.start() - 30) : m.start()]
+    return bool(_VERSION_CONTEXT_RE.search(before))
+
+
+def _has_versions(parts: _Parts, fence_kinds: list[str]) -> bool:
+    scan = [parts.prose] + [body for (_, body), kind in zip(parts.fences, fence_kinds, strict=True) if kind != "code"]
+    for chunk in scan:
+        if _OS_VERSION_RE.search(chunk):
+            return True
+        if any(_is_version(m, chunk) for m in _VERSION_RE.finditer(chunk)):
+            return True
+    return any(_PACKAGE_VERSION_RE.search(body) for (_, body), kind in zip(parts.fences, fence_kinds, strict=True)
+               if kind == "code")  # fmt: skip
+
+
+def _has_error(parts: _Parts, fence_kinds: list[str]) -> bool:
+    if "log" in fence_kinds:
+        return True
+    if _LOG_LINE_RE.search(parts.plain) or _EXCEPTION_NAME_RE.search(parts.prose):
+        return True
+    if _ERROR_PROSE_RE.search(parts.prose.lower()):
+        return True
+    for span in parts.inline:
+        if _LOG_LINE_RE.search(span) or (_ERROR_WORDS_RE.search(span) and len(span.split()) >= 3):
+            return True
+    return False
+
+
+def _has_code(parts: _Parts, fence_kinds: list[str]) -> bool:
+    if "code" in fence_kinds:
+        return True
+    if any(_CODE_STRONG_RE.search(span) for span in parts.inline):
+        return True
+    lines = [ln for ln in parts.plain.splitlines() if _CODE_STRONG_RE.search(ln) and not _LOG_LINE_RE.search(ln)]
+    return bool(lines)
+
+
+def _has_steps(text: str) -> bool:
+    if _STEP_HEADER_RE.search(text):
+        return True
+    items = _LIST_ITEM_RE.findall(text)
+    if len(items) >= 2 and sum(1 for it in items if _STEP_ACTION_RE.search(it) or _SHELL_LINE_RE.match(it)) >= 2:
+        return True
+    if _STEP_AFTER_RE.search(text):
+        return True
+    n_actions = len(_STEP_ACTION_RE.findall(text))
+    if _STEP_FP_RE.search(text) and (n_actions >= 2 or _STEP_SEQ_RE.search(text)):
+        return True
+    return n_actions >= 3 and bool(_STEP_SEQ_RE.search(text))
+
+
+def _details(parts: _Parts) -> frozenset[str]:
+    kinds = [_fence_kind(tag, body) for tag, body in parts.fences]
+    found = set()
+    if _has_error(parts, kinds):
+        found.add("error")
+    if _has_code(parts, kinds):
+        found.add("code")
+    if _has_versions(parts, kinds):
+        found.add("versions")
+    platform_text = "\n".join([parts.plain, *(b for (_, b), k in zip(parts.fences, kinds, strict=True) if k != "code")])
+    if _PLATFORM_RE.search(platform_text.lower()):
+        found.add("platform")
+    if _has_steps(parts.plain.lower()):
+        found.add("steps")
+    return frozenset(found)
+
+
+def find_details(text: str) -> frozenset[str]:
+    """Reproduction details present in ``text`` (subset of :data:`DETAILS`).
+
+    * ``error``: a pasted log line, stack trace, exception name, ``Error: ...`` message, CLI failure mark (✖) or an
+      HTTP 4xx/5xx status; a fenced block that is neither code nor a shell command counts as pasted output.
+    * ``code``: a fenced block of code/config (by language tag or syntax), or code syntax in prose/inline code
+      (``await x.y({..})``, ``const``, ``=>``, JSON objects). A lone shell command or ``cap doctor`` output is not
+      code.
+    * ``versions``: a semver-like number (``7.2.5``, ``7.x``, ``v7``, ``@8.46.0``) or a two-part number after a
+      product/OS word, or an OS/product name followed by a number (``Android 14``, ``Capacitor 7``). Numbers inside
+      code are ignored (bundle versions), except package.json dependencies.
+    * ``platform``: iOS/Android/web/Electron named. Also counted: devices (iPhone, Pixel, Samsung), emulator
+      (Android) / simulator (iOS), Xcode and TestFlight/App Store (iOS), logcat and Play Store (Android), browser
+      (web).
+    * ``steps``: what the user did: a "steps:" header, a list of at least two actions, "after + action"
+      ("après avoir uploadé", "abis upload", "上传新包后"), or first-person narration of actions with another action or
+      a sequencing word ("I call it, kill the app, reopen", "fiz o upload, fechei"). A bare symptom is not steps.
+    """
+    return _details(_split(text or ""))
+
+
+# =================================================================================================================
+# Intent
+# =================================================================================================================
+_FAILURE_RE = _lex_re(lex.FAILURE)
+_NO_PROBLEM_RE = re.compile(
+    _fold(
+        r"(?<!\w)(?:no (?:problem|issue|worries)|not a problem|pas de (?:souci|problème)|sans (?:souci|problème)|"
+        r"ningún problema|sin problema|nessun problema|kein problem|sem problema|tidak masalah|ga masalah|"
+        r"gak masalah|nggak masalah)(?!\w)|没问题|没有问题"
+    ),
+)
+_ASK_RE = _lex_re(lex.ASK_ANY)
+_QWORD_RES = {
+    lang: re.compile(r"(?:^|[.!?。！？\n]\s*)(?:" + "|".join(map(_fold, words)) + r")(?!\w)")
+    for lang, words in lex.QUESTION_WORDS.items()
+    if words
+}
+_QMARK_RE = re.compile(r"[?？¿]")
+_PHATIC_RE = _lex_re(lex.PHATIC)
+_PRESENCE_RE = _lex_re(lex.PRESENCE)
+_JOBS_RE = _lex_re(lex.JOBS)
+_ANNOUNCE_RE = _lex_re(lex.ANNOUNCE)
+_MAINTAINER_RE = _lex_re(lex.MAINTAINER)
+_SUGGEST_START_RE = re.compile(
+    r"^\s*(?:@\S+\s*)?(?:" + "|".join(f for lang in lex.SUGGEST_START for f in map(_fold, lex.SUGGEST_START[lang]))
+    + r")(?!\w)",
+)
+_SUGGEST_ANY_RE = _lex_re(lex.SUGGEST_ANY)
+_POLL_RE = _lex_re(lex.POLL)
+_BECAUSE_RE = re.compile(
+    r"[?？]\s*(?:" + "|".join(_fold(w) for ws in lex.JOKE_BECAUSE.values() for w in ws) + r")(?!\w)"
+)
+_SMALL_TALK_RE = _lex_re(lex.SMALL_TALK)
+_PRODUCT_RE = _lex_re(lex.PRODUCT)
+_TECH_RE = _lex_re(lex.TECH)
+_EMOJI_ONLY_RE = re.compile(r"^[\W\d_]*$")
+_LAUGH_RE = re.compile(r"^\s*(?:k{3,}|(?:ha){2,}h?|(?:he){2,}|(?:ja){2,}|(?:je){2,}|(?:wk){2,}\w*|(?:rs){2,}|lol+|lmao|"
+                       r"mdr|ptdr|xd+|哈{2,}|呵{2,}|嘿{2,}|233+)[\s!.\W]*$", re.IGNORECASE)  # fmt: skip
+_TITLE_BUG_RE = re.compile(r"^\s*(?:\[?bug\]?\s*[:\]-]|fix\s*:|\[(?:android|ios)\])", re.IGNORECASE)
+_TITLE_FEATURE_RE = re.compile(
+    r"^\s*(?:\[?feat(?:ure)?(?:\s+request)?\]?\s*[:\]-]|feature request|feedback\s*:|add\s|allow\s|support\s|"
+    r"improve\s|request\s*:|proposal\s*:|suggestion\s*:|docs?\s*:)",
+    re.IGNORECASE,
+)
+_HOWTO_RE = re.compile(
+    _fold(
+        r"(?<!\w)(?:how (?:do|can|should) (?:i|we)|is there (?:a|any) (?:way|flag|option|setting|method)|"
+        r"what(?:'s| is) the (?:best|fastest|right|recommended) way|comment (?:faire|je|on)|c[oó]mo (?:hago|puedo)|"
+        r"come (?:posso|faccio)|wie kann (?:ich|man)|como (?:faço|posso)|gimana cara|bagaimana cara|possible to)(?!\w)"
+        r"|怎么|如何"
+    ),
+)
+_CONDITIONAL_RE = re.compile(
+    _fold(r"(?<!\w)(?:if|when|whenever|si|se|wenn|falls|kalau|jika|kalo|quando|cuando|lorsque|quand)(?!\w)|如果|要是"),
+)
+_WORDS_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+
+
+def _n_words(text: str) -> int:
+    """Latin words + Han characters / 2 (rounded up)."""
+    han = len(_HAN_RE.findall(text))
+    latin = len(_WORDS_RE.findall(_HAN_RE.sub(" ", text)))
+    return latin + math.ceil(han / 2)
+
+
+def _quote(m: re.Match[str] | None) -> str:
+    return repr(m.group(0).strip()[:40]) if m else ""
+
+
+def _is_conditional(text: str, m: re.Match[str]) -> bool:
+    """True when the failure word sits in an if/when clause ("what happens if the upload fails?")."""
+    start = max(0, m.start() - 45)
+    window = text[start : m.start()]
+    return bool(_CONDITIONAL_RE.search(window)) and not re.search(r"[.!\n]", window[-20:])
+
+
+def _chitchat_reason(plain: str, lower: str, present: frozenset[str]) -> str | None:
+    """Reason string if the message is chit-chat the bot must not answer, else None."""
+    if _EMOJI_ONLY_RE.match(plain):
+        return "no words"
+    if _LAUGH_RE.match(plain):
+        return "laughter"
+    if m := _JOBS_RE.search(lower):
+        return f"job post {_quote(m)}"
+    if (m := _ANNOUNCE_RE.search(lower)) and not re.search(r"(?<!\w)(?:i|my)(?!\w)", lower):
+        return f"announcement {_quote(m)}"
+    if m := _MAINTAINER_RE.search(lower):
+        return f"reply in a conversation {_quote(m)}"
+    if "error" not in present and ((m := _SUGGEST_START_RE.match(lower)) or (m := _SUGGEST_ANY_RE.search(lower))):
+        return f"suggestion to another user {_quote(m)}"
+    if (m := _PRESENCE_RE.search(lower)) and _n_words(plain) <= 6:
+        return f"presence ping {_quote(m)}"
+    if (m := _SMALL_TALK_RE.search(lower)) and not _PRODUCT_RE.search(lower) and not _TECH_RE.search(lower):
+        return f"small talk {_quote(m)}"
+    if (m := _POLL_RE.search(lower)) and not _PRODUCT_RE.search(lower):
+        return f"off-topic poll {_quote(m)}"
+    if _BECAUSE_RE.search(lower) and not _PRODUCT_RE.search(lower) and _n_words(plain) <= 30:
+        return "joke / rhetorical question"
+    if _PHATIC_RE.search(lower) and not _FAILURE_RE.search(_NO_PROBLEM_RE.sub(" ", lower)):
+        rest = _PHATIC_RE.sub(" ", lower)
+        if _n_words(rest) <= 2 or (_n_words(rest) <= 3 and _n_words(plain) >= 8):
+            return f"greeting/thanks/ack {_quote(_PHATIC_RE.search(lower))}"
+    return None
+
+
+def _classify_intent(parts: _Parts, lang: str, present: frozenset[str], title: str | None = None) -> tuple[Intent, str]:
+    plain = parts.plain.strip()
+    lower = plain.lower()
+    if not _WORDS_RE.search(plain) and not _HAN_RE.search(plain):
+        if "error" in present:
+            return Intent.BUG_REPORT, "pasted error output"
+        if "code" in present:
+            return Intent.OTHER, "code without text"
+        return Intent.CHITCHAT, "no words"
+    reason = _chitchat_reason(plain, lower, present)
+    if reason:
+        return Intent.CHITCHAT, reason
+    failure = _FAILURE_RE.search(_NO_PROBLEM_RE.sub(" ", lower))
+    ask = _QMARK_RE.search(plain) or _ASK_RE.search(lower)
+    qword = _QWORD_RES.get(lang)
+    if not ask and qword is not None:
+        ask = qword.search(lower)
+    head = (title or plain).lstrip()
+    if _TITLE_BUG_RE.match(head):
+        return Intent.BUG_REPORT, "bug report title"
+    if failure or "error" in present:
+        if (
+            failure
+            and "error" not in present
+            and ask
+            and _HOWTO_RE.search(lower)
+            and _is_conditional(lower, failure)
+        ):
+            return Intent.QUESTION, f"how-to with hypothetical failure {_quote(failure)}"
+        if failure:
+            return Intent.BUG_REPORT, f"failure {_quote(failure)}"
+        return Intent.BUG_REPORT, "pasted error"
+    if ask:
+        return Intent.QUESTION, f"ask {_quote(ask)}"
+    if "steps" in present and present & {"platform", "versions", "code"}:
+        return Intent.BUG_REPORT, "reproduction steps"
+    if _TITLE_FEATURE_RE.match(head):
+        return Intent.QUESTION, "feature request"
+    if present & {"code", "versions"} and _n_words(plain) >= 6:
+        return Intent.QUESTION, "technical statement with details"
+    return Intent.OTHER, "no ask"
+
+
+def classify_intent(text: str, lang: str, present: frozenset[str]) -> tuple[Intent, str]:
+    """Intent of ``text`` (already identified as ``lang``, with details ``present``) and a short reason."""
+    return _classify_intent(_split(text or ""), lang, present)
+
+
+# =================================================================================================================
+# Route
+# =================================================================================================================
+_BILLING_RE = _lex_re(lex.ROUTE_BILLING)
+_BILLING_HOWTO_RE = _lex_re(lex.ROUTE_BILLING_HOWTO)
+_ACCOUNT_RE = _lex_re(lex.ROUTE_ACCOUNT)
+_OOS_REQUEST_WORK_RE = re.compile(
+    "(?:"
+    + _lex_re(lex.ROUTE_OUT_OF_SCOPE).pattern
+    + r")[^.?!\n。？！]{0,60}?(?:"
+    + _lex_re(lex.OOS_WORK).pattern
+    + ")",
+)
+_OOS_OBJECT_RE = _lex_re(lex.OOS_OBJECT)
+_INCIDENT_DIRECT_RE = _lex_re(lex.ROUTE_INCIDENT_DIRECT)
+_INCIDENT_TEAM_RE = _lex_re(lex.ROUTE_INCIDENT_TEAM)
+_INCIDENT_SIDE_RE = _lex_re(lex.ROUTE_INCIDENT_SIDE)
+_INCIDENT_5XX_RE = re.compile(
+    r"(?<![\d.])5\d\d(?![\d.])|(?<!\w)(?:bad gateway|service unavailable|gateway time-?out|internal server error|"
+    r"spin(?:s|ning)? forever|loading forever|charge (?:à l'infini|indéfiniment))"
+)
+_ESCALATE_EXPLICIT_RE = _lex_re(lex.ROUTE_ESCALATE_EXPLICIT)
+_ESCALATE_TIER_RE = _lex_re(lex.ROUTE_ESCALATE_TIER)
+_ESCALATE_URGENT_RE = _lex_re(lex.ROUTE_ESCALATE_URGENT)
+
+
+def _classify_route(parts: _Parts) -> tuple[str | None, str]:
+    text = parts.plain.lower()
+    # incident: the service looks down for everyone
+    if m := _INCIDENT_DIRECT_RE.search(text):
+        return "incident", _quote(m)
+    team = _INCIDENT_TEAM_RE.search(text)
+    if team and (_INCIDENT_5XX_RE.search(text) or _INCIDENT_SIDE_RE.search(text)):
+        return "incident", _quote(team)
+    # escalate: explicit request for official support / ticket / direct contact, or paying tier + urgency
+    if m := _ESCALATE_EXPLICIT_RE.search(text):
+        return "escalate", _quote(m)
+    tier = _ESCALATE_TIER_RE.search(text)
+    if tier and (urgent := _ESCALATE_URGENT_RE.search(text)):
+        return "escalate", f"{_quote(tier)} + {_quote(urgent)}"
+    # billing / account
+    if (m := _BILLING_RE.search(text)) and not _BILLING_HOWTO_RE.search(text):
+        return "billing", _quote(m)
+    if m := _ACCOUNT_RE.search(text):
+        return "account", _quote(m)
+    # out of scope: asks the team to work on the user's own code
+    if (m := _OOS_REQUEST_WORK_RE.search(text)) and (obj := _OOS_OBJECT_RE.search(text)):
+        return "out_of_scope", f"{_quote(m)} + {_quote(obj)}"
+    return None, ""
+
+
+def classify_route(text: str, lang: str) -> tuple[str | None, str]:
+    """Policy route of ``text`` (one of :data:`ROUTES`, or None) and a short reason.
+
+    Only requests a human on the team must act on get a route; how-to questions about the same topics (plans, MAU,
+    invoices in the console) get None so the doc search answers them. Code blocks and inline code are ignored
+    (pasted CLI output such as "please contact support" is not a request). ``lang`` is accepted for symmetry: the
+    vocabulary of all languages is always applied, because short messages are often misidentified.
+    """
+    del lang
+    return _classify_route(_split(text or ""))
+
+
+# =================================================================================================================
+# Entry point
+# =================================================================================================================
+def analyse(text: str, title: str | None = None, lang_hint: str | None = None) -> Analysis:
+    """Analyse one message (``title``, e.g. a forum post title, is prepended to the text)."""
+    text = text or ""
+    full = f"{title.strip()}\n\n{text}" if title and title.strip() else text
+    parts = _split(full)
+    lang, conf = detect_language(full, lang_hint)
+    present = _details(parts)
+    intent, why = _classify_intent(parts, lang, present, title)
+    route, route_why = _classify_route(parts)
+    signals = [f"lang={lang} ({conf:.2f})", f"intent={intent.value}: {why}"]
+    if present:
+        signals.append("details=" + ",".join(d for d in DETAILS if d in present))
+    if route:
+        signals.append(f"route={route}: {route_why}")
+    return Analysis(
+        lang=lang,
+        lang_confidence=round(conf, 4),
+        intent=intent,
+        present=present,
+        missing=tuple(d for d in DETAILS if d not in present),
+        route=route,
+        signals=tuple(signals),
+    )
