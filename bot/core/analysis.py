@@ -161,20 +161,50 @@ def _split_first_atom(frag: str) -> tuple[str, str] | None:
     return atom, rest
 
 
-def _alternation(frags: list[str]) -> str:
-    """Alternation of fragments grouped by first literal: ``a(?:b|c)|d(?:e)``, so that the regex engine (which
-    skips a branch whose first literal does not match) tries a few dozen branches per position instead of hundreds.
+def _expand_leading_group(frag: str) -> list[str]:
+    """``(?:do|does) x`` -> ``["do x", "does x"]`` when the leading group is a flat alternation without quantifier."""
+    if not frag.startswith("(?:"):
+        return [frag]
+    end = frag.find(")", 3)
+    body = frag[3:end] if end > 0 else ""
+    if not body or any(ch in body for ch in "()[]\\") or frag[end + 1 : end + 2] in _QUANTIFIER_START:
+        return [frag]
+    rest = frag[end + 1 :]
+    return [option + rest for option in body.split("|")]
+
+
+def _alternation(frags: Iterable[str]) -> str:
+    """Alternation of fragments built as a trie on leading literals: ``a(?:b(?:c|d)|e)|f``.
+
+    The regex engine skips a branch whose first literal does not match the current character, so a trie tries a
+    few dozen branches per position instead of hundreds (fragments that do not start with a literal are kept as
+    they are).
     """
     groups: dict[str, list[str]] = {}
     misc: list[str] = []
-    for frag in dict.fromkeys(frags):
+    empty = False
+    for frag in dict.fromkeys(f for frag in frags for f in _expand_leading_group(frag)):
+        if not frag:
+            empty = True
+            continue
         split = _split_first_atom(frag)
         if split is None:
             misc.append(f"(?:{frag})")
         else:
             groups.setdefault(split[0], []).append(split[1])
-    branches = [atom + ("(?:" + "|".join(rests) + ")" if rests != [""] else "") for atom, rests in groups.items()]
-    return "|".join(branches + misc)
+    branches = [
+        atom + (rests[0] if len(rests) == 1 else "(?:" + _alternation(rests) + ")") for atom, rests in groups.items()
+    ]
+    return "|".join(branches + misc + ([""] if empty else []))
+
+
+def _merge(*tables: lex.Lexicon) -> lex.Lexicon:
+    """Union of lexicons (for one-pass prefilters)."""
+    merged: dict[str, tuple[str, ...]] = {}
+    for table in tables:
+        for lang, frags in table.items():
+            merged[lang] = merged.get(lang, ()) + frags
+    return merged
 
 
 def _lex_re(table: lex.Lexicon, langs: Iterable[str] | None = None, *, actions: bool = False) -> re.Pattern[str]:
@@ -234,25 +264,26 @@ def _identifier():  # noqa: ANN202 - py3langid has no type hints
 
 
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_LETTER_WORD_RE = re.compile(r"[^\W\d_]+")
+_LETTER_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _LANG_NOISE_RE = re.compile(
     r"(?<!\S)(?=[^\s]*\w[./@_\\]\w)\S+"  # paths, file names, versions, package names, snake_case
-    r"|(?<!\w)--?[A-Za-z][\w-]*"  # CLI flags
-    r"|\b[a-z]+[A-Z]\w*"  # camelCase
-    r"|\b[A-Z][a-z]+[A-Z]\w*"  # PascalCase with inner capital
+    r"|(?<![\w-])--?[A-Za-z][\w-]*"  # CLI flags
+    r"|(?<!\w)(?=\w*[a-z][A-Z])\w+"  # camelCase, PascalCase with an inner capital
     r"|(?<!\w)['\"‘“][^'\"’”\s]{1,40}['\"’”](?!\w)"  # 'quoted' option values
     r"|\d+"
 )
+# English tech words used in every language; removed unless nothing else is left (applied to lower-cased text)
 _LOANWORDS_RE = re.compile(
     r"(?<!\w)(?:apps?|bundles?|updates?|updater|upload(?:s|ed)?|download|plugins?|android|ios|iphone|channels?|cli|api|"
     r"keys?|builds?|dashboard|devices?|live|capgo|capacitor|ionic|react|angular|vue|production|staging|beta|delta|"
     r"encryption|login|logs?|sync|web|webview|splash|rollback|rollout|self-?assign|default|debug|release|store|setting|"
     r"ci|cd|ok|okay|lol|emulator|simulator|console|npm|npx|json|config|mau|sdk|native|crash|bug|zip|url|id|ids|"
-    r"flavors?|testers?|auto|manual|mode|token|server|backend|frontend|github|dev|devs|checksum|listener|event)(?!\w)",
-    re.IGNORECASE,
+    r"flavors?|testers?|auto|manual|mode|token|server|backend|frontend|github|dev|devs|checksum|listener|event)(?!\w)"
 )
 _SHORT_WORD_RES = {lang: _lex_re(lex.SHORT_WORDS, (lang,)) for lang in lex.SHORT_WORDS}
-_PT_LAUGH_RE = re.compile(r"^\s*k{3,}\s*$|^\s*(?:rs){2,}\s*$", re.IGNORECASE)
+_PT_LAUGH_RE = re.compile(r"^\s*k{3,}\s*$|^\s*(?:rs){2,}\s*$")
+#: langid cost grows with the length; the first words are enough
+_MAX_LANG_CHARS = 300
 
 
 def _lang_text(text: str) -> str:
@@ -273,25 +304,21 @@ def detect_language(text: str, hint: str | None = None) -> tuple[str, float]:
     (emoji, code only) or identified with a confidence below :data:`MIN_LANG_CONFIDENCE` get ``hint`` (if it is one
     of :data:`LANGS`) or ``"en"``, with the low confidence.
     """
-    cleaned = _lang_text(text or "")
-    han = len(_HAN_RE.findall(cleaned))
+    lowered = _lang_text(text or "").lower()
+    han = len(_HAN_RE.findall(lowered))
     if han:
         return "zh", 1.0 if han >= 2 else 0.8
-    if _PT_LAUGH_RE.match(cleaned):
+    if _PT_LAUGH_RE.match(lowered):
         return "pt", 0.6
-    words = _LETTER_WORD_RE.findall(cleaned)
+    words = _LETTER_WORD_RE.findall(_LOANWORDS_RE.sub(" ", lowered)) or _LETTER_WORD_RE.findall(lowered)
     if sum(len(w) for w in words) < 2:
         return _fallback(hint), 0.0
-    stripped = _LOANWORDS_RE.sub(" ", cleaned)
-    if len(_LETTER_WORD_RE.findall(stripped)) >= 1:
-        cleaned = stripped
-        words = _LETTER_WORD_RE.findall(cleaned)
-    lowered = cleaned.lower()
-    probs = dict(_identifier().rank(cleaned))
+    sample = " ".join(words)[:_MAX_LANG_CHARS]
+    probs = dict(_identifier().rank(sample))
     lang = max(probs, key=probs.__getitem__)
     conf = float(probs[lang])
     if len(words) <= _SHORT_MESSAGE_WORDS or conf < 0.6:
-        votes = {code: len(rx.findall(lowered)) for code, rx in _SHORT_WORD_RES.items()}
+        votes = {code: len(rx.findall(sample)) for code, rx in _SHORT_WORD_RES.items()}
         best = max(votes, key=votes.__getitem__)
         ranked = sorted(votes.values(), reverse=True)
         if ranked[0] > 0 and ranked[0] > ranked[1] and best != lang:
@@ -502,14 +529,17 @@ def _has_code(parts: _Parts, fence_kinds: list[str]) -> bool:
 
 
 def _has_steps(text: str) -> bool:
-    if _STEP_HEADER_RE.search(text):
+    """``text`` is lower-cased prose (code removed)."""
+    if (":" in text or "：" in text or "步骤" in text or "reproduc" in text) and _STEP_HEADER_RE.search(text):
         return True
+    n_actions = len(_STEP_ACTION_RE.findall(text))
+    if not n_actions:  # every other rule needs an action verb
+        return False
     items = _LIST_ITEM_RE.findall(text)
     if len(items) >= 2 and sum(1 for it in items if _STEP_ACTION_RE.search(it) or _SHELL_LINE_RE.match(it)) >= 2:
         return True
     if _STEP_AFTER_RE.search(text):
         return True
-    n_actions = len(_STEP_ACTION_RE.findall(text))
     if _STEP_FP_RE.search(text) and (n_actions >= 2 or _STEP_SEQ_RE.search(text)):
         return True
     return n_actions >= 3 and bool(_STEP_SEQ_RE.search(text))
@@ -586,6 +616,15 @@ _BECAUSE_RE = re.compile(
     r"[?？]\s*(?:" + "|".join(_fold(w) for ws in lex.JOKE_BECAUSE.values() for w in ws) + r")(?!\w)"
 )
 _SMALL_TALK_RE = _lex_re(lex.SMALL_TALK)
+# one pass telling whether any of the (rarer) chit-chat patterns can match
+_CHITCHAT_ANY_RE = _lex_re(
+    _merge(lex.JOBS, lex.ANNOUNCE, lex.MAINTAINER, lex.SUGGEST_ANY, lex.PRESENCE, lex.SMALL_TALK, lex.POLL)
+)
+#: longer messages cannot be only greetings/thanks
+_PHATIC_MAX_WORDS = 24
+#: replies inside a conversation and suggestions are short; long messages matching them are real reports
+_REPLY_MAX_WORDS = 40
+_FIRST_PERSON_SINGULAR_RE = re.compile(r"(?<!\w)(?:i|my|i'm|i've)(?!\w)")
 _PRODUCT_RE = _lex_re(lex.PRODUCT)
 _TECH_RE = _lex_re(lex.TECH)
 _EMOJI_ONLY_RE = re.compile(r"^[\W\d_]*$")
@@ -633,28 +672,32 @@ def _chitchat_reason(plain: str, lower: str, present: frozenset[str]) -> str | N
     """Reason string if the message is chit-chat the bot must not answer, else None."""
     if _EMOJI_ONLY_RE.match(plain):
         return "no words"
-    if _LAUGH_RE.match(plain):
+    if _LAUGH_RE.match(lower):
         return "laughter"
-    if m := _JOBS_RE.search(lower):
-        return f"job post {_quote(m)}"
-    if (m := _ANNOUNCE_RE.search(lower)) and not re.search(r"(?<!\w)(?:i|my)(?!\w)", lower):
-        return f"announcement {_quote(m)}"
-    if m := _MAINTAINER_RE.search(lower):
-        return f"reply in a conversation {_quote(m)}"
-    if "error" not in present and ((m := _SUGGEST_START_RE.match(lower)) or (m := _SUGGEST_ANY_RE.search(lower))):
+    n_words = _n_words(plain)
+    if "error" not in present and (m := _SUGGEST_START_RE.match(lower)):
         return f"suggestion to another user {_quote(m)}"
-    if (m := _PRESENCE_RE.search(lower)) and _n_words(plain) <= 6:
-        return f"presence ping {_quote(m)}"
-    if (m := _SMALL_TALK_RE.search(lower)) and not _PRODUCT_RE.search(lower) and not _TECH_RE.search(lower):
-        return f"small talk {_quote(m)}"
-    if (m := _POLL_RE.search(lower)) and not _PRODUCT_RE.search(lower):
-        return f"off-topic poll {_quote(m)}"
-    if _BECAUSE_RE.search(lower) and not _PRODUCT_RE.search(lower) and _n_words(plain) <= 30:
+    if _CHITCHAT_ANY_RE.search(lower):
+        if m := _JOBS_RE.search(lower):
+            return f"job post {_quote(m)}"
+        if (m := _ANNOUNCE_RE.search(lower)) and not _FIRST_PERSON_SINGULAR_RE.search(lower):
+            return f"announcement {_quote(m)}"
+        if n_words <= _REPLY_MAX_WORDS and (m := _MAINTAINER_RE.search(lower)):
+            return f"reply in a conversation {_quote(m)}"
+        if "error" not in present and n_words <= _REPLY_MAX_WORDS and (m := _SUGGEST_ANY_RE.search(lower)):
+            return f"suggestion to another user {_quote(m)}"
+        if (m := _PRESENCE_RE.search(lower)) and n_words <= 6:
+            return f"presence ping {_quote(m)}"
+        if (m := _SMALL_TALK_RE.search(lower)) and not _PRODUCT_RE.search(lower) and not _TECH_RE.search(lower):
+            return f"small talk {_quote(m)}"
+        if (m := _POLL_RE.search(lower)) and not _PRODUCT_RE.search(lower):
+            return f"off-topic poll {_quote(m)}"
+    if ("?" in lower or "？" in lower) and n_words <= 30 and _BECAUSE_RE.search(lower) and not _PRODUCT_RE.search(lower):
         return "joke / rhetorical question"
-    if _PHATIC_RE.search(lower) and not _FAILURE_RE.search(_NO_PROBLEM_RE.sub(" ", lower)):
-        rest = _PHATIC_RE.sub(" ", lower)
-        if _n_words(rest) <= 2 or (_n_words(rest) <= 3 and _n_words(plain) >= 8):
-            return f"greeting/thanks/ack {_quote(_PHATIC_RE.search(lower))}"
+    if n_words <= _PHATIC_MAX_WORDS and (m := _PHATIC_RE.search(lower)):
+        rest = _n_words(_PHATIC_RE.sub(" ", lower))
+        if (rest <= 2 or (rest <= 3 and n_words >= 8)) and not _FAILURE_RE.search(_NO_PROBLEM_RE.sub(" ", lower)):
+            return f"greeting/thanks/ack {_quote(m)}"
     return None
 
 
@@ -732,8 +775,23 @@ _ESCALATE_TIER_RE = _lex_re(lex.ROUTE_ESCALATE_TIER)
 _ESCALATE_URGENT_RE = _lex_re(lex.ROUTE_ESCALATE_URGENT)
 
 
+_ROUTE_ANY_RE = _lex_re(
+    _merge(
+        lex.ROUTE_BILLING,
+        lex.ROUTE_ACCOUNT,
+        lex.ROUTE_INCIDENT_DIRECT,
+        lex.ROUTE_INCIDENT_TEAM,
+        lex.ROUTE_ESCALATE_EXPLICIT,
+        lex.ROUTE_ESCALATE_TIER,
+        lex.OOS_OBJECT,
+    )
+)
+
+
 def _classify_route(parts: _Parts) -> tuple[str | None, str]:
     text = parts.plain.lower()
+    if not _ROUTE_ANY_RE.search(text):  # one pass for the common case: no route vocabulary at all
+        return None, ""
     # incident: the service looks down for everyone
     if m := _INCIDENT_DIRECT_RE.search(text):
         return "incident", _quote(m)

@@ -350,7 +350,8 @@ MAINTAINER: Lexicon = {
 # Suggestions to another user ("try npx cap sync, worked for me"), usually imperative at the start.
 SUGGEST_START: Lexicon = {
     "en": (
-        r"try(?:ing)?", r"have you tried", r"did you (?:try|run|call|add|check|set)", r"you (?:need|have|should|must) to",
+        r"try(?= \w+ing\b| npx| npm| yarn| pnpm| bunx| cap\b| this\b| that\b| it\b| again\b| with\b| using\b| to (?:run|add|remove|delete|clear|set|call|use|update|upgrade|downgrade|reinstall)\b)",
+        r"have you tried", r"did you (?:try|run|call|add|check|set)", r"you (?:need|have|should|must) to",
         r"you should", r"make sure", r"just (?:run|add|call|use|delete|remove|set)", r"maybe (?:try|check)",
     ),
     "fr": (r"essaie", r"essaye", r"essayez", r"as-tu essayé", r"tu as essayé", r"il faut que tu", r"vérifie que"),
@@ -660,6 +661,9 @@ ROUTE_ACCOUNT: Lexicon = {
         r"transfer\w* (?:the |of )?(?:ownership|org(?:ani[sz]ation)?|owner)", r"ownership (?:of|transfer)",
         r"change (?:the )?(?:org(?:ani[sz]ation)? )?owner", r"new owner",
         r"(?:move|transfer|migrate|moved)\b[^.!?\n]{0,40}\bapps?\b[^.!?\n]{0,40}\b(?:orgs?|organi[sz]ations?)\b",
+        r"apps?\b[^.!?\n]{0,20}\b(?:moved|transferred|migrated)\b[^.!?\n]{0,40}\b(?:orgs?|organi[sz]ations?)\b",
+        r"(?:from|out of) (?:my|our|one|the|a) (?:\w+ )?(?:orgs?|organi[sz]ations?) (?:in)?to (?:my|our|another|the|a) (?:\w+ )?"
+        r"(?:orgs?|organi[sz]ations?)",
         r"merge (?:\w+ ){0,2}accounts?", r"(?:two|2|duplicate) accounts\b[^?!]{0,60}\b(?:merge|combine|unify)",
         r"(?:can'?t|cannot|unable to) (?:log ?in|sign ?in|access)(?: to| into)? (?:my|our) (?:capgo )?account",
     ),
