@@ -265,12 +265,9 @@ def _identifier():  # noqa: ANN202 - py3langid has no type hints
 
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LETTER_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+# whole tokens holding identifiers, paths, versions, numbers, CLI flags or 'quoted' option values
 _LANG_NOISE_RE = re.compile(
-    r"(?<!\S)(?=[^\s]*\w[./@_\\]\w)\S+"  # paths, file names, versions, package names, snake_case
-    r"|(?<![\w-])--?[A-Za-z][\w-]*"  # CLI flags
-    r"|(?<!\w)(?=\w*[a-z][A-Z])\w+"  # camelCase, PascalCase with an inner capital
-    r"|(?<!\w)['\"‘“][^'\"’”\s]{1,40}['\"’”](?!\w)"  # 'quoted' option values
-    r"|\d+"
+    r"(?<!\S)(?:\S*?(?:\w[./@_\\]\w|[a-z][A-Z]|\d)|--?[A-Za-z]|['\"‘“][^\s'\"’”]{1,40}['\"’”])\S*"
 )
 # English tech words used in every language; removed unless nothing else is left (applied to lower-cased text)
 _LOANWORDS_RE = re.compile(
@@ -314,15 +311,14 @@ def detect_language(text: str, hint: str | None = None) -> tuple[str, float]:
     if sum(len(w) for w in words) < 2:
         return _fallback(hint), 0.0
     sample = " ".join(words)[:_MAX_LANG_CHARS]
-    probs = dict(_identifier().rank(sample))
-    lang = max(probs, key=probs.__getitem__)
-    conf = float(probs[lang])
+    lang, conf = _identifier().classify(sample)
+    conf = float(conf)
     if len(words) <= _SHORT_MESSAGE_WORDS or conf < 0.6:
         votes = {code: len(rx.findall(sample)) for code, rx in _SHORT_WORD_RES.items()}
         best = max(votes, key=votes.__getitem__)
         ranked = sorted(votes.values(), reverse=True)
         if ranked[0] > 0 and ranked[0] > ranked[1] and best != lang:
-            lang, conf = best, max(float(probs.get(best, 0.0)), min(0.9, 0.45 + 0.15 * ranked[0]))
+            lang, conf = best, min(0.9, 0.45 + 0.15 * ranked[0])
         elif ranked[0] > 0 and best == lang:
             conf = max(conf, min(0.9, 0.45 + 0.15 * ranked[0]))
     if conf < MIN_LANG_CONFIDENCE:
@@ -413,33 +409,41 @@ _LOG_TAGS = frozenset("log logs text txt logcat output plaintext stacktrace trac
 _VERSION_RE = re.compile(
     r"(?<![A-Za-z0-9_.:/#-])(?P<pre>[v@^~]|version\s?|ver\.?\s?)?(?P<num>\d{1,4}(?:\.(?:\d{1,4}|x)){1,3})"
     r"(?P<suf>-[0-9A-Za-z.]+)?(?![\w.]*\d)(?P<unit>\s*(?:%|mb|kb|gb|ms|sec|seconds?|mins?|minutes?|h\b|px|€|\$|"
-    r"x\b|fps|mo\b|go\b))?",
-    re.IGNORECASE,
-)
+    r"x\b|fps|mo\b|go\b))?"
+)  # applied to lower-cased text
 _VERSION_CONTEXT_RE = re.compile(
     r"(?:capacitor|cap|plugin|plugins|updater|capacitor-updater|cli|@capgo/[\w-]+|@capacitor/[\w-]+|core|ios|ipados|"
     r"android|api|sdk|version|versions|versión|versione|versão|versi|xcode|node|npm|ionic|angular|react|vue|gradle|"
-    r"kotlin|swift|chrome|safari|macos|windows|electron|webview|inappbrowser|social-login|插件|版本|系统)",
-    re.IGNORECASE,
-)
-_OS_VERSION_RE = re.compile(
-    r"(?<![\w-])(?:android|ios|ipados|api(?:\s+level)?|sdk|capacitor|cap|plugin|updater|cli|xcode|node|ionic|angular|"
-    r"electron|macos|chrome|safari|webview|targetsdk|minsdk|compilesdk)\s?v?\d{1,3}(?![\d%])(?!\s?(?:mb|kb|gb|ms|min|"
-    r"sec|times|users|devices|%|x\b))|(?<![\w.])v\d{1,3}(?![\w.])",
-    re.IGNORECASE,
+    r"kotlin|swift|chrome|safari|macos|windows|electron|webview|inappbrowser|social-login|插件|版本|系统)"
+)  # applied to lower-cased text
+_OS_VERSION_RE = re.compile(  # applied to lower-cased text
+    r"(?<![\w-])(?:"
+    + _alternation(
+        [
+            *"android ios ipados sdk capacitor cap plugin updater cli xcode node ionic angular electron macos chrome "
+            "safari webview targetsdk minsdk compilesdk".split(),
+            r"api(?:\s+level)?",
+        ]
+    )
+    + r")\s?v?\d{1,3}(?![\d%])(?!\s?(?:mb|kb|gb|ms|min|sec|times|users|devices|%|x\b))|(?<![\w.])v\d{1,3}(?![\w.])"
 )
 _PACKAGE_VERSION_RE = re.compile(r"""["']@?[\w./-]+["']\s*:\s*["'][\^~>=<]*\d+\.\d+""")
 _IP_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
-_PLATFORM_RE = re.compile(
-    r"(?<![\w-])(?:ios|ipados|iphone|ipad|android|electron|pwa|emulators?|emulador(?:es)?|emulatore|emulatoren?|"
-    r"simulators?|simulador(?:es)?|simulatore|simulatoren?|xcode|android\s+studio|logcat|testflight|play\s+store|"
-    r"google\s+play|app\s+store|safari|chrome|browsers?|navigateur|navegador|samsung|pixel\s?\d|huawei|xiaomi|oneplus|"
-    r"galaxy|harmonyos)(?![\w-])"
-    r"|(?<![\w-])(?:on|for|in|sur|en|su|auf|im|no|na|di|em|pada|the)\s+(?:the\s+)?web(?![\w-])"
-    r"|(?<![\w-])web\s+(?:platform|browser|version|build\s+only)(?![\w-])"
-    r"|(?<![\w-])(?:ios|android)\s*(?:,|/|and|or|&|e|y|et|und|o|ou|dan)\s*web(?![\w-])"
-    r"|安卓|苹果手机|浏览器|模拟器|鸿蒙",
-)  # applied to lower-cased text
+_PLATFORM_RE = re.compile(  # applied to lower-cased text
+    r"(?<![\w-])(?:"
+    + _alternation(
+        [
+            *"ios ipados iphone ipad android electron pwa emulator emulators emulador emuladores emulatore emulatoren "
+            "simulator simulators simulador simuladores simulatore simulatoren xcode logcat testflight safari chrome "
+            "browser browsers navigateur navegador samsung huawei xiaomi oneplus galaxy harmonyos".split(),
+            r"android\s+studio", r"play\s+store", r"google\s+play", r"app\s+store", r"pixel\s?\d",
+            r"(?:on|for|in|sur|en|su|auf|im|no|na|di|em|pada|the)\s+(?:the\s+)?web",
+            r"web\s+(?:platform|browser|version|build\s+only)",
+            r"(?:ios|android)\s*(?:,|/|and|or|&|e|y|et|und|o|ou|dan)\s*web",
+        ]
+    )
+    + r")(?![\w-])|安卓|苹果手机|浏览器|模拟器|鸿蒙"
+)
 _LIST_ITEM_RE = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-*•]|step\s*\d+\s*[:.)-]?)[ \t]+(\S.*)$", re.MULTILINE)  # lower-cased
 _STEP_HEADER_RE = _lex_re(lex.STEP_HEADER)
 _STEP_ACTION_RE = _lex_re(lex.STEP_ACTIONS)
@@ -498,6 +502,7 @@ def _is_version(m: re.Match[str], text: str) -> bool:
 def _has_versions(parts: _Parts, fence_kinds: list[str]) -> bool:
     scan = [parts.prose] + [body for (_, body), kind in zip(parts.fences, fence_kinds, strict=True) if kind != "code"]
     for chunk in scan:
+        chunk = chunk.lower()
         if _OS_VERSION_RE.search(chunk):
             return True
         if any(_is_version(m, chunk) for m in _VERSION_RE.finditer(chunk)):
