@@ -32,7 +32,7 @@ commands:
 
 def ensure_env() -> None:
     """Create the virtual environment and install the project when missing or outdated."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file must run (and explain) on older Pythons
         sys.exit(f"Python 3.11 or newer is required (this is {sys.version.split()[0]}).")
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if PYTHON.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:

@@ -63,7 +63,7 @@ def _examples(docs: Path, faq: Path, eval_dir: Path) -> tuple[np.ndarray, np.nda
             kept.append(replace(entry, questions=questions))
         index = DocIndex.build(pages, kept, values, settings.brand.site_url)
         for entry, lang, phrasing in held:
-            gold = {index._canonical(link) for link in entry.links}  # noqa: SLF001 - same resolution as search
+            gold = {index._canonical(link) for link in entry.links}
             record(index, phrasing, lang, gold, f"faq-{lang}")
     index = DocIndex.build(pages, entries, values, settings.brand.site_url)
     for line in (eval_dir / "dev_discord_questions.jsonl").read_text(encoding="utf-8").splitlines():

@@ -56,16 +56,18 @@ class Baselines:
     """The two reference searches, built over the same docs snapshot."""
 
     def __init__(self, docs: Path) -> None:
-        import bm25s  # noqa: PLC0415 - dev-only dependency
-        from rapidfuzz import process  # noqa: PLC0415
+        import bm25s
+        from rapidfuzz import process
 
-        from bot.core.docs import load_docs_folder  # noqa: PLC0415
+        from bot.core.docs import load_docs_folder
 
         pages = load_docs_folder(docs, "https://capgo.app/")
         self.urls = [p.url for p in pages]
         self.titles = [p.title for p in pages]
-        corpus = [p.title + "\n" + p.description + "\n" + "\n".join(s.heading + "\n" + s.text for s in p.sections)
-                  for p in pages]
+        corpus = [
+            p.title + "\n" + p.description + "\n" + "\n".join(s.heading + "\n" + s.text for s in p.sections)
+            for p in pages
+        ]
         self._bm25 = bm25s.BM25()
         self._bm25.index(bm25s.tokenize(corpus, stopwords="en", show_progress=False), show_progress=False)
         self._bm25s = bm25s
@@ -194,8 +196,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for row, rec in zip(questions, out["questions"], strict=True):
             urls = [m["url"] for m in rec["matches"]]
             if not urls or page(urls[0]) not in row["answer_docs"]:
-                print(f"- Q {row['id']} {row['lang']} [{rec['action']} {rec['confidence']:.2f}] {row['text'][:70]!r}"
-                      f"\n    got {urls[:3]}\n    want {row['answer_docs']}")
+                print(
+                    f"- Q {row['id']} {row['lang']} [{rec['action']} {rec['confidence']:.2f}] {row['text'][:70]!r}"
+                    f"\n    got {urls[:3]}\n    want {row['answer_docs']}"
+                )
         for row, rec in zip(real, out["real"], strict=True):
             urls = [m["url"] for m in rec["matches"]]
             if not urls or page(urls[0]) != row["answer_doc"]:

@@ -86,7 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for _ in range(3):  # best-of-3 start-up: the machine is shared
         proc = subprocess.run(
             [sys.executable, "-c", _PROBE, str(args.docs), str(args.faq), str(args.rounds), *sets],
-            capture_output=True, text=True, cwd=ROOT, check=False,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
         )
         if proc.returncode != 0:
             raise SystemExit(proc.stderr[-2000:])
@@ -94,7 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     bot = min(runs, key=lambda r: r["startup_s"])
     base_proc = subprocess.run(
         [sys.executable, "-c", _BASELINE_PROBE, str(args.docs), str(ROOT), *sets],
-        capture_output=True, text=True, cwd=ROOT, check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
     )
     if base_proc.returncode != 0:
         raise SystemExit(base_proc.stderr[-2000:])
@@ -102,17 +108,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"### Speed ({bot['messages']} dev messages x {args.rounds} rounds, 513-page docs + FAQ)\n")
     print("| measure | this bot | target | BM25 pages (bm25s) | rapidfuzz titles |")
     print("|---|---|---|---|---|")
-    print(f"| start-up incl. index build (best of 3) | {bot['startup_s']:.2f} s | <= 2.5 s | "
-          f"{base['build_s']:.2f} s | (same build) |")
-    print(f"| time per message, mean | {bot['mean_ms']:.2f} ms | <= 3 ms | {base['bm25']['mean_ms']:.2f} ms | "
-          f"{base['rapidfuzz']['mean_ms']:.2f} ms |")
-    print(f"| time per message, p99 | {bot['p99_ms']:.2f} ms | <= 10 ms | {base['bm25']['p99_ms']:.2f} ms | "
-          f"{base['rapidfuzz']['p99_ms']:.2f} ms |")
+    print(
+        f"| start-up incl. index build (best of 3) | {bot['startup_s']:.2f} s | <= 2.5 s | "
+        f"{base['build_s']:.2f} s | (same build) |"
+    )
+    print(
+        f"| time per message, mean | {bot['mean_ms']:.2f} ms | <= 3 ms | {base['bm25']['mean_ms']:.2f} ms | "
+        f"{base['rapidfuzz']['mean_ms']:.2f} ms |"
+    )
+    print(
+        f"| time per message, p99 | {bot['p99_ms']:.2f} ms | <= 10 ms | {base['bm25']['p99_ms']:.2f} ms | "
+        f"{base['rapidfuzz']['p99_ms']:.2f} ms |"
+    )
     print(f"| time per message, max | {bot['max_ms']:.2f} ms | | | |")
     print(f"| resident memory (peak RSS) | {bot['rss_mb']:.0f} MB | <= 150 MB | | |")
     startups = ", ".join(f"{r['startup_s']:.2f}" for r in runs)
-    print(f"\nStart-up of the 3 runs: {startups} s. The bot does the full "
-          f"triage (analysis + search + decision + rendering); the baselines only rank pages.")
+    print(
+        f"\nStart-up of the 3 runs: {startups} s. The bot does the full "
+        f"triage (analysis + search + decision + rendering); the baselines only rank pages."
+    )
     return 0
 
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from bot.core.decision import DecisionSettings, Incident, Role, ThreadState
+from bot.core.decision import DecisionSettings, Incident, Role
 from bot.core.docs import DocsFormatError, load_docs_folder
 from bot.core.faq import LANGS, load_faq_folder, render, resolve_link
 from bot.core.triage import TriageEngine, TriageResult
@@ -27,8 +27,13 @@ log = logging.getLogger("bot")
 EXIT_OK, EXIT_BAD_INPUT, EXIT_CONFIG = 0, 1, 2
 
 
-def build_engine(settings: Settings, *, faq: Path | None = None, docs: Path | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> TriageEngine:
+def build_engine(
+    settings: Settings,
+    *,
+    faq: Path | None = None,
+    docs: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> TriageEngine:
     """Build the triage engine from settings (folders may be overridden on the command line)."""
     placeholders = settings.brand.placeholders(settings.docs_site.docs_url)
     return TriageEngine.from_folders(
@@ -144,8 +149,13 @@ def cmd_check(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     placeholders = settings.brand.placeholders(settings.docs_site.docs_url)
     pages = []
     if docs_path is not None:
-        pages = load_docs_folder(docs_path, settings.docs_site.base_url, settings.docs_site.url_rule,
-                                 progress=terminal_progress(), errors=errors)
+        pages = load_docs_folder(
+            docs_path,
+            settings.docs_site.base_url,
+            settings.docs_site.url_rule,
+            progress=terminal_progress(),
+            errors=errors,
+        )
     known_urls = {p.url for p in pages}
     for entry in entries:
         for lang in LANGS:
@@ -266,7 +276,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     try:
         environ = None
         if args.brand:
-            import os  # noqa: PLC0415 - only to overlay one variable
+            import os
 
             environ = {**os.environ, "BRAND": args.brand}
         settings = load_settings(environ)
@@ -289,8 +299,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
             return cmd_check(args, settings, out)
         banner = ""
         if args.command is None and settings.discord_token:
-            banner = ("DISCORD_TOKEN is set, but the Discord connection is not part of this build yet "
-                      "(it lands with the Discord bot issue); opening the offline console instead.\n")
+            banner = (
+                "DISCORD_TOKEN is set, but the Discord connection is not part of this build yet "
+                "(it lands with the Discord bot issue); opening the offline console instead.\n"
+            )
         if args.command is None and not settings.docs_path:
             settings = replace(settings)
         return run_console(settings, banner=banner)

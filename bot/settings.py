@@ -179,7 +179,7 @@ def _require(table: Mapping[str, Any], key: str, where: str, kind: type) -> Any:
     value = table[key]
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise SettingsError(f"setting {where}.{key} must be a {kind.__name__}, got {type(value).__name__}")
     return value
 

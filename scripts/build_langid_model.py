@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 from py3langid.langid import MODEL_DIR, MODEL_FILE
-from py3langid.modelio import load_model
 
 LANGS = ("en", "fr", "es", "it", "de", "pt", "id", "zh")
 TARGET = Path(__file__).resolve().parent.parent / "bot" / "core" / "data" / "langid8.npz"
@@ -21,8 +20,8 @@ TARGET = Path(__file__).resolve().parent.parent / "bot" / "core" / "data" / "lan
 def main() -> None:
     """Write the restricted model file."""
     import lzma
-    import tempfile
     import shutil
+    import tempfile
 
     with tempfile.TemporaryFile() as tmp:
         with lzma.open(MODEL_DIR / MODEL_FILE) as src:

@@ -15,7 +15,11 @@ DATA = ROOT / "tests" / "data"
 def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
-        input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=60,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
         env={**os.environ, "DOCS_PATH": str(DATA / "docs"), "FAQ_PATH": str(DATA / "faq"), **(env or {})},
         check=False,
     )

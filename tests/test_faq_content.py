@@ -40,8 +40,18 @@ def test_entry_renders_in_every_language_without_markers(entry, brand: str) -> N
 
 def test_policy_entries_cover_the_support_policy() -> None:
     text = " ".join(e.id + " " + " ".join(e.tags) + " " + e.answers["en"] for e in ENTRIES if e.category == "policy")
-    for topic in ("status", "sla", "premium", "billing", "eligib", "not-covered", "official", "3 seconds",
-                  "cancel", "developer"):
+    for topic in (
+        "status",
+        "sla",
+        "premium",
+        "billing",
+        "eligib",
+        "not-covered",
+        "official",
+        "3 seconds",
+        "cancel",
+        "developer",
+    ):
         assert topic.lower() in text.lower(), f"no policy entry covers {topic!r}"
 
 
@@ -62,7 +72,7 @@ def test_docs_links_point_at_real_pages() -> None:
     ("mutation", "message"),
     [
         (lambda s: s.replace("id: sample", "id: Sample"), "kebab-case"),
-        (lambda s: s.replace("  zh: [\"怎么样\"]\n", ""), "questions.zh is missing"),
+        (lambda s: s.replace('  zh: ["怎么样"]\n', ""), "questions.zh is missing"),
         (lambda s: s.replace("{brand} rocks", "{brnd} rocks"), "unknown placeholder"),
         (lambda s: s.replace("- /docs/x/", "- /docs/x"), "must end with '/'"),
         (lambda s: s.replace("- /docs/x/", "- not a url"), "malformed link"),

@@ -252,7 +252,7 @@ def _split(text: str) -> _Parts:
 # Language
 # =================================================================================================================
 @functools.cache
-def _identifier():  # noqa: ANN202 - py3langid has no type hints
+def _identifier():
     """py3langid identifier restricted to LANGS, built once (not the module-level global of py3langid)."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
@@ -399,12 +399,10 @@ _CODE_STRONG_RE = re.compile(
 )
 _DOCTOR_RE = re.compile(r"(?i:capacitor doctor|latest dependencies|installed dependencies)|💊")
 _CODE_TAGS = frozenset(
-    "ts typescript js javascript jsx tsx json json5 jsonc kotlin kt java swift objc objective-c objectivec xml yaml "
-    "yml gradle groovy html vue svelte py python dart plist toml properties ini css scss c cpp csharp cs go rust rb "
-    "ruby php sql env dotenv".split()
+    ["ts", "typescript", "js", "javascript", "jsx", "tsx", "json", "json5", "jsonc", "kotlin", "kt", "java", "swift", "objc", "objective-c", "objectivec", "xml", "yaml", "yml", "gradle", "groovy", "html", "vue", "svelte", "py", "python", "dart", "plist", "toml", "properties", "ini", "css", "scss", "c", "cpp", "csharp", "cs", "go", "rust", "rb", "ruby", "php", "sql", "env", "dotenv"]
 )
-_SHELL_TAGS = frozenset("bash sh shell zsh console cmd powershell ps ps1 terminal fish".split())
-_LOG_TAGS = frozenset("log logs text txt logcat output plaintext stacktrace trace".split())
+_SHELL_TAGS = frozenset(["bash", "sh", "shell", "zsh", "console", "cmd", "powershell", "ps", "ps1", "terminal", "fish"])
+_LOG_TAGS = frozenset(["log", "logs", "text", "txt", "logcat", "output", "plaintext", "stacktrace", "trace"])
 
 _VERSION_RE = re.compile(
     r"(?<![A-Za-z0-9_.:/#-])(?P<pre>[v@^~]|version\s?|ver\.?\s?)?(?P<num>\d{1,4}(?:\.(?:\d{1,4}|x)){1,3})"
@@ -420,8 +418,7 @@ _OS_VERSION_RE = re.compile(  # applied to lower-cased text
     r"(?<![\w-])(?:"
     + _alternation(
         [
-            *"android ios ipados sdk capacitor cap plugin updater cli xcode node ionic angular electron macos chrome "
-            "safari webview targetsdk minsdk compilesdk".split(),
+            *["android", "ios", "ipados", "sdk", "capacitor", "cap", "plugin", "updater", "cli", "xcode", "node", "ionic", "angular", "electron", "macos", "chrome", "safari", "webview", "targetsdk", "minsdk", "compilesdk"],
             r"api(?:\s+level)?",
         ]
     )
@@ -433,10 +430,12 @@ _PLATFORM_RE = re.compile(  # applied to lower-cased text
     r"(?<![\w-])(?:"
     + _alternation(
         [
-            *"ios ipados iphone ipad android electron pwa emulator emulators emulador emuladores emulatore emulatoren "
-            "simulator simulators simulador simuladores simulatore simulatoren xcode logcat testflight safari chrome "
-            "browser browsers navigateur navegador samsung huawei xiaomi oneplus galaxy harmonyos".split(),
-            r"android\s+studio", r"play\s+store", r"google\s+play", r"app\s+store", r"pixel\s?\d",
+            *["ios", "ipados", "iphone", "ipad", "android", "electron", "pwa", "emulator", "emulators", "emulador", "emuladores", "emulatore", "emulatoren", "simulator", "simulators", "simulador", "simuladores", "simulatore", "simulatoren", "xcode", "logcat", "testflight", "safari", "chrome", "browser", "browsers", "navigateur", "navegador", "samsung", "huawei", "xiaomi", "oneplus", "galaxy", "harmonyos"],
+            r"android\s+studio",
+            r"play\s+store",
+            r"google\s+play",
+            r"app\s+store",
+            r"pixel\s?\d",
             r"(?:on|for|in|sur|en|su|auf|im|no|na|di|em|pada|the)\s+(?:the\s+)?web",
             r"web\s+(?:platform|browser|version|build\s+only)",
             r"(?:ios|android)\s*(?:,|/|and|or|&|e|y|et|und|o|ou|dan)\s*web",
@@ -444,7 +443,9 @@ _PLATFORM_RE = re.compile(  # applied to lower-cased text
     )
     + r")(?![\w-])|安卓|苹果手机|浏览器|模拟器|鸿蒙"
 )
-_LIST_ITEM_RE = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-*•]|step\s*\d+\s*[:.)-]?)[ \t]+(\S.*)$", re.MULTILINE)  # lower-cased
+_LIST_ITEM_RE = re.compile(
+    r"^[ \t]*(?:\d{1,2}[.)]|[-*•]|step\s*\d+\s*[:.)-]?)[ \t]+(\S.*)$", re.MULTILINE
+)  # lower-cased
 _STEP_HEADER_RE = _lex_re(lex.STEP_HEADER)
 _STEP_ACTION_RE = _lex_re(lex.STEP_ACTIONS)
 _STEP_FP_RE = _lex_re(lex.STEP_FIRST_PERSON, actions=True)
@@ -612,7 +613,8 @@ _JOBS_RE = _lex_re(lex.JOBS)
 _ANNOUNCE_RE = _lex_re(lex.ANNOUNCE)
 _MAINTAINER_RE = _lex_re(lex.MAINTAINER)
 _SUGGEST_START_RE = re.compile(
-    r"^\s*(?:@\S+\s*)?(?:" + "|".join(f for lang in lex.SUGGEST_START for f in map(_fold, lex.SUGGEST_START[lang]))
+    r"^\s*(?:@\S+\s*)?(?:"
+    + "|".join(f for lang in lex.SUGGEST_START for f in map(_fold, lex.SUGGEST_START[lang]))
     + r")(?!\w)",
 )
 _SUGGEST_ANY_RE = _lex_re(lex.SUGGEST_ANY)
@@ -697,7 +699,12 @@ def _chitchat_reason(plain: str, lower: str, present: frozenset[str]) -> str | N
             return f"small talk {_quote(m)}"
         if (m := _POLL_RE.search(lower)) and not _PRODUCT_RE.search(lower):
             return f"off-topic poll {_quote(m)}"
-    if ("?" in lower or "？" in lower) and n_words <= 30 and _BECAUSE_RE.search(lower) and not _PRODUCT_RE.search(lower):
+    if (
+        ("?" in lower or "？" in lower)
+        and n_words <= 30
+        and _BECAUSE_RE.search(lower)
+        and not _PRODUCT_RE.search(lower)
+    ):
         return "joke / rhetorical question"
     if n_words <= _PHATIC_MAX_WORDS and (m := _PHATIC_RE.search(lower)):
         rest = _n_words(_PHATIC_RE.sub(" ", lower))
@@ -727,13 +734,7 @@ def _classify_intent(parts: _Parts, lang: str, present: frozenset[str], title: s
     if _TITLE_BUG_RE.match(head):
         return Intent.BUG_REPORT, "bug report title"
     if failure or "error" in present:
-        if (
-            failure
-            and "error" not in present
-            and ask
-            and _HOWTO_RE.search(lower)
-            and _is_conditional(lower, failure)
-        ):
+        if failure and "error" not in present and ask and _HOWTO_RE.search(lower) and _is_conditional(lower, failure):
             return Intent.QUESTION, f"how-to with hypothetical failure {_quote(failure)}"
         if failure:
             return Intent.BUG_REPORT, f"failure {_quote(failure)}"

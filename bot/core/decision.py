@@ -94,8 +94,16 @@ def decide(
     alternatives = search.matches[1:]
 
     def silent(rule: str, reason: str) -> Decision:
-        return Decision(Action.SILENT, reason, lang, match=best, rule=rule, route=analysis.route,
-                        missing=analysis.missing, alternatives=alternatives)
+        return Decision(
+            Action.SILENT,
+            reason,
+            lang,
+            match=best,
+            rule=rule,
+            route=analysis.route,
+            missing=analysis.missing,
+            alternatives=alternatives,
+        )
 
     if author is Role.BOT:
         return silent("author.bot", "the author is a bot or webhook")
@@ -112,19 +120,35 @@ def decide(
     if route == "incident" or (incident is not None and analysis.intent is Intent.BUG_REPORT and route is None):
         known = f"known incident '{incident.title}'" if incident else "no incident known: pointing to the status page"
         why = "the service looks down for several users" if route == "incident" else "bug report during an incident"
-        return Decision(Action.ROUTE, f"{why}; {known}", lang, route="incident", incident=incident,
-                        rule="route.incident", missing=analysis.missing, match=best)
+        return Decision(
+            Action.ROUTE,
+            f"{why}; {known}",
+            lang,
+            route="incident",
+            incident=incident,
+            rule="route.incident",
+            missing=analysis.missing,
+            match=best,
+        )
     if route == "escalate":
-        return Decision(Action.ESCALATE, "the author asks for official support", lang, route=route,
-                        rule="route.escalate", missing=analysis.missing, match=best)
+        return Decision(
+            Action.ESCALATE,
+            "the author asks for official support",
+            lang,
+            route=route,
+            rule="route.escalate",
+            missing=analysis.missing,
+            match=best,
+        )
     if route in ("billing", "account", "out_of_scope"):
         reasons = {
             "billing": "a billing request only the team can act on (billing help is open to every customer)",
             "account": "an account request only the team can act on (account help is open to every customer)",
             "out_of_scope": "asks for work official support does not cover (own app code or third-party software)",
         }
-        return Decision(Action.ROUTE, reasons[route], lang, route=route, rule=f"route.{route}",
-                        missing=analysis.missing, match=best)
+        return Decision(
+            Action.ROUTE, reasons[route], lang, route=route, rule=f"route.{route}", missing=analysis.missing, match=best
+        )
 
     if thread.bot_answered:
         return silent("thread.bot_answered", "the bot already answered in this thread")
@@ -155,12 +179,20 @@ def decide(
         return _answer(analysis, search, f"confident match ({best.score:.2f} >= {settings.answer_threshold:.2f})")
     return silent(
         "match.unsure",
-        f"best match '{best.title}' scored {best.score:.2f}, below the answer threshold {settings.answer_threshold:.2f}",
+        f"best match '{best.title}' scored {best.score:.2f}, "
+        f"below the answer threshold {settings.answer_threshold:.2f}",
     )
 
 
 def _answer(analysis: Analysis, search: SearchResult, reason: str) -> Decision:
     best = search.best
-    assert best is not None  # noqa: S101 - callers check
-    return Decision(Action.ANSWER, reason, analysis.lang, match=best, missing=analysis.missing,
-                    rule="answer.confident", alternatives=search.matches[1:])
+    assert best is not None
+    return Decision(
+        Action.ANSWER,
+        reason,
+        analysis.lang,
+        match=best,
+        missing=analysis.missing,
+        rule="answer.confident",
+        alternatives=search.matches[1:],
+    )

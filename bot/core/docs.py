@@ -145,8 +145,11 @@ _HTML_COMMENT = re.compile(r"<!--.*?-->|\{/\*.*?\*/\}", re.DOTALL)
 
 def _strip_jsx(line: str) -> str:
     def replace(match: re.Match[str]) -> str:
-        texts = [next(g for g in groups[1:] if g is not None) for groups in _JSX_ATTR.findall(match.group(0))
-                 if groups[0].lower() in _TEXT_ATTRS]
+        texts = [
+            next(g for g in groups[1:] if g is not None)
+            for groups in _JSX_ATTR.findall(match.group(0))
+            if groups[0].lower() in _TEXT_ATTRS
+        ]
         return (" " + " ".join(texts) + " ") if texts else " "
 
     return _JSX_TAG.sub(replace, line)

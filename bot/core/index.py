@@ -141,9 +141,7 @@ class DocIndex:
         for page in self.pages:
             first = len(section_docs)
             for section in page.sections:
-                section_docs.append(
-                    document_tokens([page.title, section.heading, section.heading, section.text])
-                )
+                section_docs.append(document_tokens([page.title, section.heading, section.heading, section.text]))
                 self._section_meta.append((page.url, section.anchor, section.heading))
             self._page_by_url[page.url] = _Page(page.url, page.title, tuple(range(first, len(section_docs))))
             self._page_titles[page.url] = page.title
@@ -229,7 +227,7 @@ class DocIndex:
         tokens = self._weigh(self._repair_typos(query_tokens(text, lang)) + title_tokens, title_tokens)
         if title:
             text = f"{title}\n{text}"
-        if not tokens or not self.pages and not self.entries:
+        if not tokens or (not self.pages and not self.entries):
             return SearchResult((), {"tokens": 0.0})
         candidates: dict[str, dict[str, float | str | None]] = {}
 
@@ -246,10 +244,13 @@ class DocIndex:
                     current["heading"] = heading
 
         # One ceiling for every collection, so "share of the query matched" is comparable between FAQ and docs.
-        ceiling = sum(
-            w * max(self._sections.idf(t), self._faq.idf(t), self._summaries.idf(t)) * (self._sections.k1 + 1)
-            for t, w in tokens.items()
-        ) or 1.0
+        ceiling = (
+            sum(
+                w * max(self._sections.idf(t), self._faq.idf(t), self._summaries.idf(t)) * (self._sections.k1 + 1)
+                for t, w in tokens.items()
+            )
+            or 1.0
+        )
         if self.pages:
             section_scores = self._sections.scores(tokens) / ceiling
             summary_scores = self._summaries.scores(tokens) / ceiling

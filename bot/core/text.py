@@ -98,10 +98,9 @@ def _matcher(lang: str) -> _GlossaryMatcher:
         return _GlossaryMatcher(None, mapping)
     keys = sorted(mapping, key=len, reverse=True)
     alternation = "|".join(re.escape(k) for k in keys)
-    if lang == "zh":
-        pattern = re.compile(f"(?:{alternation})")
-    else:
-        pattern = re.compile(rf"(?<![\w])(?:{alternation})(?![\w])")
+    # Chinese has no spaces: glossary terms match anywhere (longest first); elsewhere only whole words.
+    bounded = alternation if lang == "zh" else rf"(?<![\w])(?:{alternation})(?![\w])"
+    pattern = re.compile(f"(?:{bounded})")
     return _GlossaryMatcher(pattern, mapping)
 
 

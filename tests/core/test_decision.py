@@ -10,8 +10,9 @@ NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 SETTINGS = DecisionSettings(answer_threshold=0.65, remind_min_missing=2, reminder_period=timedelta(hours=12))
 
 
-def analysis(intent: Intent = Intent.QUESTION, present: tuple[str, ...] = DETAILS, route: str | None = None,
-             lang: str = "en") -> Analysis:
+def analysis(
+    intent: Intent = Intent.QUESTION, present: tuple[str, ...] = DETAILS, route: str | None = None, lang: str = "en"
+) -> Analysis:
     missing = tuple(d for d in DETAILS if d not in present)
     return Analysis(lang, 0.99, intent, frozenset(present), missing, route, ())
 
@@ -19,8 +20,9 @@ def analysis(intent: Intent = Intent.QUESTION, present: tuple[str, ...] = DETAIL
 def search(score: float | None) -> SearchResult:
     if score is None:
         return SearchResult(())
-    return SearchResult((Match("https://x/docs/a/", "A", score, "faq", "a"), Match("https://x/docs/b/", "B",
-                                                                                    score / 2, "docs")))
+    return SearchResult(
+        (Match("https://x/docs/a/", "A", score, "faq", "a"), Match("https://x/docs/b/", "B", score / 2, "docs"))
+    )
 
 
 def run(a: Analysis, s: SearchResult, **kw):
@@ -43,15 +45,25 @@ def run(a: Analysis, s: SearchResult, **kw):
         ({"thread": ThreadState(is_follow_up=True)}, analysis(), search(0.9), Action.SILENT, "thread.follow_up"),
         ({}, analysis(Intent.CHITCHAT), search(0.99), Action.SILENT, "intent"),
         ({}, analysis(Intent.BUG_REPORT, present=()), search(0.2), Action.REMIND, "remind.missing"),
-        ({}, analysis(Intent.BUG_REPORT, present=("error", "code", "versions", "platform")), search(0.9),
-         Action.ANSWER, "answer.confident"),
+        (
+            {},
+            analysis(Intent.BUG_REPORT, present=("error", "code", "versions", "platform")),
+            search(0.9),
+            Action.ANSWER,
+            "answer.confident",
+        ),
         ({}, analysis(route="billing"), search(0.9), Action.ROUTE, "route.billing"),
         ({}, analysis(route="account"), search(0.9), Action.ROUTE, "route.account"),
         ({}, analysis(route="out_of_scope"), search(0.9), Action.ROUTE, "route.out_of_scope"),
         ({}, analysis(route="incident"), search(0.9), Action.ROUTE, "route.incident"),
         ({}, analysis(route="escalate"), search(0.9), Action.ESCALATE, "route.escalate"),
-        ({"incident": Incident("API degraded", "https://status")}, analysis(Intent.BUG_REPORT, present=()),
-         search(0.2), Action.ROUTE, "route.incident"),
+        (
+            {"incident": Incident("API degraded", "https://status")},
+            analysis(Intent.BUG_REPORT, present=()),
+            search(0.2),
+            Action.ROUTE,
+            "route.incident",
+        ),
     ],
 )
 def test_decision_table(kwargs, a, s, action: Action, rule: str) -> None:

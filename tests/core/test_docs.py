@@ -39,8 +39,11 @@ def test_page_url_and_locale() -> None:
 
 @pytest.mark.parametrize(
     ("heading", "slug"),
-    [("Update behavior", "update-behavior"), ("How a device picks a channel (precedence)",
-      "how-a-device-picks-a-channel-precedence"), ("`setChannel()` usage", "setchannel-usage")],
+    [
+        ("Update behavior", "update-behavior"),
+        ("How a device picks a channel (precedence)", "how-a-device-picks-a-channel-precedence"),
+        ("`setChannel()` usage", "setchannel-usage"),
+    ],
 )
 def test_slugify(heading: str, slug: str) -> None:
     assert slugify(heading) == slug
@@ -64,7 +67,10 @@ def test_mdx_page_is_split_into_sections_with_components_stripped() -> None:
 def test_folder_ingest_skips_repo_readme_and_uses_h1_title() -> None:
     seen = []
     pages = load_docs_folder(DATA, "https://example.com/", progress=lambda done, total: seen.append((done, total)))
-    assert sorted(p.url for p in pages) == ["https://example.com/docs/", "https://example.com/docs/guide/getting-started/"]
+    assert sorted(p.url for p in pages) == [
+        "https://example.com/docs/",
+        "https://example.com/docs/guide/getting-started/",
+    ]
     home = next(p for p in pages if p.url.endswith("/docs/"))
     assert home.title == "Widget docs"
     assert seen[-1] == (2, 2)
@@ -77,7 +83,7 @@ def test_bad_front_matter_reports_file_and_line(tmp_path: Path) -> None:
     pages = load_docs_folder(tmp_path, "https://example.com/", errors=errors)
     assert [p.title for p in pages] == ["Good"]
     assert len(errors) == 1 and errors[0].path.endswith("bad.md") and errors[0].line >= 2
-    with pytest.raises(DocsFormatError, match="bad.md"):
+    with pytest.raises(DocsFormatError, match=r"bad\.md"):
         load_docs_folder(tmp_path, "https://example.com/")
 
 

@@ -52,8 +52,12 @@ def test_calibration_is_monotonic_in_coverage() -> None:
 
 
 def test_search_finds_faq_in_every_language(engine) -> None:
-    for lang, text in [("en", "how to init the widget"), ("fr", "comment initialiser le widget"),
-                       ("zh", "怎么初始化 widget"), ("de", "wie initialisiere ich das Widget")]:
+    for lang, text in [
+        ("en", "how to init the widget"),
+        ("fr", "comment initialiser le widget"),
+        ("zh", "怎么初始化 widget"),
+        ("de", "wie initialisiere ich das Widget"),
+    ]:
         result = engine.index.search(text, lang)
         assert result.best is not None, lang
         assert result.best.url == "https://example.com/docs/guide/getting-started/", lang

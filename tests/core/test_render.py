@@ -18,10 +18,13 @@ MATCH = Match("https://example.com/docs/guide/getting-started/", "Getting starte
 def test_every_reply_renders_in_every_language_without_markers(lang: str) -> None:
     decisions = [
         Decision(Action.ANSWER, "r", lang, match=MATCH),
-        Decision(Action.REMIND, "r", lang, missing=("error", "code", "versions", "platform", "steps"),
-                 suggestion=MATCH),
+        Decision(
+            Action.REMIND, "r", lang, missing=("error", "code", "versions", "platform", "steps"), suggestion=MATCH
+        ),
         Decision(Action.ESCALATE, "r", lang),
-        Decision(Action.ROUTE, "r", lang, route="incident", incident=Incident("API down", "https://s", datetime.now(UTC))),
+        Decision(
+            Action.ROUTE, "r", lang, route="incident", incident=Incident("API down", "https://s", datetime.now(UTC))
+        ),
         *(Decision(Action.ROUTE, "r", lang, route=r) for r in ("billing", "account", "out_of_scope", "incident")),
     ]
     for decision in decisions:
