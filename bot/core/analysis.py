@@ -1,6 +1,8 @@
 """Analysis of one community message: language, intent, reproduction details and policy route.
 
-Pure module: standard library + py3langid only, no I/O except the lazy, cached loading of the py3langid model.
+Pure module: standard library + py3langid only (through :mod:`bot.core.langid`, which loads a compact copy of the
+py3langid model restricted to our 8 languages). No I/O except that lazy, cached model load on first use; all
+regular expressions are compiled once at import time and no global is mutated afterwards.
 
 Pipeline (:func:`analyse`):
 
@@ -26,6 +28,7 @@ import functools
 import logging
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -67,6 +70,8 @@ class Analysis:
     signals: tuple[str, ...]
 
 
+_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
 # =================================================================================================================
 # Regex construction helpers
 # =================================================================================================================
@@ -107,22 +112,35 @@ def _fold(pattern: str) -> str:
     return "".join(out)
 
 
-def _fragments(table: lex.Lexicon, langs: Iterable[str] | None = None, actions: bool = False) -> tuple[list, list]:
-    """(latin fragments, zh fragments) of a lexicon, folded, with ``{A}`` expanded to that language's actions."""
+def _fragments(
+    table: lex.Lexicon, langs: Iterable[str] | None = None, actions: bool = False
+) -> tuple[list[str], list[str], list[str]]:
+    """Fragments of a lexicon, folded, with ``{A}`` expanded to that language's actions, in three lists:
+    Latin (word-bounded on both sides), Chinese (no boundaries) and Chinese starting with a Latin word
+    ("react 项目": bounded on the left only).
+    """
     wanted = set(langs) if langs is not None else None
     latin: list[str] = []
     cjk: list[str] = []
+    mixed: list[str] = []
     for lang, frags in table.items():
         if wanted is not None and lang not in wanted:
             continue
         for frag in frags:
             if actions:
                 frag = frag.replace("{A}", "|".join(lex.STEP_ACTIONS[lang]))
-            if lang == "zh" and not frag[:1].isascii():
-                cjk.append(frag)
-            else:
+            if lang != "zh":
                 latin.append(_fold(frag))
-    return latin, cjk
+                continue
+            for option in _expand_leading_group(frag):
+                first = option[:1]
+                if not (first.isascii() and first.isalnum()):
+                    cjk.append(option)
+                elif _HAN_RE.search(option):
+                    mixed.append(option)
+                else:
+                    latin.append(option)
+    return latin, cjk, mixed
 
 
 _QUANTIFIER_START = frozenset("*+?{")
@@ -183,13 +201,13 @@ def _alternation(frags: Iterable[str]) -> str:
     groups: dict[str, list[str]] = {}
     misc: list[str] = []
     empty = False
-    for frag in dict.fromkeys(f for frag in frags for f in _expand_leading_group(frag)):
-        if not frag:
+    for option in dict.fromkeys(f for frag in frags for f in _expand_leading_group(frag)):
+        if not option:
             empty = True
             continue
-        split = _split_first_atom(frag)
+        split = _split_first_atom(option)
         if split is None:
-            misc.append(f"(?:{frag})")
+            misc.append(f"(?:{option})")
         else:
             groups.setdefault(split[0], []).append(split[1])
     branches = [
@@ -213,12 +231,14 @@ def _lex_re(table: lex.Lexicon, langs: Iterable[str] | None = None, *, actions: 
     The pattern is case-sensitive and must be applied to lower-cased text: without ``re.IGNORECASE`` the regex
     engine skips alternatives whose first literal does not match, which makes these large alternations ~5x faster.
     """
-    latin, cjk = _fragments(table, langs, actions)
+    latin, cjk, mixed = _fragments(table, langs, actions)
     parts = []
     if latin:
         parts.append(r"(?<!\w)(?:" + _alternation(latin) + r")(?!\w)")
     if cjk:  # the lookahead makes non-Chinese positions fail after one character-class test
         parts.append("(?=[\u3000-\u9fff\uf900-\uffef])(?:" + _alternation(cjk) + ")")
+    if mixed:
+        parts.append(r"(?<![A-Za-z0-9_])(?:" + _alternation(mixed) + ")")
     return re.compile("|".join(parts) or r"(?!x)x")
 
 
@@ -240,6 +260,7 @@ class _Parts(NamedTuple):
 
 
 def _split(text: str) -> _Parts:
+    text = unicodedata.normalize("NFC", text)
     fences = tuple(((m.group(1) or "").lower(), m.group(2)) for m in _FENCE_RE.finditer(text))
     prose = _FENCE_RE.sub("\n", text)
     prose = _DISCORD_RE.sub(" ", _URL_RE.sub(" ", prose))
@@ -252,7 +273,7 @@ def _split(text: str) -> _Parts:
 # Language
 # =================================================================================================================
 @functools.cache
-def _identifier():  # noqa: ANN202 - py3langid has no type hints
+def _identifier():
     """py3langid identifier restricted to LANGS with normalised probabilities, built once on first use.
 
     Prefers the compact 8-language model of :mod:`bot.core.langid` (same automaton, 3x faster to load); falls back
@@ -277,7 +298,6 @@ def _identifier():  # noqa: ANN202 - py3langid has no type hints
     return identifier
 
 
-_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LETTER_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 # whole tokens holding identifiers, paths, versions, numbers, CLI flags or 'quoted' option values
 _LANG_NOISE_RE = re.compile(
@@ -297,13 +317,6 @@ _PT_LAUGH_RE = re.compile(r"^\s*k{3,}\s*$|^\s*(?:rs){2,}\s*$")
 _MAX_LANG_CHARS = 300
 
 
-def _lang_text(text: str) -> str:
-    t = _FENCE_RE.sub(" ", text)
-    t = _INLINE_RE.sub(" ", t)
-    t = _DISCORD_RE.sub(" ", _URL_RE.sub(" ", t))
-    return _LANG_NOISE_RE.sub(" ", t)
-
-
 def _fallback(hint: str | None) -> str:
     return hint if hint in LANGS else "en"
 
@@ -315,7 +328,12 @@ def detect_language(text: str, hint: str | None = None) -> tuple[str, float]:
     (emoji, code only) or identified with a confidence below :data:`MIN_LANG_CONFIDENCE` get ``hint`` (if it is one
     of :data:`LANGS`) or ``"en"``, with the low confidence.
     """
-    lowered = _lang_text(text or "").lower()
+    return _detect(_split(text or "").plain, hint)
+
+
+def _detect(plain: str, hint: str | None) -> tuple[str, float]:
+    """:func:`detect_language` on text already stripped of code blocks, inline code, URLs and mentions."""
+    lowered = _LANG_NOISE_RE.sub(" ", plain).lower()
     han = len(_HAN_RE.findall(lowered))
     if han:
         return "zh", 1.0 if han >= 2 else 0.8
@@ -377,8 +395,11 @@ _ERROR_PROSE_RE = re.compile(
         |(?:get|got|getting|returns?|returned|gives?|giving|throws?|da|dá|recebo|bekomme|kriege|ottengo|obtengo|dapet)
            \s+(?:an?\s+|un\s+|une\s+|uno\s+|ein\s+)?(?:http\s+)?[45]\d\d\b
         |(?:error|erreur|errore|fehler\w*|erro)[^\n"“«„「`]{0,25}["“«„「`][^"”»“」`\n]{6,}
+        |(?:console|logs?|logcat|xcode|terminal|output|cli|devtools|debugger)\s+(?:shows?|says?|prints?|outputs?|
+           displays?|affiche|dit|muestra|dice|mostra|zeigt|sagt|mostra|nunjukin|bilang)\s*:\s*\S
+        |\[(?:capgo|capacitor[\w/-]*|error|err|warn(?:ing)?|fatal)\]\s*\S
     )
-    |[✖❌]|(?:报错|错误)(?:\s*[:：]|[^\n"“「`]{0,10}["“「`][^"”」`\n]{4,})
+    |[✖❌]|(?:报错|错误|日志显示|控制台显示)(?:\s*[:：]|[^\n"“「`]{0,10}["“「`][^"”」`\n]{4,})
     """,
     re.VERBOSE,
 )
@@ -404,8 +425,10 @@ _CODE_LINE_RE = re.compile(
     """,
     re.MULTILINE | re.VERBOSE,
 )
-_CODE_STRONG_RE = re.compile(
-    r"""(?:^|[\s`])(?:const|let|var|import|export|await|function|class)\s+[\w{]
+_CODE_STRONG_RE = re.compile(  # code syntax that prose does not produce (also used on unfenced text)
+    r"""(?:^|[\s`(])(?:const|let|var)\s+[\w{\[]+\s*(?::\s*\w+\s*)?=
+    |(?:^|[\s`])import\s+(?:\{|\*|\w+\s+from\b|type\b|["'])|(?:^|[\s`])export\s+(?:default|const|function|class|\{)
+    |(?:^|[\s`(])await\s+[\w.]+\(|(?:^|[\s`])function\s*\w*\s*\(|(?:^|[\s`])class\s+\w+\s*(?:\{|extends\b)
     |=>|\w\.\w+\(\s*[{'"\[]|\{\s*["']?\w+["']?\s*:\s*\S|\w\([^()\n]*\)\s*;|^\s*[\w.]+\s*=\s*[\w'"{\[(]
     |<\w+[^<>]*\s\w+=["'][^<>]*>
     """,
@@ -719,7 +742,7 @@ _NO_PROBLEM_RE = re.compile(
 )
 _ASK_RE = _lex_re(lex.ASK_ANY)
 _QWORD_RES = {
-    lang: re.compile(r"(?:^|[.!?。！？\n]\s*)(?:" + "|".join(map(_fold, words)) + r")(?!\w)")
+    lang: re.compile(r"(?:^|[.!?。！？\n]\s*)(?:" + "|".join(map(_fold, words)) + r")(?!\w|['’]t\b)")
     for lang, words in lex.QUESTION_WORDS.items()
     if words
 }
@@ -745,6 +768,7 @@ _RESOLVED_RE = _lex_re(lex.RESOLVED)
 _ASK_AUTHOR_RE = _lex_re(lex.ASK_AUTHOR)
 _DOCS_POINTER_RE = _lex_re(lex.DOCS_POINTER)
 _HOLIDAYS_RE = _lex_re(lex.HOLIDAYS)
+_JOKES_RE = _lex_re(lex.JOKES)
 _PRODUCT_STRICT_RE = _lex_re(lex.PRODUCT_STRICT)
 _CONTRAST_RE = re.compile(
     _fold(r"(?<!\w)(?:but|still|however|mais|toujours|pero|sigue|ma|però|aber|immer noch|mas|ainda|tapi|masih)(?!\w)")
@@ -764,6 +788,7 @@ _CHITCHAT_ANY_RE = _lex_re(
         lex.ASK_AUTHOR,
         lex.DOCS_POINTER,
         lex.HOLIDAYS,
+        lex.JOKES,
     )
 )
 #: longer messages cannot be only greetings/thanks
@@ -786,12 +811,29 @@ _TITLE_FEATURE_RE = re.compile(
     r"improve\s|request\s*:|proposal\s*:|suggestion\s*:|docs?\s*:)",
     re.IGNORECASE,
 )
-_HOWTO_RE = re.compile(
+_HOWTO_RE = re.compile(  # how-to phrasing (lower-cased text)
     _fold(
-        r"(?<!\w)(?:how (?:do|can|should) (?:i|we)|is there (?:a|any) (?:way|flag|option|setting|method)|"
-        r"what(?:'s| is) the (?:best|fastest|right|recommended) way|comment (?:faire|je|on)|c[oó]mo (?:hago|puedo)|"
-        r"come (?:posso|faccio)|wie kann (?:ich|man)|como (?:faço|posso)|gimana cara|bagaimana cara|possible to)(?!\w)"
-        r"|怎么|如何"
+        r"(?<!\w)(?:how (?:do|can|should|would|could) (?:i|we|one|you)|how to|is there (?:a|any)|is it possible|"
+        r"what(?:'s| is) the (?:best|fastest|right|recommended|easiest) way|(?:fastest|best|easiest) way|any way to|"
+        r"comment (?:faire|je|on|puis-je|peut-on)|est-ce qu'on peut|c[oó]mo (?:hago|puedo|se)|se puede|"
+        r"hay (?:alguna )?(?:forma|manera)|come (?:posso|faccio|si)|c'è (?:un )?modo|si può|"
+        r"wie (?:kann|könnte) (?:ich|man)|gibt es (?:eine|einen) (?:möglichkeit|weg)|"
+        r"como (?:faço|posso|que eu)|tem como|dá pra|gimana cara|"
+        r"bagaimana cara|caranya|possible to)(?!\w)|怎么|如何|能不能|有没有办法"
+    ),
+)
+# informational questions ("how does X work", "what does X mean"): never off-topic small talk
+_INFO_QUESTION_RE = re.compile(
+    _fold(
+        r"(?<!\w)(?:how (?:does|do|is|are|did|can|could|should|would) (?:the|it|this|that|a|an|my|our|your|one|i|we)|"
+        r"what (?:does|do|is|are|should|would|happens)|what'?s the|why (?:does|do|is|are|did|doesn'?t|isn'?t|won'?t)|"
+        r"where (?:do|can|should|is|are)|which (?:version|plan|option|method|flag)|"
+        r"(?:que|qu'est-ce) (?:signifie|veut dire)|qu'est-ce qu|c'est quoi|quelle est|quel est|pourquoi|"
+        r"où (?:est|sont|se)|"
+        r"qu[eé] (?:significa|es|pasa)|por qu[eé]|d[oó]nde|cu[aá]l es|che cos|cosa (?:significa|succede|vuol dire)|"
+        r"perch[eé]|dove|qual è|was (?:bedeutet|ist|passiert)|warum|wieso|wo (?:finde|ist|sind)|welche\w*|"
+        r"o que (?:é|significa|acontece)|por que|onde|qual (?:é|a)|apa (?:itu|maksud|arti|bedanya)|kenapa|mengapa|"
+        r"di ?mana)(?!\w)|什么是|是什么|什么意思|为什么|在哪"
     ),
 )
 _CONDITIONAL_RE = re.compile(
@@ -825,7 +867,7 @@ def _chitchat_reason(plain: str, lower: str, present: frozenset[str]) -> str | N
     if _LAUGH_RE.match(lower):
         return "laughter"
     n_words = _n_words(plain)
-    if "error" not in present and (m := _SUGGEST_START_RE.match(lower)):
+    if "error" not in present and n_words <= _REPLY_MAX_WORDS and (m := _SUGGEST_START_RE.match(lower)):
         return f"suggestion to another user {_quote(m)}"
     if _CHITCHAT_ANY_RE.search(lower):
         if m := _JOBS_RE.search(lower):
@@ -855,6 +897,8 @@ def _chitchat_reason(plain: str, lower: str, present: frozenset[str]) -> str | N
             return f"small talk {_quote(m)}"
         if (m := _POLL_RE.search(lower)) and not _PRODUCT_STRICT_RE.search(lower):
             return f"off-topic poll {_quote(m)}"
+        if (m := _JOKES_RE.search(lower)) and not _PRODUCT_STRICT_RE.search(lower):
+            return f"joke {_quote(m)}"
     if (
         ("?" in lower or "？" in lower)
         and n_words <= 30
@@ -869,7 +913,10 @@ def _chitchat_reason(plain: str, lower: str, present: frozenset[str]) -> str | N
     return None
 
 
-def _classify_intent(parts: _Parts, lang: str, present: frozenset[str], title: str | None = None) -> tuple[Intent, str]:
+def _classify_intent(
+    parts: _Parts, lang: str, present: frozenset[str], title: str | None = None, *, routed: bool = False
+) -> tuple[Intent, str]:
+    """Intent and reason; ``routed`` tells that the message is a request for staff (see :func:`classify_route`)."""
     plain = parts.plain.strip()
     lower = plain.lower()
     if not _WORDS_RE.search(plain) and not _HAN_RE.search(plain):
@@ -890,17 +937,23 @@ def _classify_intent(parts: _Parts, lang: str, present: frozenset[str], title: s
     if _TITLE_BUG_RE.match(head):
         return Intent.BUG_REPORT, "bug report title"
     if failure or "error" in present:
-        if failure and "error" not in present and ask and _HOWTO_RE.search(lower) and _is_conditional(lower, failure):
+        howto = _HOWTO_RE.search(lower) if failure and ask and not present & {"error", "steps"} else None
+        if howto and _is_conditional(lower, failure):
             return Intent.QUESTION, f"how-to with hypothetical failure {_quote(failure)}"
+        if howto and howto.start() < failure.start():
+            return Intent.QUESTION, f"how-to {_quote(howto)}"
         if failure:
             return Intent.BUG_REPORT, f"failure {_quote(failure)}"
         return Intent.BUG_REPORT, "pasted error"
     if ask:
         if (
-            _n_words(plain) <= _OFF_TOPIC_MAX_WORDS
+            not routed
+            and _n_words(plain) <= _OFF_TOPIC_MAX_WORDS
             and not present
             and not parts.inline
             and not _IDENTIFIER_RE.search(plain)
+            and not _HOWTO_RE.search(lower)
+            and not _INFO_QUESTION_RE.search(lower)
             and not _TECH_RE.search(lower)
             and not _PRODUCT_RE.search(lower)
         ):
@@ -912,12 +965,19 @@ def _classify_intent(parts: _Parts, lang: str, present: frozenset[str], title: s
         return Intent.QUESTION, "feature request"
     if present & {"code", "versions"} and _n_words(plain) >= 6:
         return Intent.QUESTION, "technical statement with details"
+    if routed:  # "I want my account deleted", "need an invoice with our VAT number": a request to the team
+        return Intent.QUESTION, "request for the team"
     return Intent.OTHER, "no ask"
 
 
 def classify_intent(text: str, lang: str, present: frozenset[str]) -> tuple[Intent, str]:
-    """Intent of ``text`` (already identified as ``lang``, with details ``present``) and a short reason."""
-    return _classify_intent(_split(text or ""), lang, present)
+    """Intent of ``text`` (already identified as ``lang``, with details ``present``) and a short reason.
+
+    A statement that carries a policy route ("Ich möchte meinen Account löschen lassen.") is a request, so it is a
+    question rather than ``other``.
+    """
+    parts = _split(text or "")
+    return _classify_intent(parts, lang, present, routed=_classify_route(parts)[0] is not None)
 
 
 # =================================================================================================================
@@ -1006,10 +1066,12 @@ def analyse(text: str, title: str | None = None, lang_hint: str | None = None) -
     text = text or ""
     full = f"{title.strip()}\n\n{text}" if title and title.strip() else text
     parts = _split(full)
-    lang, conf = detect_language(full, lang_hint)
+    lang, conf = _detect(parts.plain, lang_hint)
     present = _details(parts)
-    intent, why = _classify_intent(parts, lang, present, title)
     route, route_why = _classify_route(parts)
+    intent, why = _classify_intent(parts, lang, present, title, routed=route is not None)
+    if intent is Intent.CHITCHAT and route is not None:  # e.g. a maintainer's reply mentioning an invoice
+        route, route_why = None, ""
     signals = [f"lang={lang} ({conf:.2f})", f"intent={intent.value}: {why}"]
     if present:
         signals.append("details=" + ",".join(d for d in DETAILS if d in present))

@@ -42,6 +42,11 @@ SHORT_WORDS: Lexicon = {
 # ---------------------------------------------------------------------------------------------------------------
 FAILURE: Lexicon = {
     "en": (
+        r"still (?:shows?|showing|has|displays?|loads?|loading|gets?|getting|running|uses?|using|serves?|the old|old|"
+        r"at)",
+        r"(?:old|previous|former|outdated) (?:version|bundle|ui|code|build)",
+        r"mismatch\w*",
+        r"revert(?:s|ed|ing)?",
         r"fail(?:s|ed|ing|ure|ures)?",
         r"errors?",
         r"crash(?:es|ed|ing)?",
@@ -86,7 +91,8 @@ FAILURE: Lexicon = {
         r"(?:doesn'?t|does not|didn'?t|did not) do anything",
         r"has no effect",
         r"nothing (?:happens|changes)",
-        r"(?:doesn'?t|does not|didn'?t|did not|won'?t|will not|isn'?t|is not|aren'?t|are not|wasn'?t|weren'?t) (?:\w+ )?"
+        r"(?:doesn'?t|does not|didn'?t|did not|won'?t|will not|isn'?t|is not|aren'?t|are not|wasn'?t|"
+        r"weren'?t) (?:\w+ )?"
         r"(?:start\w*|boot\w*|launch\w*|appear\w*|reload\w*|restart\w*|sync\w*|connect\w*|sav(?:e|ed|ing)|"
         r"persist\w*|com(?:e|ing)|arriv\w*|exist\w*|compil\w*|build\w*|run\w*|happen\w*|seem\w*|work\w*|"
         r"respon\w*|recogni[sz]\w*|register\w*|switch\w*)",
@@ -100,6 +106,8 @@ FAILURE: Lexicon = {
         r"deploy|access|update|compile|run|start|sync|get|see|receive)",
     ),
     "fr": (
+        r"ancienne version",
+        r"version précédente",
         r"échou\w*",
         r"erreurs?",
         r"plant(?:e|é|ent|ait|age)",
@@ -125,6 +133,7 @@ FAILURE: Lexicon = {
         r"ne reçoi\w* (?:pas|plus|rien|aucune?)",
     ),
     "es": (
+        r"versión (?:anterior|vieja|antigua)",
         r"fall(?:a|an|ó|aron|ando|o|ido)",
         r"error(?:es)?",
         r"crashea\w*",
@@ -144,11 +153,15 @@ FAILURE: Lexicon = {
         r"vuelve a la versión",
         r"no pasa nada",
         r"se cierra sol[oa]",
-        r"no (?:se )?(?:\w+ )?(?:aplica|instala|actualiza|descarga|carga|abre|inicia|sincroniza|recibe)\w*",
+        r"no (?:me |nos |se |le |les )?(?:\w+ )?(?:aplica|instala|actualiza|descarga|carga|abre|inicia|sincroniza|"
+        r"recibe|"
+        r"llega|baja|cambia)\w*",
         r"sin efecto",
         r"no hace nada",
     ),
     "it": (
+        r"versione (?:precedente|vecchia)",
+        r"vecchia versione",
         r"fallisc\w*",
         r"fallit[oa]",
         r"error[ei]",
@@ -166,21 +179,27 @@ FAILURE: Lexicon = {
         r"rimane (?:su|sulla|sul)",
         r"torna (?:alla|al) versione",
         r"non (?:viene|vengono|è stat[oa]|sono stat[ie]) \w+",
-        r"non (?:si )?(?:installa|aggiorna|avvia|apre|chiude|carica|scarica|applica|vede|visualizza|sincronizza|riceve|compila)\w*",
+        r"non (?:si )?(?:installa|aggiorna|avvia|apre|chiude|carica|scarica|applica|vede|visualizza|sincronizza|riceve|"
+        r"compila)\w*",
         r"si chiude da sol[oa]",
         r"crasha\w*",
         r"non succede nulla",
         r"nessun effetto",
     ),
     "de": (
+        r"alte\w* version",
+        r"vorherige\w* version",
+        r"bekomm\w* kein\w*",
+        r"kommt kein\w*",
+        r"kein (?:update|bundle)",
         r"fehler\w*",
         r"fehlgeschlagen",
-        r"schlägt\s+\w*\s*fehl",
+        r"schlägt\s+(?:\w+\s+){0,3}fehl",
         r"schlug fehl",
         r"funktionier\w* (?:\w+ )?(?:nicht|nie|kein\w*)",
         r"klappt (?:\w+ ){0,3}(?:nicht|nie)",
         r"geht (?:\w+ ){0,2}nicht",
-        r"stürzt\s+\w*\s*ab",
+        r"stürzt\s+(?:\w+\s+){0,3}ab",
         r"abgestürzt",
         r"absturz",
         r"crash\w*",
@@ -203,6 +222,7 @@ FAILURE: Lexicon = {
         r"lädt nicht",
     ),
     "pt": (
+        r"versão (?:antiga|anterior)",
         r"falh(?:a|ou|am|ando|ei|aram)",
         r"erros?",
         r"trav(?:a|ou|ando|ado|ada)",
@@ -226,6 +246,7 @@ FAILURE: Lexicon = {
         r"bug\w*",
     ),
     "id": (
+        r"versi (?:lama|sebelumnya)",
         r"gagal",
         r"error",
         r"eror",
@@ -256,6 +277,9 @@ FAILURE: Lexicon = {
         r"kenapa (?:ga|gak)",
     ),
     "zh": (
+        r"旧版本",
+        r"老版本",
+        r"之前的版本",
         "失败",
         "报错",
         "错误",
@@ -298,6 +322,16 @@ FAILURE: Lexicon = {
 # ---------------------------------------------------------------------------------------------------------------
 ASK_ANY: Lexicon = {
     "en": (
+        r"(?:you|capgo|the plugin|it) should (?:add|support|allow|provide|implement|expose|have)",
+        r"(?:add|adding) (?:an? )?(?:option|setting|flag|way|method|api|event|support)\b",
+        r"(?:quick |a |one |another )?question (?:about|on|regarding|re|for)",
+        r"quick question",
+        r"looking for (?:a way|how|the (?:best|right) way|docs?|documentation|an? example|a guide|info)",
+        r"trying to (?:figure out|understand|find out)",
+        r"explain",
+        r"(?:please|pls|plz) (?:help|explain|tell)",
+        r"tell me (?:how|if|whether|what)",
+        r"(?:is|are) (?:there|it) any",
         r"any (?:idea|ideas|way|hint|clue|help|suggestion|tips?)",
         r"no idea why",
         r"what am i (?:doing wrong|missing)",
@@ -323,6 +357,11 @@ ASK_ANY: Lexicon = {
         r"how to",
     ),
     "fr": (
+        r"vous devriez (?:ajouter|supporter|permettre)",
+        r"ajouter une option",
+        r"une question",
+        r"je cherche (?:à|comment|un moyen|la doc)",
+        r"expliqu\w+",
         r"une idée",
         r"des idées",
         r"besoin d'aide",
@@ -336,6 +375,11 @@ ASK_ANY: Lexicon = {
         r"ce serait (?:bien|top|utile)",
     ),
     "es": (
+        r"deber[ií]an (?:agregar|añadir|soportar|permitir)",
+        r"agregar una opci[oó]n",
+        r"una pregunta",
+        r"busco (?:la forma|cómo|una manera|la doc)",
+        r"expli\w+",
         r"alguna idea",
         r"ayuda",
         r"necesito ayuda",
@@ -345,6 +389,11 @@ ASK_ANY: Lexicon = {
         r"quisiera saber",
     ),
     "it": (
+        r"dovreste (?:aggiungere|supportare|permettere)",
+        r"aggiungere un'opzione",
+        r"una domanda",
+        r"cerco (?:un modo|come|la doc)",
+        r"spiega\w*",
         r"qualche idea",
         r"aiuto",
         r"come (?:faccio|posso|si)",
@@ -353,6 +402,11 @@ ASK_ANY: Lexicon = {
         r"vorrei sapere",
     ),
     "de": (
+        r"ihr solltet",
+        r"option hinzufügen",
+        r"eine frage",
+        r"ich suche (?:eine möglichkeit|einen weg|die doku)",
+        r"erklär\w*",
         r"irgendwelche ideen",
         r"hilfe",
         r"wie kann (?:ich|man)",
@@ -362,6 +416,11 @@ ASK_ANY: Lexicon = {
         r"kann man",
     ),
     "pt": (
+        r"vocês deveriam (?:adicionar|suportar|permitir)",
+        r"adicionar uma opção",
+        r"uma pergunta",
+        r"(?:procuro|estou procurando) (?:uma forma|como|um jeito|a doc)",
+        r"expli\w+",
         r"alguma ideia",
         r"ajuda",
         r"como (?:faço|posso|que)",
@@ -371,6 +430,13 @@ ASK_ANY: Lexicon = {
         r"d[aá] pra",
     ),
     "id": (
+        r"tolong tambahin",
+        r"tambahin (?:opsi|fitur)",
+        r"mau tanya",
+        r"numpang tanya",
+        r"pertanyaan",
+        r"lagi cari cara",
+        r"jelasin",
         r"gimana",
         r"bagaimana",
         r"tolong",
@@ -381,6 +447,15 @@ ASK_ANY: Lexicon = {
         r"bisa (?:ga|gak|nggak|ngga|tidak|kah)",
     ),
     "zh": (
+        r"建议增加",
+        r"希望支持",
+        r"能否增加",
+        r"希望能",
+        r"问一下",
+        r"有个问题",
+        r"想知道",
+        r"求教",
+        r"请教",
         "怎么",
         "如何",
         "为什么",
@@ -413,15 +488,10 @@ QUESTION_WORDS: Lexicon = {
         "could",
         "does",
         "do",
-        "did",
         "should",
-        "would",
-        "will",
         "any",
         "anyone",
         "anybody",
-        "has",
-        "have",
     ),
     "fr": (
         "comment",
@@ -501,6 +571,7 @@ QUESTION_WORDS: Lexicon = {
 # left, the message is chit-chat.
 PHATIC: Lexicon = {
     "en": (
+        r"for (?:the|your|all the|all your) help",
         r"h(?:i|ello|ey|iya|owdy)",
         r"yo",
         r"gm",
@@ -584,6 +655,7 @@ PHATIC: Lexicon = {
         r"legend",
     ),
     "fr": (
+        r"pour (?:ton|votre|l') ?aide",
         r"salut",
         r"bonjour",
         r"bonsoir",
@@ -620,6 +692,7 @@ PHATIC: Lexicon = {
         r"résolu",
     ),
     "es": (
+        r"por (?:tu|la|su) ayuda",
         r"hola",
         r"buen(?:os|as)(?: días| tardes| noches)?",
         r"a todos",
@@ -647,6 +720,8 @@ PHATIC: Lexicon = {
         r"resuelto",
     ),
     "it": (
+        r"per l'aiuto",
+        r"per (?:il tuo|l') ?aiuto",
         r"ciao",
         r"a tutti",
         r"buon(?:a|o)?(?:giorno|sera|asera|anotte| serata| giornata| weekend| lavoro)?",
@@ -665,6 +740,7 @@ PHATIC: Lexicon = {
         r"risolto",
     ),
     "de": (
+        r"für (?:die|deine|eure) hilfe",
         r"hallo",
         r"hi",
         r"servus",
@@ -693,6 +769,7 @@ PHATIC: Lexicon = {
         r"gelöst",
     ),
     "pt": (
+        r"pela ajuda",
         r"oi",
         r"olá",
         r"bom dia",
@@ -719,6 +796,7 @@ PHATIC: Lexicon = {
         r"ok",
     ),
     "id": (
+        r"(?:atas )?bantuannya",
         r"halo",
         r"hai",
         r"pagi",
@@ -754,6 +832,8 @@ PHATIC: Lexicon = {
         r"hehe+",
     ),
     "zh": (
+        r"帮助",
+        r"帮忙",
         "谢谢",
         "多谢",
         "感谢",
@@ -890,6 +970,10 @@ ANNOUNCE: Lexicon = {
 # Replies by maintainers / helpers inside a conversation ("fixed in 7.41.2, could you update and confirm?").
 MAINTAINER: Lexicon = {
     "en": (
+        r"(?:should be|is|it'?s|has been|was|got|now) fixed in (?:the )?(?:latest|last|newest|next|new|"
+        r"current) (?:version|release|plugin|cli)",
+        r"let (?:me|us) know if (?:it|this|that|the (?:issue|problem)) (?:still )?(?:happens|works|persists|helps|"
+        r"fixes)",
         r"fixed in (?:v|version )?\d",
         r"(?:released|shipped|landed) in (?:v|version )?\d",
         r"thanks? (?:you )?for (?:the|your) (?:report|feedback|patience|details)",
@@ -901,14 +985,19 @@ MAINTAINER: Lexicon = {
         r"on our (?:side|end)",
     ),
     "fr": (
+        r"corrigé dans la (?:dernière|prochaine) version",
+        r"dis[- ](?:moi|nous) si (?:ça|c'est) (?:marche|bon|mieux)",
         r"corrigé dans (?:la )?(?:v|version )?\d",
         r"merci pour (?:le|ton|votre) (?:signalement|retour|report)",
-        r"(?:tu peux|pouvez-vous|peux-tu|vous pouvez) (?:mettre à jour|tester|réessayer|confirmer)\b.{0,40}(?:nous dire|confirmer|"
+        r"(?:tu peux|pouvez-vous|peux-tu|vous pouvez) (?:mettre à jour|tester|réessayer|"
+        r"confirmer)\b.{0,40}(?:nous dire|confirmer|"
         r"nous tenir|me dire)",
         r"(?:envoie|envoyez)[- ]moi (?:ton|votre|l')",
         r"je (?:regarde|vérifie) (?:ça|de notre côté)",
     ),
     "es": (
+        r"(?:corregido|arreglado) en la (?:última|próxima) versión",
+        r"avísa(?:me|nos) si (?:sigue|funciona)",
         r"(?:corregido|arreglado|solucionado) en (?:la )?(?:v|versión )?\d",
         r"gracias por (?:el|tu) (?:reporte|aviso)",
         r"(?:puedes|podés|podrías) actualizar y (?:confirmar|avisar|decirnos)",
@@ -916,24 +1005,32 @@ MAINTAINER: Lexicon = {
         r"lo (?:reviso|miro) (?:de nuestro lado)?",
     ),
     "it": (
+        r"(?:risolto|corretto) nell'ultima versione",
+        r"fa(?:mmi|teci) sapere se",
         r"(?:risolto|corretto|sistemato|fixato) (?:nella|in|con la) (?:v|versione )?\d",
         r"grazie per la segnalazione",
         r"puoi aggiornare e (?:confermare|farci sapere|dirci)",
         r"(?:mandami|inviami|passami) (?:il tuo|la tua|l')",
     ),
     "de": (
+        r"(?:behoben|gefixt) in der (?:neuesten|aktuellen|nächsten) version",
+        r"sag(?:t)? (?:mir|uns) bescheid,? ob",
         r"(?:behoben|gefixt|gefixed|korrigiert) (?:in|mit) (?:der )?(?:v|version )?\d",
         r"danke für (?:den|die|deine) (?:report|meldung|rückmeldung)",
         r"(?:kannst du|könnt ihr) (?:bitte )?(?:updaten|aktualisieren)\b.{0,40}(?:bestätigen|bescheid)",
         r"schick mir (?:bitte )?(?:deine|dein|die)",
     ),
     "pt": (
+        r"corrigido na (?:última|próxima) versão",
+        r"me (?:fala|avisa) se (?:funcionou|deu certo|resolveu)",
         r"corrigido (?:na|em|no) (?:v|versão )?\d",
         r"obrigad[oa] pelo (?:report|aviso|feedback)",
         r"(?:pode|podem|consegue) atualizar e (?:confirmar|nos dizer|avisar)",
         r"me (?:manda|envia|passa) (?:seu|o seu|teu|o)",
     ),
     "id": (
+        r"(?:sudah|udah) (?:di)?fix di versi (?:terbaru|berikutnya)",
+        r"kabarin (?:ya )?kalau (?:masih|udah)",
         r"(?:sudah|udah) (?:di)?fix di",
         r"(?:di)?fix di (?:versi )?v?\d",
         r"makasih (?:udah|sudah) (?:lapor|report)",
@@ -953,11 +1050,12 @@ MAINTAINER: Lexicon = {
 # Suggestions to another user ("try npx cap sync, worked for me"), usually imperative at the start.
 SUGGEST_START: Lexicon = {
     "en": (
-        r"try(?= \w+ing\b| npx| npm| yarn| pnpm| bunx| cap\b| this\b| that\b| it\b| again\b| with\b| using\b| to (?:run|add|remove|delete|clear|set|call|use|update|upgrade|downgrade|reinstall)\b)",
+        r"try(?= \w+ing\b| npx| npm| yarn| pnpm| bunx| cap\b| this\b| that\b| it\b| again\b| with\b| using\b|"
+        r" to (?:run|add|remove|delete|clear|set|call|use|update|upgrade|downgrade|reinstall)\b)",
         r"have you tried",
         r"did you (?:try|run|call|add|check|set)",
         r"you (?:need|have|should|must) to",
-        r"you should",
+        r"you should(?! (?:add|support|allow|provide|make|implement|consider|fix|improve|document|expose))",
         r"make sure",
         r"just (?:run|add|call|use|delete|remove|set)",
         r"maybe (?:try|check)",
@@ -966,14 +1064,20 @@ SUGGEST_START: Lexicon = {
     "es": (r"prueba", r"proba", r"probá", r"intenta", r"has probado", r"probaste", r"tienes que", r"asegúrate"),
     "it": (r"prova", r"provate", r"hai provato", r"devi", r"assicurati"),
     "de": (r"versuch(?:e|s)?(?: mal)?", r"probier(?:e|s)?(?: mal)?", r"hast du (?:schon )?(?:mal )?\w+", r"du musst"),
-    "pt": (r"tenta", r"tente", r"já tentou", r"tentou", r"você tem que", r"tem que", r"verifica se"),
-    "id": (r"coba(?:in)?", r"udah coba", r"sudah coba", r"pastikan", r"harus"),
+    "pt": (r"tenta", r"tente", r"já tentou", r"tentou", r"você tem que", r"verifica se"),
+    "id": (r"coba(?:in)?(?! tanya| nanya| bantu)", r"udah coba", r"sudah coba", r"pastikan"),
     "zh": ("试试", "你试试", "可以试试", "试一下", "你可以"),
 }
 # "never mind, found it", "c'est réglé", "ya lo solucioné": the author's problem is gone.
 RESOLVED: Lexicon = {
     "en": (
-        r"(?:i|we) (?:just )?(?:fixed|solved|resolved|figured(?: it)? out|found) (?:it|the (?:issue|problem|fix|cause))",
+        r"found it",
+        r"figured it out",
+        r"got it working",
+        r"(?:it )?was my (?:fault|mistake|bad)",
+        r"(?:it|that) was (?:a|the) (?:typo|wrong \w+) on my (?:side|end)",
+        r"(?:i|we) (?:just )?(?:fixed|solved|resolved|figured(?: it)? out|found) (?:it|the (?:issue|problem|fix|"
+        r"cause))",
         r"(?:it'?s|that'?s|all) (?:fixed|solved|sorted|working) now",
         r"never ?mind",
         r"nvm",
@@ -1030,32 +1134,39 @@ RESOLVED: Lexicon = {
 # Maintainers / helpers asking the author for details about *their* setup.
 ASK_AUTHOR: Lexicon = {
     "en": (
-        r"(?:can|could|would) you (?:please )?(?:try|confirm|share|send|post|paste|run|test|check|verify|update|upgrade|"
-        r"enable|provide|give)\b[^?.!\n]{0,40}\byour\b(?! (?:plugin|product|service|api|docs?|documentation|team|servers?|"
+        r"(?:can|could|would) you (?:please )?(?:try|confirm|share|send|post|paste|run|test|check|verify|update|"
+        r"upgrade|"
+        r"enable|provide|give)\b[^?.!\n]{0,40}\byour\b(?! (?:plugin|product|service|api|docs?|documentation|team|"
+        r"servers?|"
         r"cli|dashboard|console|website|pricing))",
-        r"(?:what|which) version (?:of [\w@/-]+ )?are you (?:using|on|running)",
-        r"are you (?:using|calling|on|running) ",
+        r"(?:what|which) versions? (?:of (?:the )?[\w@/-]+ )?(?:are|is) (?:you|it) (?:using|on|running)",
+        r"are you (?:using|calling|on|running)",
         r"please (?:open|create|file) an? (?:issue|ticket on github)",
         r"(?:share|send|post) (?:a|the) (?:repro|reproduction|screenshot|log)",
     ),
     "fr": (
-        r"(?:tu peux|peux-tu|pourrais-tu) (?:\w+ ){0,3}(?:ton|ta|tes)\b(?! (?:plugin|produit|service|api|doc\w*|équipe))",
+        r"(?:tu peux|peux-tu|pourrais-tu) (?:[\w']+ ){0,3}(?:ton|ta|tes)\b(?! (?:plugin|produit|service|api|doc\w*|"
+        r"équipe))",
         r"quelle version (?:\w+ )?(?:utilises-tu|tu utilises|utilisez-vous)",
     ),
     "es": (
-        r"(?:puedes|podés|podrías|puede) (?:\w+ ){0,3}(?:tu|tus)\b(?! (?:plugin|producto|servicio|api|documentación|equipo))",
+        r"(?:puedes|podés|podrías|puede) (?:[\w']+ ){0,3}(?:tu|tus)\b(?! (?:plugin|producto|servicio|api|documentación|"
+        r"equipo))",
         r"qué versión (?:\w+ )?(?:usas|estás usando|tienes)",
     ),
     "it": (
-        r"(?:puoi|potresti) (?:\w+ ){0,3}(?:il tuo|la tua|i tuoi|le tue)\b(?! (?:plugin|prodotto|servizio|api|doc\w*|team))",
+        r"(?:puoi|potresti) (?:[\w']+ ){0,3}(?:il tuo|la tua|i tuoi|le tue)\b(?! (?:plugin|prodotto|servizio|api|"
+        r"doc\w*|team))",
         r"che versione (?:\w+ )?(?:usi|stai usando)",
     ),
     "de": (
-        r"(?:kannst du|könntest du) (?:\w+ ){0,3}(?:dein|deine|deinen|deiner)\b(?! (?:plugin|produkt|service|api|doku\w*|team))",
+        r"(?:kannst du|könntest du) (?:\w+ ){0,3}(?:dein|deine|deinen|deiner)\b(?! (?:plugin|produkt|service|api|"
+        r"doku\w*|team))",
         r"welche version (?:\w+ )?(?:nutzt|verwendest) du",
     ),
     "pt": (
-        r"(?:pode|podes|consegue|poderia) (?:\w+ ){0,3}(?:seu|sua|seus|suas|teu|tua)\b(?! (?:plugin|produto|serviço|api|doc\w*|equipe|time))",
+        r"(?:pode|podes|consegue|poderia) (?:\w+ ){0,3}(?:seu|sua|seus|suas|teu|tua)\b(?! (?:plugin|produto|serviço|"
+        r"api|doc\w*|equipe|time))",
         r"qual versão (?:\w+ )?(?:você usa|está usando)",
     ),
     "id": (r"(?:bisa|coba|tolong) (?:\w+ ){0,3}(?:kamu|punyamu|\w+mu)\b", r"pake versi berapa"),
@@ -1095,13 +1206,55 @@ HOLIDAYS: Lexicon = {
 
 # "worked for me", "a mí me pasó lo mismo", "我这边也是"
 SUGGEST_ANY: Lexicon = {
-    "en": (r"worked for me", r"works for me", r"same (?:thing )?happened to me", r"that'?s what i did"),
-    "fr": (r"chez moi ça (?:a )?marché", r"ça a marché pour moi", r"pareil pour moi"),
-    "es": (r"a mí me (?:pasó|funcionó)", r"me pasó lo mismo", r"a mi me (?:pasó|funcionó)"),
-    "it": (r"a me ha funzionato", r"a me funziona", r"anche a me"),
-    "de": (r"bei mir (?:hat|ging|klappt|funktioniert)", r"hat bei mir"),
-    "pt": (r"comigo funcionou", r"aqui funcionou", r"funcionou pra mim"),
-    "id": (r"di aku (?:bisa|jalan|berhasil)", r"aku juga gitu"),
+    "en": (
+        r"(?:fixed|solved) it for me",
+        r"did the trick",
+        r"(?:that|this) should (?:fix|solve) it",
+        r"worked for me",
+        r"works for me",
+        r"same (?:thing )?happened to me",
+        r"that'?s what i did",
+    ),
+    "fr": (
+        r"ça a réglé le problème",
+        r"chez moi (?:ça )?(?:a )?(?:fonctionné|marché)",
+        r"chez moi ça (?:a )?marché",
+        r"ça a marché pour moi",
+        r"pareil pour moi",
+    ),
+    "es": (
+        r"(?:eso|esto) lo (?:arregló|solucionó)",
+        r"a mí me sirvió",
+        r"a mí me (?:pasó|funcionó)",
+        r"me pasó lo mismo",
+        r"a mi me (?:pasó|funcionó)",
+    ),
+    "it": (
+        r"(?:questo|così) (?:ha )?risolt[oa]",
+        r"a me è servito",
+        r"a me ha funzionato",
+        r"a me funziona",
+        r"anche a me",
+    ),
+    "de": (
+        r"das hat (?:es )?(?:bei mir )?(?:gelöst|gefixt)",
+        r"bei mir lag es an",
+        r"bei mir (?:hat|ging|klappt|funktioniert)",
+        r"hat bei mir",
+    ),
+    "pt": (
+        r"isso resolveu (?:pra mim|aqui)",
+        r"comigo resolveu",
+        r"comigo funcionou",
+        r"aqui funcionou",
+        r"funcionou pra mim",
+    ),
+    "id": (
+        r"aku (?:gini|begini) (?:bisa|berhasil)",
+        r"di aku sih (?:bisa|aman)",
+        r"di aku (?:bisa|jalan|berhasil)",
+        r"aku juga gitu",
+    ),
     "zh": ("我这边可以", "我这样就好了", "对我有用"),
 }
 
@@ -1109,11 +1262,11 @@ SUGGEST_ANY: Lexicon = {
 POLL: Lexicon = {
     "en": (
         r"(?:does )?any(?:one|body) (?:have|has|got) (?:any )?experience",
-        r"any(?:one|body) (?:using|use|tried|here using)",
+        r"any(?:one|body)(?: here| else| of you)? (?:using|uses?|tried|tries|try|played with|switched to)",
         r"what do you (?:guys )?think (?:of|about)",
         r"thoughts on",
         r"recommend(?:ations)? for (?:a|an) (?:laptop|mac|monitor|keyboard|chair)",
-        r"(?:does )?any(?:one|body) (?:know|knows|recommend|suggest)s? (?:a|an|any|some|of a|of any) ",
+        r"(?:does )?any(?:one|body) (?:know|knows|recommend|suggest)s? (?:a|an|any|some|of a|of any)",
         r"(?:can|could) (?:anyone|someone|somebody|you guys) recommend",
         r"what (?:do you|does everyone|do y'all) use for",
         r"which \w+ do you (?:guys |all )?(?:use|recommend|prefer)",
@@ -1128,6 +1281,24 @@ POLL: Lexicon = {
     "pt": (r"algu[eé]m (?:usa|já usou|tem experiência|conhece|já testou)", r"o que acham de"),
     "id": (r"ada yang (?:pake|pakai|pernah|udah pake|sudah pakai)", r"enak (?:ga|gak|nggak)"),
     "zh": ("有人用过", "有没有人用过", "大家觉得", "推荐一下"),
+}
+# Classic joke openers (also matched only when the product is not mentioned).
+JOKES: Lexicon = {
+    "en": (
+        r"how many \w+ does it take",
+        r"why (?:did|do|does) the \w+ (?:go|cross|break|quit|leave)",
+        r"what do you call an?",
+        r"knock knock",
+        r"walks into a bar",
+        r"there are \d+ (?:kinds|types) of people",
+    ),
+    "fr": (r"combien (?:de |d')\w+ (?:faut-il|faut il) pour", r"c'est l'histoire d'un"),
+    "es": (r"cuántos \w+ (?:se necesitan|hacen falta) para", r"qué le dijo"),
+    "it": (r"quanti \w+ (?:servono|ci vogliono) per", r"sai qual è il colmo"),
+    "de": (r"wie viele \w+ braucht man", r"treffen sich zwei"),
+    "pt": (r"quantos \w+ (?:são necessários|precisa) para", r"o que o \w+ disse"),
+    "id": (r"tebak-tebakan",),
+    "zh": ("讲个笑话", "段子"),
 }
 # "because" after a question mark: jokes and rhetorical questions answered in the same message.
 JOKE_BECAUSE: Lexicon = {
@@ -1246,6 +1417,16 @@ PRODUCT: Lexicon = {
 # Technical words: a question without any of them is off-topic small talk.
 TECH: Lexicon = {
     "en": (
+        r"difference",
+        r"différence",
+        r"diferencia",
+        r"differenza",
+        r"unterschied",
+        r"diferença",
+        r"bedanya",
+        r"perbedaan",
+        r"vs\.?",
+        r"versus",
         r"code",
         r"config\w*",
         r"build\w*",
@@ -1352,10 +1533,104 @@ TECH: Lexicon = {
         r"cdn",
         r"region",
     ),
-    "fr": (r"compte", r"facture", r"abonnement", r"bouton", r"clé", r"données", r"testeurs?"),
-    "es": (r"cuenta", r"factura", r"suscripci\w+", r"botón", r"clave", r"datos", r"límite", r"consola"),
-    "it": (r"account", r"fattura", r"abbonamento", r"pulsante", r"chiave", r"dati", r"dispositiv\w+", r"lista"),
+    "fr": (
+        r"chiffrement",
+        r"appareils?",
+        r"mises? à jour",
+        r"fonctionn\w+",
+        r"paramètres?",
+        r"réglages?",
+        r"installation",
+        r"version",
+        r"erreurs?",
+        r"serveur",
+        r"hébergement",
+        r"sauvegarde",
+        r"fichiers?",
+        r"canal",
+        r"canaux",
+        r"notification\w*",
+        r"organisations?",
+        r"utilisateurs?",
+        r"propriétaire",
+        r"propriété",
+        r"compte",
+        r"facture",
+        r"abonnement",
+        r"bouton",
+        r"clé",
+        r"données",
+        r"testeurs?",
+    ),
+    "es": (
+        r"cifrado",
+        r"encriptaci\w+",
+        r"dispositivos?",
+        r"funciona\w*",
+        r"configuraci\w+",
+        r"instalaci\w+",
+        r"versi[oó]n\w*",
+        r"errores?",
+        r"servidor",
+        r"archivos?",
+        r"canal",
+        r"notificaci\w+",
+        r"actualizaci\w+",
+        r"organizaci\w+",
+        r"usuarios?",
+        r"propiedad",
+        r"dueño",
+        r"propietario",
+        r"cuenta",
+        r"factura",
+        r"suscripci\w+",
+        r"botón",
+        r"clave",
+        r"datos",
+        r"límite",
+        r"consola",
+    ),
+    "it": (
+        r"crittografia",
+        r"cifratura",
+        r"funziona\w*",
+        r"configurazion\w+",
+        r"installazion\w+",
+        r"version[ei]",
+        r"errori?",
+        r"file",
+        r"canale",
+        r"notific\w+",
+        r"aggiornament\w+",
+        r"impostazion\w+",
+        r"organizzazion\w+",
+        r"utent[ei]",
+        r"proprietari[oa]",
+        r"proprietà",
+        r"account",
+        r"fattura",
+        r"abbonamento",
+        r"pulsante",
+        r"chiave",
+        r"dati",
+        r"dispositiv\w+",
+        r"lista",
+    ),
     "de": (
+        r"verschlüsselung\w*",
+        r"geräte?n?",
+        r"funktion\w*",
+        r"konfiguration",
+        r"einstellung\w*",
+        r"installation",
+        r"version\w*",
+        r"fehler\w*",
+        r"dateien",
+        r"datei",
+        r"kanal",
+        r"benachrichtigung\w*",
+        r"aktualisierung\w*",
+        r"updates?",
         r"konto",
         r"rechnung",
         r"abo",
@@ -1367,9 +1642,96 @@ TECH: Lexicon = {
         r"datenschutz\w*",
         r"server",
     ),
-    "pt": (r"conta", r"fatura", r"assinatura", r"botão", r"chave", r"dados", r"limite", r"plano"),
-    "id": (r"akun", r"kode", r"tagihan", r"langganan", r"tombol", r"kunci", r"data"),
-    "zh": ("代码", "配置", "登录", "安卓", "账号", "账户", "套餐", "上传", "下载", "用户", "微信", "分享", "密钥"),
+    "pt": (
+        r"criptografia",
+        r"dispositivos?",
+        r"funciona\w*",
+        r"configuraç\w+",
+        r"instalaç\w+",
+        r"versão",
+        r"versões",
+        r"erros?",
+        r"servidor",
+        r"arquivos?",
+        r"canal",
+        r"notificaç\w+",
+        r"atualizaç\w+",
+        r"planos?",
+        r"organizaç\w+",
+        r"usuári\w+",
+        r"dono",
+        r"proprietári\w+",
+        r"conta",
+        r"fatura",
+        r"assinatura",
+        r"botão",
+        r"chave",
+        r"dados",
+        r"limite",
+        r"plano",
+    ),
+    "id": (
+        r"enkripsi",
+        r"perangkat",
+        r"fitur",
+        r"konfigurasi",
+        r"pengaturan",
+        r"instal\w*",
+        r"versi",
+        r"error",
+        r"server",
+        r"file",
+        r"channel",
+        r"notifikasi",
+        r"pembaruan",
+        r"aplikasi",
+        r"paket",
+        r"organisasi",
+        r"pengguna",
+        r"pemilik",
+        r"kepemilikan",
+        r"akun",
+        r"kode",
+        r"tagihan",
+        r"langganan",
+        r"tombol",
+        r"kunci",
+        r"data",
+    ),
+    "zh": (
+        r"加密",
+        r"设备",
+        r"功能",
+        r"设置",
+        r"安装",
+        r"版本",
+        r"错误",
+        r"服务器",
+        r"文件",
+        r"渠道",
+        r"通知",
+        r"更新",
+        r"插件",
+        r"应用",
+        r"区别",
+        r"差别",
+        "组织",
+        "所有者",
+        "所有权",
+        "代码",
+        "配置",
+        "登录",
+        "安卓",
+        "账号",
+        "账户",
+        "套餐",
+        "上传",
+        "下载",
+        "用户",
+        "微信",
+        "分享",
+        "密钥",
+    ),
 }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1856,7 +2218,17 @@ STEP_FIRST_PERSON: Lexicon = {
 
 # Sequencing words between actions.
 STEP_SEQUENCE: Lexicon = {
-    "en": (r"then", r"and then", r"afterwards?", r"after that", r"next", r"followed by", r"finally", r"once"),
+    "en": (
+        r"then",
+        r"and then",
+        r"afterwards?",
+        r"after that",
+        r"next",
+        r"followed by",
+        r"finally",
+        r"once",
+        r"(?:right|just|immediately|directly) (?:after|before)",
+    ),
     "fr": (r"puis", r"ensuite", r"après ça", r"et après", r"une fois", r"enfin"),
     "es": (r"luego", r"después", r"y luego", r"entonces", r"tras", r"finalmente"),
     "it": (r"poi", r"dopo", r"e poi", r"quindi", r"infine"),
@@ -1894,8 +2266,6 @@ STEP_AFTER: Lexicon = {
 # ---------------------------------------------------------------------------------------------------------------
 ROUTE_BILLING: Lexicon = {
     "en": (
-        r"invoices?",
-        r"receipts?",
         r"refund\w*",
         r"money back",
         r"chargeback",
@@ -1910,12 +2280,12 @@ ROUTE_BILLING: Lexicon = {
         r"pay by (?:invoice|transfer|wire|check|cheque)",
         r"vat (?:number|id)",
         r"tax id",
-        r"(?:can|could) you (?:please )?(?:downgrade|upgrade|change|switch|cancel|pause) (?:my|our) (?:plan|subscription)",
+        r"(?:can|could) you (?:please )?(?:downgrade|upgrade|change|switch|cancel|pause) (?:my|our) (?:plan|"
+        r"subscription)",
         r"(?:please )?cancel (?:my|our) subscription",
         r"subscription (?:expired|suspended|lapsed|cancelled|canceled)",
     ),
     "fr": (
-        r"factures?",
         r"rembours\w*",
         r"(?:prélevé|débité|facturé)s?\b[^.!?\n]{0,25}(?:après|deux fois|alors|malgré)",
         r"(?:paiement|carte)\b[^.!?\n]{0,25}\b(?:refusée?|rejetée?|échoué|a échoué|décliné)",
@@ -1926,7 +2296,6 @@ ROUTE_BILLING: Lexicon = {
         r"abonnement (?:expiré|suspendu|résilié)",
     ),
     "es": (
-        r"facturas?",
         r"reembols\w*",
         r"devoluci[oó]n (?:del dinero|del cobro)",
         r"devuelvan",
@@ -1938,7 +2307,6 @@ ROUTE_BILLING: Lexicon = {
         r"suscripci[oó]n (?:vencida|expirada|suspendida)",
     ),
     "it": (
-        r"fattur[ae]",
         r"rimbors\w*",
         r"addebitat\w*",
         r"(?:pagamento|carta)\b[^.!?\n]{0,30}\b(?:rifiutat[oa]|respint[oa]|fallit[oa]|non (?:è )?andat[oa])",
@@ -1949,7 +2317,6 @@ ROUTE_BILLING: Lexicon = {
         r"saldare",
     ),
     "de": (
-        r"rechnung(?:en)?",
         r"rückerstatt\w*",
         r"erstatt\w*",
         r"geld zurück",
@@ -1963,8 +2330,6 @@ ROUTE_BILLING: Lexicon = {
         r"abo(?:nnement)? (?:abgelaufen|gesperrt)",
     ),
     "pt": (
-        r"faturas?",
-        r"nota fiscal",
         r"reembols\w*",
         r"estorn\w*",
         r"devolução do (?:dinheiro|valor)",
@@ -1980,9 +2345,6 @@ ROUTE_BILLING: Lexicon = {
         r"assinatura (?:vencida|expirada|suspensa)",
     ),
     "id": (
-        r"invoice",
-        r"faktur",
-        r"kwitansi",
         r"refund",
         r"pengembalian dana",
         r"balikin (?:uang|dana)",
@@ -1994,8 +2356,6 @@ ROUTE_BILLING: Lexicon = {
         r"langganan (?:habis|expired|berakhir)",
     ),
     "zh": (
-        "发票",
-        "收据",
         "退款",
         "退钱",
         "扣费",
@@ -2009,10 +2369,50 @@ ROUTE_BILLING: Lexicon = {
         "税号",
     ),
 }
+# Billing documents route only with a request or a qualifier nearby ("need an invoice with our VAT number"): a bare
+# mention ("the invoice page shows a blank screen") is a bug report or a how-to question.
+_INVOICE_WORDS = {
+    "en": r"invoices?|receipts?",
+    "fr": r"factures?|reçus?",
+    "es": r"facturas?|recibos?",
+    "it": r"fattur[ae]|ricevut[ae]",
+    "de": r"rechnung(?:en)?|quittung(?:en)?|beleg(?:e)?",
+    "pt": r"faturas?|notas? fisca(?:l|is)|recibos?",
+    "id": r"invoice|faktur|kwitansi|tagihan",
+}
+_INVOICE_QUALIFIERS = {
+    "en": r"company|vat|tax|address|(?:legal|business|company) name|need|want|send|re-?issue|correct|wrong|incorrect|"
+    r"missing|add|change|update|edit|regenerate|request",
+    "fr": r"société|entreprise|tva|siret|adresse|nom|besoin|envoyer|corriger|modifier|refaire|erron\w+|manqu\w+",
+    "es": r"empresa|iva|nif|cif|dirección|nombre|necesito|necesitamos|enviar|corregir|modificar|incorrect\w+|falta",
+    "it": r"azienda|società|partita iva|iva|indirizzo|nome|bisogno|inviare|mandare|correggere|modificare|sbagliat\w+",
+    "de": r"firma|unternehmen|ust|mwst|adresse|name|brauche|brauchen|schicken|senden|korrigieren|ändern|falsch\w*",
+    "pt": r"empresa|cnpj|endereço|nome|preciso|precisamos|enviar|mandar|corrigir|alterar|errad\w+",
+    "id": r"perusahaan|npwp|alamat|nama|butuh|perlu|kirim|benerin|ganti|salah",
+}
+
+
+def _with_invoice_requests(table: Lexicon) -> Lexicon:
+    """``table`` plus, per language, "qualifier ... invoice" and "invoice ... qualifier" windows."""
+    out = dict(table)
+    for lang, doc in _INVOICE_WORDS.items():
+        q = _INVOICE_QUALIFIERS[lang]
+        out[lang] = (*out[lang], rf"(?:{q})\b[^.?!\n]{{0,40}}\b(?:{doc})", rf"(?:{doc})\b[^.?!\n]{{0,40}}\b(?:{q})")
+    out["zh"] = (
+        *out["zh"],
+        "(?:开|需要|公司|抬头|税号|发|重开).{0,10}(?:发票|收据)",
+        "(?:发票|收据).{0,10}(?:抬头|税号|公司|错)",
+    )
+    return out
+
+
+ROUTE_BILLING = _with_invoice_requests(ROUTE_BILLING)
+
 # How-to questions about billing documents are answered by the docs ("where do I download my invoices?").
 ROUTE_BILLING_HOWTO: Lexicon = {
     "en": (
-        r"(?:where|how) (?:do|can) (?:i|we) (?:find|see|download|get|access|view) (?:my |our |the )?(?:invoices?|receipts?)",
+        r"(?:where|how) (?:do|can) (?:i|we) (?:find|see|download|get|access|view) (?:my |our |the )?(?:invoices?|"
+        r"receipts?)",
     ),
     "fr": (r"où (?:trouver|télécharger|voir) (?:mes |les )?factures",),
     "es": (r"dónde (?:encuentro|descargo|veo) (?:mis |las )?facturas",),
@@ -2031,7 +2431,6 @@ ROUTE_ACCOUNT: Lexicon = {
         r"no (?:longer )?(?:have )?access to (?:my |our |the )?(?:account|e-?mail|mailbox|inbox)",
         r"(?:change|update|modify|replace) (?:the |my |our )?(?:account |login )?e-?mail(?: address)?"
         r"(?! templates?| notifications?| alerts?| settings| reports?)",
-        r"e-?mail (?:on|of|for) (?:my|our) account",
         r"(?:delete|remove|close|erase) (?:my|our|the) (?:\w+ )?accounts?\b",
         r"(?:delete|remove|erase) (?:all )?(?:my|our) (?:personal )?data",
         r"account (?:deletion|removal|closure)",
@@ -2044,7 +2443,8 @@ ROUTE_ACCOUNT: Lexicon = {
         r"new owner",
         r"(?:move|transfer|migrate|moved)\b[^.!?\n]{0,40}\bapps?\b[^.!?\n]{0,40}\b(?:orgs?|organi[sz]ations?)\b",
         r"apps?\b[^.!?\n]{0,20}\b(?:moved|transferred|migrated)\b[^.!?\n]{0,40}\b(?:orgs?|organi[sz]ations?)\b",
-        r"(?:from|out of) (?:my|our|one|the|a) (?:\w+ )?(?:orgs?|organi[sz]ations?) (?:in)?to (?:my|our|another|the|a) (?:\w+ )?"
+        r"(?:from|out of) (?:my|our|one|the|a) (?:\w+ )?(?:orgs?|organi[sz]ations?) (?:in)?to (?:my|our|another|the|"
+        r"a) (?:\w+ )?"
         r"(?:orgs?|organi[sz]ations?)",
         r"merge (?:\w+ ){0,2}accounts?",
         r"(?:two|2|duplicate) accounts\b[^?!]{0,60}\b(?:merge|combine|unify)",
@@ -2067,7 +2467,7 @@ ROUTE_ACCOUNT: Lexicon = {
         r"no (?:puedo|podemos) (?:entrar|acceder) a (?:mi|nuestra) cuenta",
         r"cambiar (?:el |mi )?(?:correo|e-?mail|email)",
         r"(?:borrar|eliminar|cerrar) (?:mi|nuestra) cuenta",
-        r"transferir (?:la )?(?:propiedad|organizaci[oó]n)",
+        r"transf[ie]\w* (?:la )?(?:propiedad|organizaci[oó]n)",
         r"cambiar (?:el )?(?:dueño|propietario)",
         r"(?:mover|transferir|pasar)\b[^.!?\n]{0,40}\bapps?\b[^.!?\n]{0,40}\b(?:org\w*)",
         r"(?:fusionar|unir|unificar) (?:\w+ ){0,2}cuentas",
@@ -2260,7 +2660,8 @@ OOS_WORK: Lexicon = {
 OOS_OBJECT: Lexicon = {
     "en": (
         r"(?:our|my) (?:own )?(?:\w+ ){0,2}(?:code|codebase|component|components|class|hooks?|service|store|reducers?|"
-        r"webpack|vite|rollup|babel|build|backend|endpoint|server|project|frontend|ui|css|layout|repo|function|app'?s? code)",
+        r"webpack|vite|rollup|babel|build|backend|endpoint|server|project|frontend|ui|css|layout|repo|function|"
+        r"app'?s? code)",
         r"memory leak",
         r"backend endpoint",
         r"redux",
@@ -2269,38 +2670,55 @@ OOS_OBJECT: Lexicon = {
         r"webpack",
         r"happy to paste",
         r"(?:paste|send) (?:you )?(?:the|our|my) code",
-        r"third[- ]party (?:lib|library|package|plugin)",
+        r"third[- ]party (?:\w+ ){0,2}(?:lib|library|package|plugin|sdk|dependency)",
+        r"(?:debug|rewrite|re-write|refactor) (?:our|my|the) (?:\w+ ){0,2}(?:app|application|project|repo|codebase)",
+        r"(?:write|implement|build|create|code|develop|make)\b[^.?!\n]{0,60}\bfor (?:us|me)\b",
+        r"(?:firebase|cloud|lambda|edge|serverless) functions?",
         r"(?:open[- ]source|npm) (?:lib|library|package)",
-        r"(?:django|laravel|express|rails|spring) ",
+        r"(?:django|laravel|express\.?js|rails|spring boot)",
     ),
     "fr": (
         r"(?:notre|mon) (?:\w+ )?(?:code|composant|projet|backend|build|webpack|serveur)",
         r"fuite mémoire",
+        r"(?:déboguer|débugger|réécrire) (?:notre|mon|ma) (?:\w+ )?(?:app\w*|projet)",
+        r"(?:écrire|coder|implémenter|développer|faire)\b[^.?!\n]{0,60}\bpour nous\b",
         r"librairie tierce",
         r"bibliothèque tierce",
     ),
     "es": (
         r"(?:nuestro|mi) (?:\w+ )?(?:código|componente|proyecto|backend|build|webpack|servidor)",
         r"fuga de memoria",
+        r"(?:depurar|reescribir) (?:nuestra|nuestro|mi) (?:\w+ )?(?:app\w*|proyecto)",
+        r"(?:escribir|programar|implementar|hacer)\b[^.?!\n]{0,60}\bpara nosotros\b",
         r"librería de terceros",
     ),
     "it": (
         r"(?:il )?(?:nostro|mio) (?:\w+ )?(?:codice|componente|progetto|backend|build|webpack|server)",
         r"memory leak",
         r"libreria di terze parti",
+        r"(?:debuggare|riscrivere) (?:la |il )?(?:nostra|nostro|mia|mio) (?:\w+ )?(?:app\w*|progetto)",
+        r"(?:scrivere|implementare|fare)\b[^.?!\n]{0,60}\bper noi\b",
     ),
     "de": (
         r"unser\w* (?:\w+-)?(?:code|komponente|projekt|backend|build|webpack\S*|server)",
         r"webpack",
         r"speicherleck",
         r"drittanbieter",
+        r"unser\w* (?:\w+ )?(?:app|projekt)\b[^.?!\n]{0,40}\b(?:debuggen|umschreiben|neu schreiben)",
+        r"für uns\b[^.?!\n]{0,60}\b(?:schreiben|implementieren|bauen|entwickeln|programmieren)",
     ),
     "pt": (
         r"(?:nosso|meu) (?:\w+ )?(?:código|componente|projeto|backend|build|webpack|servidor)",
         r"vazamento de memória",
         r"biblioteca de terceiros",
+        r"(?:debugar|depurar|reescrever) (?:o |a )?(?:nosso|nossa|meu|minha) (?:\w+ )?(?:app\w*|projeto)",
+        r"(?:escrever|implementar|fazer|criar)\b[^.?!\n]{0,60}\b(?:para nós|pra gente|pra nós)\b",
     ),
-    "id": (r"(?:kode|code|project|proyek|backend|komponen)\s?(?:kami|kita|aku|saya|gue)", r"memory leak"),
+    "id": (
+        r"(?:kode|code|project|proyek|backend|komponen|app|aplikasi)\s?(?:kami|kita|aku|saya|gue)",
+        r"memory leak",
+        r"(?:bikinin|buatin|tulisin|benerin) (?:\w+ ){0,2}(?:backend|kode|code|api|endpoint|fitur|aplikasi|app)",
+    ),
     "zh": (
         "(?:react|vue|angular|前端|我们的)\\s*项目",
         "代码(?:可以)?发给你们",
@@ -2309,17 +2727,19 @@ OOS_OBJECT: Lexicon = {
         "内存泄漏",
         "卡顿",
         "页面切换",
+        "帮我们写",
+        "我们的(?:app|应用|项目)",
     ),
 }
 
 ROUTE_INCIDENT_DIRECT: Lexicon = {
     "en": (
-        r"(?:is|are) (?:capgo|it|the (?:api|dashboard|console|service|site|backend|server|servers|website|cloud|platform|web ?app)|"
+        r"(?:is|are) (?:capgo|it|the (?:api|dashboard|console|service|site|backend|server|servers|website|cloud|"
+        r"platform|web ?app)|"
         r"everything|things|you guys|your (?:api|servers?|backend|service))(?: \w+)? down\b",
         r"down for every(?:one|body)",
         r"is there an? (?:incident|outage)",
         r"outage",
-        r"status page",
         r"service (?:is )?down",
         r"capgo (?:is )?down",
         r"api (?:is )?down",
@@ -2363,7 +2783,7 @@ ROUTE_INCIDENT_DIRECT: Lexicon = {
     ),
     "id": (
         r"(?:lagi )?down (?:ya|kah|ga|gak)",
-        r"server(?:nya)? (?:capgo )?(?:lagi )?(?:down|mati|error)",
+        r"server(?:nya)? (?:capgo )?(?:lagi )?(?:down|mati)",
         r"gangguan",
     ),
     "zh": (
