@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import math
 import re
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,7 +26,7 @@ from rapidfuzz import fuzz, process
 
 from bot.core.docs import DocPage
 from bot.core.faq import FaqEntry, resolve_link
-from bot.core.text import document_tokens, fold, query_tokens
+from bot.core.text import _chunk_tokens, document_tokens, fold, query_tokens
 
 # Logistic calibration (bench/calibrate.py prints a fresh fit): confidence = sigmoid(bias + w . features).
 CALIBRATION: Mapping[str, float] = {
@@ -72,25 +73,36 @@ class SearchResult:
 class Bm25:
     """Okapi BM25 with per-term weight vectors precomputed at build time."""
 
-    def __init__(self, documents: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
-        self.size = len(documents)
+    def __init__(self, documents: Iterable[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
         self.k1 = k1
-        lengths = np.array([len(doc) for doc in documents], dtype=np.float32)
-        average = float(lengths.mean()) if self.size else 1.0
-        norm = k1 * (1 - b + b * lengths / max(average, 1e-9))
-        postings: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+        # Postings are gathered as flat int arrays (term id, doc id, tf) rather than per-term Python lists:
+        # a fraction of the memory at build time on large docs folders.
+        term_ids: dict[str, int] = {}
+        post_term, post_doc, post_tf = array("i"), array("i"), array("i")
+        lengths = array("i")
         for doc_id, doc in enumerate(documents):
+            lengths.append(len(doc))
             for term, tf in Counter(doc).items():
-                ids, tfs = postings[term]
-                ids.append(doc_id)
-                tfs.append(tf)
+                post_term.append(term_ids.setdefault(term, len(term_ids)))
+                post_doc.append(doc_id)
+                post_tf.append(tf)
+        self.size = len(lengths)
+        length = np.frombuffer(lengths, dtype=np.int32).astype(np.float32) if self.size else np.ones(1, np.float32)
+        average = float(length.mean()) if self.size else 1.0
+        norm = k1 * (1 - b + b * length / max(average, 1e-9))
+        terms_arr = np.frombuffer(post_term, dtype=np.int32) if post_term else np.zeros(0, np.int32)
+        docs_arr = np.frombuffer(post_doc, dtype=np.int32) if post_doc else np.zeros(0, np.int32)
+        tfs_arr = np.frombuffer(post_tf, dtype=np.int32).astype(np.float32) if post_tf else np.zeros(0, np.float32)
+        order = np.argsort(terms_arr, kind="stable")
+        bounds = np.searchsorted(terms_arr[order], np.arange(len(term_ids) + 1))
         self.terms: dict[str, tuple[np.ndarray, np.ndarray, float]] = {}
-        for term, (ids, tfs) in postings.items():
-            id_array = np.array(ids, dtype=np.int32)
-            tf_array = np.array(tfs, dtype=np.float32)
+        for term, term_id in term_ids.items():
+            rows = order[bounds[term_id] : bounds[term_id + 1]]
+            ids = docs_arr[rows]
+            tf = tfs_arr[rows]
             idf = math.log(1 + (self.size - len(ids) + 0.5) / (len(ids) + 0.5))
-            weights = idf * tf_array * (k1 + 1) / (tf_array + norm[id_array])
-            self.terms[term] = (id_array, weights.astype(np.float32), idf)
+            weights = (idf * tf * (k1 + 1) / (tf + norm[ids])).astype(np.float32)
+            self.terms[term] = (ids.copy(), weights, idf)
 
     def idf(self, term: str) -> float:
         """Return the IDF of `term` (0 when unknown)."""
@@ -128,31 +140,35 @@ class DocIndex:
         placeholders: Mapping[str, str],
         site_url: str,
     ) -> None:
-        self.pages = list(pages)
         self.entries = list(entries)
         self._placeholders = dict(placeholders)
         self._site_url = site_url
         self._page_by_url: dict[str, _Page] = {}
         self._page_titles: dict[str, str] = {}
-        section_docs: list[list[str]] = []
         self._section_meta: list[tuple[str, str, str]] = []  # (page url, anchor, heading)
-        summary_docs: list[list[str]] = []
         self._summary_urls: list[str] = []
-        for page in self.pages:
-            first = len(section_docs)
-            for section in page.sections:
-                section_docs.append(document_tokens([page.title, section.heading, section.heading, section.text]))
-                self._section_meta.append((page.url, section.anchor, section.heading))
-            self._page_by_url[page.url] = _Page(page.url, page.title, tuple(range(first, len(section_docs))))
-            self._page_titles[page.url] = page.title
-            headings = " ".join(s.heading for s in page.sections)
-            path_words = page.url.rstrip("/").rsplit("/", 3)[-3:]
-            summary_docs.append(
-                document_tokens([page.title, page.title, page.title, page.description, headings, " ".join(path_words)])
-            )
-            self._summary_urls.append(page.url)
-        self._sections = Bm25(section_docs, k1=SECTION_K1, b=SECTION_B)
+        summary_docs: list[list[str]] = []
+
+        def section_documents() -> Iterator[list[str]]:
+            # A generator, so the tokens of thousands of sections never sit in memory all at once.
+            for page in pages:
+                first = len(self._section_meta)
+                for section in page.sections:
+                    self._section_meta.append((page.url, section.anchor, section.heading))
+                    yield document_tokens([page.title, section.heading, section.heading, section.text])
+                self._page_by_url[page.url] = _Page(page.url, page.title, tuple(range(first, len(self._section_meta))))
+                self._page_titles[page.url] = page.title
+                headings = " ".join(s.heading for s in page.sections)
+                path_words = " ".join(page.url.rstrip("/").rsplit("/", 3)[-3:])
+                summary_docs.append(
+                    document_tokens([page.title, page.title, page.title, page.description, headings, path_words])
+                )
+                self._summary_urls.append(page.url)
+
+        self._sections = Bm25(section_documents(), k1=SECTION_K1, b=SECTION_B)
         self._summaries = Bm25(summary_docs)
+        # Only what search and rendering need is kept: page texts are released once indexed.
+        self.pages: tuple[_Page, ...] = tuple(self._page_by_url.values())
         url_to_page_id = {url: i for i, url in enumerate(self._summary_urls)}
         self._section_page = np.array([url_to_page_id[m[0]] for m in self._section_meta], dtype=np.int32)
 
@@ -173,6 +189,7 @@ class DocIndex:
         for term in set(self._sections.terms) | set(self._faq.terms):
             if len(term) >= 5 and term.isalpha() and term.isascii():
                 self._vocab_by_initial[term[0]].append(term)
+        _chunk_tokens.cache_clear()  # the build filled it with docs words; queries start fresh (bounded LRU)
 
     @classmethod
     def build(

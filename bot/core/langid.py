@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import logging
-from array import array
 from pathlib import Path
 
 import numpy as np
@@ -19,13 +18,6 @@ log = logging.getLogger(__name__)
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "langid8.npz"
 
 
-def _as_array(values: np.ndarray) -> array:
-    typecode = {2: "H", 4: "I", 8: "L"}[values.dtype.itemsize]
-    out = array(typecode)
-    out.frombytes(memoryview(np.ascontiguousarray(values)).cast("B"))
-    return out
-
-
 @functools.cache
 def load_identifier(path: Path = MODEL_PATH) -> LanguageIdentifier:
     """Return the restricted identifier (normalised probabilities), built once per process."""
@@ -34,10 +26,12 @@ def load_identifier(path: Path = MODEL_PATH) -> LanguageIdentifier:
             np.asarray(data["ptc"]),
             np.asarray(data["pc"]),
             data["classes"].tolist(),
-            _as_array(data["nextmove"]),
+            # The transition table stays a numpy array: converting it to array('I') as py3langid does would
+            # hold a second 40 MB copy at start-up, for ~10% faster lookups we do not need.
+            data["nextmove"],
             data["out_feat"].tolist(),
             norm_probs=True,
-            tk_row=_as_array(data["nextmove_row"]),
+            tk_row=data["nextmove_row"].tolist(),
         )
     log.debug("language model loaded from %s", path)
     return identifier

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from bot.core.glossary import GLOSSARY, STOPWORDS
 
@@ -55,21 +55,30 @@ def word_tokens(text: str, stopwords: frozenset[str] = frozenset()) -> list[str]
     """Return search tokens for Latin-script text (identifiers kept whole and split, stems, no stopwords)."""
     tokens: list[str] = []
     for chunk in _CHUNK.findall(_URL.sub(" ", text)):
-        parts = _CAMEL.findall(chunk) if any(c.isupper() for c in chunk[1:]) else []
-        folded = fold(chunk)
-        pieces = [p for p in _SPLIT.split(folded) if p]
-        whole = "".join(pieces)
-        if len(pieces) > 1 or parts:
-            if whole and len(whole) > 2:
-                tokens.append(whole)
-            subparts = {fold(p) for p in parts} | set(pieces) if parts else set(pieces)
-            for piece in subparts:
-                for p in _SPLIT.split(piece):
-                    if p and p not in stopwords and (len(p) > 1 or p.isdigit()):
-                        tokens.append(_stem_e(p))
-        elif whole and whole not in stopwords and (len(whole) > 1 or whole.isdigit()):
-            tokens.append(_stem_e(whole))
+        tokens.extend(token for key, token in _chunk_tokens(chunk) if key is None or key not in stopwords)
     return tokens
+
+
+@lru_cache(maxsize=50_000)
+def _chunk_tokens(chunk: str) -> tuple[tuple[str | None, str], ...]:
+    # (stopword key or None, token) pairs for one whitespace-free chunk. Cached: the docs repeat the same
+    # words thousands of times, and folding/stemming them once is most of the index build time.
+    parts = _CAMEL.findall(chunk) if any(c.isupper() for c in chunk[1:]) else []
+    folded = fold(chunk) if not chunk.isascii() else chunk.lower()
+    pieces = [p for p in _SPLIT.split(folded) if p]
+    whole = "".join(pieces)
+    out: list[tuple[str | None, str]] = []
+    if len(pieces) > 1 or parts:
+        if whole and len(whole) > 2:
+            out.append((None, whole))
+        subparts = sorted({fold(p) for p in parts} | set(pieces)) if parts else sorted(set(pieces))
+        for piece in subparts:
+            for p in _SPLIT.split(piece):
+                if p and (len(p) > 1 or p.isdigit()):
+                    out.append((p, _stem_e(p)))
+    elif whole and (len(whole) > 1 or whole.isdigit()):
+        out.append((whole, _stem_e(whole)))
+    return tuple(out)
 
 
 def han_bigrams(text: str) -> list[str]:
