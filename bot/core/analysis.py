@@ -68,6 +68,7 @@ class Analysis:
     missing: tuple[str, ...]
     route: str | None
     signals: tuple[str, ...]
+    asks_howto: bool = False  # phrased as a how-to / information question, even inside a bug report
 
 
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -1077,7 +1078,10 @@ def analyse(text: str, title: str | None = None, lang_hint: str | None = None) -
         signals.append("details=" + ",".join(d for d in DETAILS if d in present))
     if route:
         signals.append(f"route={route}: {route_why}")
+    lower = parts.plain.lower()
+    asks_howto = bool(_HOWTO_RE.search(lower) or _INFO_QUESTION_RE.search(lower))
     return Analysis(
+        asks_howto=asks_howto,
         lang=lang,
         lang_confidence=round(conf, 4),
         intent=intent,

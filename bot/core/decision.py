@@ -55,7 +55,7 @@ class Incident:
 class DecisionSettings:
     """Thresholds and periods; values come from settings, never from this module."""
 
-    answer_threshold: float = 0.65
+    answer_threshold: float = 0.70
     suggest_threshold: float = 0.35
     remind_min_missing: int = 2
     reminder_period: timedelta = timedelta(hours=12)
@@ -157,6 +157,10 @@ def decide(
 
     confident = best is not None and best.score >= settings.answer_threshold
     if analysis.intent is Intent.BUG_REPORT and len(analysis.missing) >= settings.remind_min_missing:
+        if analysis.asks_howto and confident:
+            # "uploads keep timing out, is there a more reliable upload option?": the question has a documented
+            # answer; asking for a stack trace first would be unhelpful.
+            return _answer(analysis, search, "a how-to question inside a problem report, with a confident answer")
         recently = thread.last_reminder_at is not None and now - thread.last_reminder_at < settings.reminder_period
         if recently:
             if confident:

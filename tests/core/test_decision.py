@@ -83,6 +83,12 @@ def test_reminder_asks_only_for_missing_details_and_respects_the_period() -> Non
     assert run(a, search(0.2), thread=old).action is Action.REMIND
 
 
+def test_how_to_question_inside_a_report_is_answered_when_confident() -> None:
+    a = Analysis("en", 0.99, Intent.BUG_REPORT, frozenset(), DETAILS, None, (), asks_howto=True)
+    assert run(a, search(0.9)).rule == "answer.confident"
+    assert run(a, search(0.3)).action is Action.REMIND  # unsure: ask for details instead
+
+
 def test_threshold_is_a_setting() -> None:
     strict = DecisionSettings(answer_threshold=0.95)
     assert run(analysis(), search(0.9), settings=strict).action is Action.SILENT
