@@ -11,7 +11,6 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -244,6 +243,13 @@ def run_console(settings: Settings, inp: TextIO = sys.stdin, out: TextIO = sys.s
     return EXIT_OK
 
 
+def setup_logging(level: str) -> None:
+    """Configure stdlib logging once; discord.py's chatty HTTP logger stays at WARNING."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("discord.http").setLevel(logging.WARNING)
+    logging.getLogger("discord.gateway").setLevel(max(logging.INFO, logging.getLevelName(level)))
+
+
 def make_parser() -> argparse.ArgumentParser:
     """Return the argument parser of `python -m bot`."""
     parser = argparse.ArgumentParser(
@@ -283,7 +289,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     except SettingsError as exc:
         sys.stderr.write(f"configuration error: {exc}\n")
         return EXIT_CONFIG
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging(settings.log_level)
     if getattr(args, "docs", None) is not None and not args.docs.is_dir():
         sys.stderr.write(f"error: docs folder not found: {args.docs}\n")
         return EXIT_BAD_INPUT
@@ -297,14 +303,15 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
             return cmd_triage(args, settings, out)
         if args.command == "check":
             return cmd_check(args, settings, out)
-        banner = ""
         if args.command is None and settings.discord_token:
-            banner = (
-                "DISCORD_TOKEN is set, but the Discord connection is not part of this build yet "
-                "(it lands with the Discord bot issue); opening the offline console instead.\n"
-            )
-        if args.command is None and not settings.docs_path:
-            settings = replace(settings)
+            import asyncio
+
+            from bot.runner import run_discord
+
+            return asyncio.run(run_discord(settings))
+        banner = ""
+        if args.command is None:
+            banner = "No DISCORD_TOKEN set: running offline (see README, 'Connecting to Discord').\n"
         return run_console(settings, banner=banner)
     except DocsFormatError as exc:
         sys.stderr.write(f"error: {exc}\n")

@@ -40,6 +40,7 @@ class ThreadState:
     helper_replied: bool = False  # a volunteer or staff member already replied
     is_follow_up: bool = False  # a later message in someone else's thread, or a reply to another message
     last_reminder_at: datetime | None = None  # last reminder sent to this author
+    channel_last_reply_at: datetime | None = None  # last bot reply in this channel (text channels only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,7 @@ class DecisionSettings:
     suggest_threshold: float = 0.35
     remind_min_missing: int = 2
     reminder_period: timedelta = timedelta(hours=12)
+    channel_cooldown: timedelta = timedelta(seconds=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +154,8 @@ def decide(
 
     if thread.bot_answered:
         return silent("thread.bot_answered", "the bot already answered in this thread")
+    if thread.channel_last_reply_at is not None and now - thread.channel_last_reply_at < settings.channel_cooldown:
+        return silent("channel.cooldown", "the bot replied in this channel moments ago (channel cooldown)")
     if thread.is_follow_up:
         return silent("thread.follow_up", "a follow-up inside a conversation, not a new question")
 

@@ -205,6 +205,10 @@ class DocIndex:
     def _canonical(self, link: str) -> str:
         return resolve_link(link, self._placeholders, self._site_url)
 
+    def canonical_link(self, entry: FaqEntry) -> str:
+        """Return the absolute URL of an FAQ entry's first (best) link."""
+        return self._canonical(entry.links[0])
+
     def title_of(self, url: str) -> str:
         """Return the title of the docs page at `url`, or '' when it is not indexed."""
         return self._page_titles.get(url.split("#", 1)[0], "")

@@ -86,6 +86,7 @@ class TriageEngine:
         author: Role = Role.MEMBER,
         incident: Incident | None = None,
         opted_out: bool = False,
+        settings: DecisionSettings | None = None,
     ) -> TriageResult:
         """Decide what the bot does with one message and render the reply."""
         text = text[:MAX_MESSAGE_CHARS]
@@ -97,7 +98,7 @@ class TriageEngine:
             thread=thread or ThreadState(),
             author=author,
             incident=incident,
-            settings=self.settings,
+            settings=settings or self.settings,
             now=now,
             opted_out=opted_out,
         )

@@ -89,6 +89,14 @@ def test_how_to_question_inside_a_report_is_answered_when_confident() -> None:
     assert run(a, search(0.3)).action is Action.REMIND  # unsure: ask for details instead
 
 
+def test_channel_cooldown() -> None:
+    cooled = DecisionSettings(answer_threshold=0.65, channel_cooldown=timedelta(seconds=30))
+    recent = ThreadState(channel_last_reply_at=NOW - timedelta(seconds=5))
+    assert run(analysis(), search(0.9), thread=recent, settings=cooled).rule == "channel.cooldown"
+    later = ThreadState(channel_last_reply_at=NOW - timedelta(seconds=31))
+    assert run(analysis(), search(0.9), thread=later, settings=cooled).action is Action.ANSWER
+
+
 def test_threshold_is_a_setting() -> None:
     strict = DecisionSettings(answer_threshold=0.95)
     assert run(analysis(), search(0.9), settings=strict).action is Action.SILENT

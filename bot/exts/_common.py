@@ -1,0 +1,80 @@
+"""Small helpers shared by the cogs: roles, watched-channel lookup, safe sending."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.core.decision import DecisionSettings, Role
+
+if TYPE_CHECKING:
+    from bot.bot import Deps
+    from bot.services.store import GuildConfig
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+UNKNOWN_MESSAGE = 10008  # Discord error code: the message was deleted meanwhile
+
+
+def member_role(member: discord.abc.User | None, config: GuildConfig) -> Role:
+    """Return the triage role of a message author or command user."""
+    if member is None:
+        return Role.MEMBER
+    if member.bot or getattr(member, "system", False):
+        return Role.BOT
+    roles = {role.id for role in getattr(member, "roles", ())}
+    permissions = getattr(member, "guild_permissions", None)
+    if roles & set(config.staff_role_ids) or (permissions is not None and permissions.manage_guild):
+        return Role.STAFF
+    if roles & set(config.volunteer_role_ids):
+        return Role.VOLUNTEER
+    return Role.MEMBER
+
+
+def is_helper(member: discord.abc.User | None, config: GuildConfig) -> bool:
+    """Return True for volunteers and staff."""
+    return member_role(member, config) in (Role.VOLUNTEER, Role.STAFF)
+
+
+def is_staff(member: discord.abc.User | None, config: GuildConfig) -> bool:
+    """Return True for staff (staff roles, or Manage Server permission)."""
+    return member_role(member, config) is Role.STAFF
+
+
+def watch_root(channel: discord.abc.MessageableChannel) -> tuple[int, discord.Thread | None]:
+    """Return (id of the channel whose watch setting applies, the thread if the message is in one)."""
+    if isinstance(channel, discord.Thread):
+        return channel.parent_id or channel.id, channel
+    return channel.id, None
+
+
+def decision_settings(deps: Deps, config: GuildConfig) -> DecisionSettings:
+    """Return the decision thresholds for a guild (its overrides on top of the global settings)."""
+    from datetime import timedelta
+
+    triage = deps.settings.triage
+    return DecisionSettings(
+        answer_threshold=config.answer_threshold if config.answer_threshold is not None else triage.answer_threshold,
+        suggest_threshold=triage.suggest_threshold,
+        remind_min_missing=triage.remind_min_missing,
+        reminder_period=timedelta(hours=config.reminder_period_hours),
+    )
+
+
+async def staff_log(bot: discord.Client, config: GuildConfig, content: str) -> discord.Message | None:
+    """Post `content` to the guild's staff log channel, if one is configured and reachable."""
+    if config.staff_log_channel_id is None:
+        log.debug("skipped staff log message: no staff log channel configured for guild %s", config.guild_id)
+        return None
+    channel = bot.get_channel(config.staff_log_channel_id)
+    if not isinstance(channel, discord.abc.Messageable):
+        log.warning("staff log channel %s not found", config.staff_log_channel_id)
+        return None
+    try:
+        return await channel.send(content[:2000], allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException:
+        log.exception("could not post to the staff log channel %s", config.staff_log_channel_id)
+        return None

@@ -1,0 +1,146 @@
+"""Buttons under bot replies: Solved, Not helpful, Dismiss.
+
+They are `DynamicItem`s (custom id `triage:<kind>:<source message id>`), registered in `setup`, so buttons on
+messages sent before a restart keep working: all state lives in the store, keyed by the source message.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ext import commands
+
+from bot.core.render import link_for, neutralise_mentions
+from bot.exts._common import is_helper
+
+if TYPE_CHECKING:
+    from bot.bot import Deps, SupportBot
+
+log = logging.getLogger(__name__)
+
+_LABELS = {
+    "solved": ("Solved", discord.ButtonStyle.success),
+    "unhelpful": ("Not helpful", discord.ButtonStyle.secondary),
+    "dismiss": ("Dismiss", discord.ButtonStyle.danger),
+}
+
+
+class FeedbackButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"triage:(?P<kind>solved|unhelpful|dismiss):(?P<source>[0-9]{1,20})",
+):
+    """One feedback button; survives restarts (the custom id carries everything needed)."""
+
+    def __init__(self, kind: str, source_id: int) -> None:
+        label, style = _LABELS[kind]
+        super().__init__(discord.ui.Button(label=label, style=style, custom_id=f"triage:{kind}:{source_id}"))
+        self.kind = kind
+        self.source_id = source_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> FeedbackButton:
+        """Rebuild the button from its custom id (also for messages sent before a restart)."""
+        return cls(match["kind"], int(match["source"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Record the feedback and answer the clicker privately."""
+        deps: Deps = interaction.client.deps  # type: ignore[attr-defined]
+        store = deps.store
+        reply = await store.reply_for_source(self.source_id, "answer") or await store.reply_for_source(
+            self.source_id, "remind"
+        )
+        if reply is None or interaction.guild is None:
+            await interaction.response.send_message("This reply is no longer tracked.", ephemeral=True)
+            return
+        config = await store.get_config(interaction.guild.id)
+        clicker_is_asker = interaction.user.id == reply.author_id
+        helper = is_helper(interaction.user, config)
+        now = deps.clock()
+        if self.kind == "dismiss":
+            if not (clicker_is_asker or helper):
+                await interaction.response.send_message(
+                    "Only the person who asked, a volunteer or staff can dismiss this reply.", ephemeral=True
+                )
+                return
+            await store.record_feedback(reply.reply_message_id, interaction.user.id, "dismissed", now)
+            await store.mark_reply_deleted(reply.reply_message_id, now)
+            await interaction.response.defer()
+            try:
+                if interaction.message is not None:
+                    await interaction.message.delete()
+            except discord.HTTPException:
+                log.exception("could not delete dismissed reply %s", reply.reply_message_id)
+            return
+        if self.kind == "solved":
+            if not (clicker_is_asker or helper):
+                await interaction.response.send_message(
+                    "Only the person who asked (or a volunteer) can mark this as solved.", ephemeral=True
+                )
+                return
+            first = await store.record_feedback(reply.reply_message_id, interaction.user.id, "solved", now)
+            text = "Thanks! Marked as solved." if first else "Already marked as solved, thanks."
+            await interaction.response.send_message(text, ephemeral=True)
+            return
+        # Not helpful: record the gap and show the next-best matches, privately.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await store.record_feedback(reply.reply_message_id, interaction.user.id, "not_helpful", now)
+        question = await _source_text(interaction, self.source_id)
+        if question:
+            await store.record_gap(reply.guild_id, question, now, "not_helpful")
+        alternatives = []
+        if question:
+            result = deps.engine.index.search(question, reply.lang or "en")
+            alternatives = [m for m in result.matches if m.url.split("#")[0] != (reply.url or "").split("#")[0]]
+        ctx = deps.engine.render_context
+        if alternatives:
+            lines = ["Sorry about that. Other pages that may help:"]
+            lines += [f"- **{m.title}**: {link_for(m.url, reply.lang or 'en', ctx)}" for m in alternatives[:4]]
+            lines.append("A volunteer has been given a hint that this question needs a better answer.")
+        else:
+            lines = ["Sorry about that. A volunteer will take a look; the question was noted as a gap in our FAQ."]
+        await interaction.followup.send(neutralise_mentions("\n".join(lines)), ephemeral=True)
+
+
+async def _source_text(interaction: discord.Interaction, source_id: int) -> str:
+    channel = interaction.channel
+    if not isinstance(channel, discord.abc.Messageable):
+        return ""
+    try:
+        message = await channel.fetch_message(source_id)  # type: ignore[union-attr]
+    except discord.HTTPException:
+        return ""
+    title = channel.name if isinstance(channel, discord.Thread) and channel.id == source_id else ""
+    return f"{title}\n{message.content}".strip()
+
+
+def feedback_view(source_id: int) -> discord.ui.View:
+    """Return the Solved / Not helpful / Dismiss buttons for an answer."""
+    view = discord.ui.View(timeout=None)
+    for kind in ("solved", "unhelpful", "dismiss"):
+        view.add_item(FeedbackButton(kind, source_id))
+    return view
+
+
+def reminder_view(source_id: int) -> discord.ui.View:
+    """Return the Dismiss button for a reminder."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(FeedbackButton("dismiss", source_id))
+    return view
+
+
+class Feedback(commands.Cog):
+    """Registers the persistent feedback buttons."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+
+async def setup(bot: SupportBot) -> None:
+    """Register the dynamic buttons (so old messages' buttons work after a restart)."""
+    bot.add_dynamic_items(FeedbackButton)
+    await bot.add_cog(Feedback(bot))

@@ -1,0 +1,240 @@
+"""Volunteer tools: /faq, "Answer with FAQ", "Ask for reproduction details" and "Triage: why".
+
+Every command checks that the user is a volunteer or staff member; results only the volunteer needs are
+ephemeral; what is posted for the asker is public and pings nobody but the person explicitly addressed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.analysis import analyse, detect_language
+from bot.core.decision import Action, Decision
+from bot.core.index import Match
+from bot.core.render import neutralise_mentions, render_decision, truncate
+from bot.exts._common import NO_MENTIONS, is_helper
+from bot.services.store import BotReply
+
+if TYPE_CHECKING:
+    from bot.bot import Deps, SupportBot
+
+log = logging.getLogger(__name__)
+
+NOT_ALLOWED = "This command is for volunteers and staff."
+
+
+class Volunteer(commands.Cog):
+    """Volunteer commands; see the module docstring."""
+
+    def __init__(self, bot: commands.Bot, deps: Deps) -> None:
+        self.bot = bot
+        self.deps = deps
+        self._menus = [
+            app_commands.ContextMenu(name="Answer with FAQ", callback=self.answer_with_faq),
+            app_commands.ContextMenu(name="Ask for reproduction details", callback=self.ask_for_details),
+            app_commands.ContextMenu(name="Triage: why", callback=self.why_menu),
+        ]
+
+    async def cog_load(self) -> None:
+        """Register the message context menus."""
+        for menu in self._menus:
+            self.bot.tree.add_command(menu)
+
+    async def cog_unload(self) -> None:
+        """Remove the message context menus."""
+        for menu in self._menus:
+            self.bot.tree.remove_command(menu.name, type=menu.type)
+
+    async def _allowed(self, interaction: discord.Interaction) -> bool:
+        if interaction.guild is None:
+            await interaction.response.send_message("This command only works in a server.", ephemeral=True)
+            return False
+        config = await self.deps.store.get_config(interaction.guild.id)
+        if not is_helper(interaction.user, config):
+            await interaction.response.send_message(NOT_ALLOWED, ephemeral=True)
+            return False
+        return True
+
+    # ------------------------------------------------------------------------------------------------------
+    # /faq
+    # ------------------------------------------------------------------------------------------------------
+    @app_commands.command(name="faq", description="Post an FAQ answer or docs page in this channel")
+    @app_commands.describe(query="What to look for (pick a suggestion)", user="Address the answer to this user")
+    @app_commands.guild_only()
+    async def faq(self, interaction: discord.Interaction, query: str, user: discord.Member | None = None) -> None:
+        """Post the chosen FAQ answer (or docs page) publicly, optionally addressed to a user."""
+        if not await self._allowed(interaction):
+            return
+        match = self._resolve_choice(query)
+        if match is None:
+            await interaction.response.send_message(
+                f"Nothing in the FAQ or docs matches {query[:80]!r} well enough; try another wording.", ephemeral=True
+            )
+            return
+        config = await self.deps.store.get_config(interaction.guild.id)  # type: ignore[union-attr]
+        lang = config.default_language
+        text = self._answer_text(match, lang)
+        mentions = NO_MENTIONS
+        if user is not None:
+            text = f"{user.mention} {text}"
+            mentions = discord.AllowedMentions(users=[user], everyone=False, roles=False, replied_user=False)
+        await interaction.response.send_message(truncate(text), allowed_mentions=mentions)
+
+    @faq.autocomplete("query")
+    async def faq_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        """Suggest FAQ entries and docs pages for what the volunteer typed."""
+        index = self.deps.engine.index
+        if not current.strip():
+            return [app_commands.Choice(name=e.title[:100], value=f"faq:{e.id}") for e in index.entries[:25]]
+        lang, _ = detect_language(current)
+        choices: list[app_commands.Choice[str]] = []
+        for match in index.search(current, lang, limit=10).matches:
+            value = f"faq:{match.entry_id}" if match.entry_id else f"url:{match.url}"
+            if len(value) > 100:
+                continue
+            label = f"{match.title} ({match.score:.2f})"
+            choices.append(app_commands.Choice(name=label[:100], value=value))
+        return choices[:25]
+
+    def _resolve_choice(self, query: str) -> Match | None:
+        index = self.deps.engine.index
+        if query.startswith("faq:"):
+            entry = index.entry(query[4:])
+            if entry is not None:
+                return Match(index.canonical_link(entry), entry.title, 1.0, "faq", entry.id)
+        if query.startswith("url:"):
+            url = query[4:]
+            return Match(url, index.title_of(url) or url, 1.0, "docs")
+        lang, _ = detect_language(query)
+        best = index.search(query, lang).best
+        return best if best is not None and best.score >= self.deps.settings.triage.suggest_threshold else None
+
+    def _answer_text(self, match: Match, lang: str) -> str:
+        ctx = self.deps.engine.render_context
+        entry = self.deps.engine.index.entry(match.entry_id) if match.entry_id else None
+        decision = Decision(Action.ANSWER, "posted by a volunteer", lang, match=match)
+        text = render_decision(decision, ctx, entry)
+        return neutralise_mentions(text)
+
+    # ------------------------------------------------------------------------------------------------------
+    # Message context menus
+    # ------------------------------------------------------------------------------------------------------
+    async def answer_with_faq(self, interaction: discord.Interaction, target: discord.Message) -> None:
+        """Show the best matches for a message privately; the chosen one is posted as a reply to it."""
+        if not await self._allowed(interaction):
+            return
+        lang, _ = detect_language(target.content)
+        matches = self.deps.engine.index.search(target.content, lang).matches
+        if not matches:
+            await interaction.response.send_message("No FAQ entry or docs page matches this message.", ephemeral=True)
+            return
+        view = AnswerPicker(self, target, matches, lang, interaction.user.id)
+        await interaction.response.send_message("Pick the answer to post:", view=view, ephemeral=True)
+
+    async def ask_for_details(self, interaction: discord.Interaction, target: discord.Message) -> None:
+        """Post a reminder listing the reproduction details the message lacks."""
+        if not await self._allowed(interaction):
+            return
+        analysis = analyse(target.content)
+        if not analysis.missing:
+            await interaction.response.send_message("That message already has every detail.", ephemeral=True)
+            return
+        decision = Decision(Action.REMIND, "asked by a volunteer", analysis.lang, missing=analysis.missing)
+        text = neutralise_mentions(render_decision(decision, self.deps.engine.render_context))
+        from bot.exts.feedback import reminder_view
+
+        await interaction.response.defer(ephemeral=True)
+        sent = await target.reply(
+            text, view=reminder_view(target.id), mention_author=False, allowed_mentions=NO_MENTIONS
+        )
+        now = self.deps.clock()
+        await self.deps.store.record_reply(
+            BotReply(
+                reply_message_id=sent.id,
+                guild_id=interaction.guild.id,  # type: ignore[union-attr]
+                channel_id=sent.channel.id,
+                thread_id=target.channel.id if isinstance(target.channel, discord.Thread) else None,
+                source_message_id=target.id,
+                author_id=target.author.id,
+                kind="remind",
+                url=None,
+                entry_id=None,
+                confidence=0.0,
+                missing=analysis.missing,
+                lang=analysis.lang,
+                created_at=now,
+                deleted_at=None,
+            )
+        )
+        await interaction.followup.send("Reminder posted.", ephemeral=True)
+
+    async def why_menu(self, interaction: discord.Interaction, target: discord.Message) -> None:
+        """Explain privately what the bot decided for a message, and why."""
+        if not await self._allowed(interaction):
+            return
+        await interaction.response.send_message(await self._why_text(target.id), ephemeral=True)
+
+    @app_commands.command(name="triage-why", description="What the bot decided for a message, and why")
+    @app_commands.describe(message_id="The message id (or its link)")
+    @app_commands.guild_only()
+    async def triage_why(self, interaction: discord.Interaction, message_id: str) -> None:
+        """Explain a past decision, privately."""
+        if not await self._allowed(interaction):
+            return
+        raw = message_id.rstrip("/").rsplit("/", 1)[-1]
+        if not raw.isdigit():
+            await interaction.response.send_message("Give a message id or a message link.", ephemeral=True)
+            return
+        await interaction.response.send_message(await self._why_text(int(raw)), ephemeral=True)
+
+    async def _why_text(self, message_id: int) -> str:
+        record = await self.deps.store.get_decision(message_id)
+        if record is None:
+            return "The bot has no decision recorded for that message (not in a watched channel, or before it joined)."
+        lines = [
+            f"**Action:** {record.action} (`{record.rule}`)",
+            f"**Reason:** {record.reason}",
+            f"**Language / intent:** {record.lang} / {record.intent}",
+        ]
+        if record.top_url:
+            lines.append(f"**Best match:** {record.top_title} ({record.confidence:.2f}) <{record.top_url}>")
+        return neutralise_mentions("\n".join(lines))
+
+
+class AnswerPicker(discord.ui.View):
+    """Ephemeral picker of matches for "Answer with FAQ"; only the volunteer who opened it can use it."""
+
+    def __init__(self, cog: Volunteer, target: discord.Message, matches: tuple[Match, ...], lang: str, owner: int):
+        super().__init__(timeout=300)
+        self.cog, self.target, self.matches, self.lang, self.owner = cog, target, matches, lang, owner
+        select = discord.ui.Select(
+            placeholder="Choose an answer",
+            options=[
+                discord.SelectOption(label=m.title[:100] or m.url[:100], value=str(i), description=f"{m.score:.2f}")
+                for i, m in enumerate(matches[:25])
+            ],
+        )
+        select.callback = self._chosen
+        self.select = select
+        self.add_item(select)
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Only the volunteer who opened the picker may use it."""
+        return interaction.user.id == self.owner
+
+    async def _chosen(self, interaction: discord.Interaction) -> None:
+        match = self.matches[int(self.select.values[0])]
+        text = self.cog._answer_text(match, self.lang)
+        await interaction.response.edit_message(content="Posted.", view=None)
+        await self.target.reply(truncate(text), mention_author=False, allowed_mentions=NO_MENTIONS)
+        self.stop()
+
+
+async def setup(bot: SupportBot) -> None:
+    """Add the cog."""
+    await bot.add_cog(Volunteer(bot, bot.deps))

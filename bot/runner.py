@@ -1,0 +1,52 @@
+"""Composition root of the Discord side: build everything once, inject it, run until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import discord
+import yarl
+
+from bot.bot import Deps, SupportBot
+from bot.cli import build_engine
+from bot.services.store import SqliteStore
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_CONFIG, EXIT_RUNTIME = 0, 2, 3
+
+
+def point_at_discord(settings: Settings) -> None:
+    """Use a Discord-compatible server other than Discord's own when configured (local tests)."""
+    if settings.discord_api_base:
+        discord.http.Route.BASE = settings.discord_api_base.rstrip("/")
+        log.info("REST API base: %s", discord.http.Route.BASE)
+    if settings.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+        log.info("gateway: %s", settings.discord_gateway_url)
+
+
+async def run_discord(settings: Settings, *, bot_options: dict | None = None) -> int:
+    """Connect to Discord with DISCORD_TOKEN and run until the bot is closed."""
+    point_at_discord(settings)
+    engine = await asyncio.to_thread(build_engine, settings)
+    log.info("index ready: %d FAQ entries, %d docs pages", len(engine.index.entries), len(engine.index.pages))
+    store = await SqliteStore.open(settings.database_path)
+    try:
+        bot = SupportBot(Deps(settings=settings, engine=engine, store=store), **(bot_options or {}))
+        async with bot:
+            await bot.start(settings.discord_token.get_secret_value())
+    except discord.LoginFailure:
+        log.error("Discord refused the token: check DISCORD_TOKEN (Developer Portal -> Bot -> Reset Token)")
+        return EXIT_CONFIG
+    except discord.PrivilegedIntentsRequired:
+        log.error(
+            "the Message Content intent is not enabled for this bot: Developer Portal -> Bot -> "
+            "Privileged Gateway Intents -> Message Content Intent"
+        )
+        return EXIT_CONFIG
+    finally:
+        await store.close()
+    return EXIT_OK
