@@ -121,6 +121,17 @@ class Volunteer(commands.Cog):
         text = render_decision(decision, ctx, entry)
         return neutralise_mentions(text)
 
+    @app_commands.command(name="bot-replies", description="Turn the bot's automatic replies to you on or off")
+    async def replies_toggle(self, interaction: discord.Interaction, enabled: bool) -> None:
+        """Let any member opt out of (or back into) automatic replies."""
+        await self.deps.store.set_opt_out(interaction.user.id, not enabled, self.deps.clock())
+        text = (
+            "The bot will reply to your questions again."
+            if enabled
+            else "Done: the bot will not reply to your messages automatically. Volunteers can still help you."
+        )
+        await interaction.response.send_message(text, ephemeral=True)
+
     # ------------------------------------------------------------------------------------------------------
     # Message context menus
     # ------------------------------------------------------------------------------------------------------
