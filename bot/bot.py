@@ -74,10 +74,15 @@ class SupportBot(commands.Bot):
                 log.exception("failed to load extension %s", extension)
                 raise
 
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """Seed the watch list from WATCH_CHANNELS the first time a guild is seen.
+
+        Done when the guild arrives (not in on_ready, which comes seconds later) so no early question is missed.
+        """
+        seeds = [c for c in self.deps.settings.watch_channels if guild.get_channel(c) is not None]
+        if seeds and await self.deps.store.seed_watch_channels(guild.id, seeds):
+            log.info("watching %d channel(s) of guild %s from WATCH_CHANNELS", len(seeds), guild.id)
+
     async def on_ready(self) -> None:
-        """Seed the watch list from WATCH_CHANNELS on first start and log readiness."""
-        for guild in self.guilds:
-            seeds = [c for c in self.deps.settings.watch_channels if guild.get_channel(c) is not None]
-            if seeds and await self.deps.store.seed_watch_channels(guild.id, seeds):
-                log.info("watching %d channel(s) of guild %s from WATCH_CHANNELS", len(seeds), guild.id)
+        """Log readiness."""
         log.info("ready as %s in %d guild(s)", self.user, len(self.guilds))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 
 import discord
 import yarl
@@ -28,6 +30,14 @@ def point_at_discord(settings: Settings) -> None:
         log.info("gateway: %s", settings.discord_gateway_url)
 
 
+def _close_on_signals(bot: SupportBot) -> None:
+    # SIGTERM (systemd, docker stop) and Ctrl+C close the gateway and the database instead of killing mid-write.
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not available on Windows
+            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+
+
 async def run_discord(settings: Settings, *, bot_options: dict | None = None) -> int:
     """Connect to Discord with DISCORD_TOKEN and run until the bot is closed."""
     point_at_discord(settings)
@@ -36,8 +46,10 @@ async def run_discord(settings: Settings, *, bot_options: dict | None = None) ->
     store = await SqliteStore.open(settings.database_path)
     try:
         bot = SupportBot(Deps(settings=settings, engine=engine, store=store), **(bot_options or {}))
+        _close_on_signals(bot)
         async with bot:
             await bot.start(settings.discord_token.get_secret_value())
+        log.info("stopped cleanly")
     except discord.LoginFailure:
         log.error("Discord refused the token: check DISCORD_TOKEN (Developer Portal -> Bot -> Reset Token)")
         return EXIT_CONFIG

@@ -1,0 +1,206 @@
+"""End to end: the real SupportBot (unmodified discord.py) against the local fake Discord."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.bot import Deps, SupportBot
+from bot.cli import build_engine
+from bot.services.store import SqliteStore
+from bot.settings import load_settings
+from tests.fake_discord import FakeDiscord, point_discord_py_at, run_bot
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+QUESTION = "how do I initialise the widget?"
+BUG = "the widget crashes all the time. no idea why"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    async with FakeDiscord() as server, _pointed(server):
+        yield server
+    server.assert_clean()
+
+
+@contextlib.asynccontextmanager
+async def _pointed(server: FakeDiscord) -> AsyncIterator[None]:
+    with point_discord_py_at(server):
+        yield
+
+
+def _settings(tmp_path: Path):
+    return load_settings(
+        {"FAQ_PATH": str(DATA / "faq"), "DOCS_PATH": str(DATA / "docs"), "DATABASE_PATH": str(tmp_path / "bot.db")},
+        env_file=None,
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_bot(fake: FakeDiscord, tmp_path: Path, *, shadow: bool = False) -> AsyncIterator[SupportBot]:
+    settings = _settings(tmp_path)
+    store = await SqliteStore.open(settings.database_path)
+    guild = fake.guild_id
+    await store.watch_channel(guild, fake.channel_id("general"), shadow=shadow)
+    await store.watch_channel(guild, fake.channel_id("help"))
+    log_channel = fake.add_text_channel("bot-log") if "bot-log" not in _names(fake) else fake.channel_id("bot-log")
+    await store.update_config(
+        guild,
+        volunteer_role_ids=(fake.role_id("Volunteer"),),
+        staff_role_ids=(fake.role_id("Staff"),),
+        staff_log_channel_id=log_channel,
+        forum_tag_answered="solved",
+        channel_cooldown_seconds=0,
+    )
+    bot = SupportBot(Deps(settings=settings, engine=build_engine(settings), store=store), guild_ready_timeout=0.05)
+    try:
+        async with run_bot(bot, fake.token, fake=fake):
+            yield bot
+    finally:
+        await store.close()
+
+
+def _names(fake: FakeDiscord) -> set[str]:
+    return {c.get("name") for c in fake.channels.values()}
+
+
+async def test_question_in_a_watched_channel_gets_an_answer_with_buttons(fake: FakeDiscord, tmp_path: Path) -> None:
+    async with running_bot(fake, tmp_path):
+        general = fake.channel_id("general")
+        asked = await fake.user_sends(general, fake.user_id("alice"), QUESTION)
+        reply = await fake.wait_for_message(general)
+        assert "Widget.init()" in reply["content"]
+        assert "https://capgo.app/docs/guide/getting-started/" in reply["content"]
+        assert reply["message_reference"]["message_id"] == asked["id"]
+        labels = [c["label"] for row in reply["components"] for c in row["components"]]
+        assert labels == ["Solved", "Not helpful", "Dismiss"]
+        assert fake.message_writes[-1].allowed_mentions == {"parse": []} or not fake.message_writes[
+            -1
+        ].allowed_mentions.get("parse")
+
+
+async def test_forum_post_is_answered_in_the_post_and_tagged(fake: FakeDiscord, tmp_path: Path) -> None:
+    async with running_bot(fake, tmp_path):
+        forum = fake.channel_id("help")
+        post = await fake.create_forum_post(forum, fake.user_id("alice"), "Widget setup", "where do I call Widget.init")
+        reply = await fake.wait_for_message(int(post["id"]))
+        assert "Widget.init()" in reply["content"]
+        tagged = await fake.wait_for_request("PATCH", rf"/channels/{post['id']}$")
+        assert fake.tag_id(forum, "solved") in [int(t) for t in tagged.json["applied_tags"]]
+
+
+async def test_not_helpful_shows_next_matches_privately_and_records_a_gap(fake: FakeDiscord, tmp_path: Path) -> None:
+    async with running_bot(fake, tmp_path) as bot:
+        general = fake.channel_id("general")
+        asked = await fake.user_sends(general, fake.user_id("alice"), QUESTION)
+        reply = await fake.wait_for_message(general)
+        click = await fake.click_button(
+            general, fake.user_id("alice"), int(reply["id"]), f"triage:unhelpful:{asked['id']}"
+        )
+        response = await click.wait_response()
+        assert response["type"] == 5  # deferred, ephemeral
+        followup = await click.wait_followup()
+        assert followup["flags"] & 64  # ephemeral
+        gaps = await bot.deps.store.top_gaps(fake.guild_id, bot.deps.clock().replace(year=2000))
+        assert gaps and "initialise the widget" in gaps[0][0]
+
+
+async def test_bug_report_reminder_updates_then_disappears(fake: FakeDiscord, tmp_path: Path) -> None:
+    async with running_bot(fake, tmp_path):
+        general = fake.channel_id("general")
+        report = await fake.user_sends(general, fake.user_id("alice"), BUG)
+        reminder = await fake.wait_for_message(general)
+        assert reminder["content"].count("- [ ]") == 5
+        await fake.user_edits(general, int(report["id"]), BUG + "\nAndroid 14, widget-plugin 1.2.3")
+        edited = await fake.wait_for_request("PATCH", rf"/channels/{general}/messages/{reminder['id']}$")
+        assert edited.json["content"].count("- [ ]") == 3  # versions and platform are no longer asked for
+        complete = (
+            "Android 14, widget-plugin 1.2.3. Steps: 1. open the app 2. tap login 3. it crashes\n"
+            "```\nE/Widget: java.lang.NullPointerException at Widget.init\n```\n"
+            "```ts\nWidget.init({ retries: 3 })\n```"
+        )
+        await fake.user_edits(general, int(report["id"]), complete)
+        await fake.wait_for_request("DELETE", rf"/channels/{general}/messages/{reminder['id']}$")
+
+
+async def test_volunteer_and_bot_messages_and_unwatched_channels_get_nothing(fake: FakeDiscord, tmp_path: Path) -> None:
+    other = fake.add_text_channel("random")
+    robot = fake.add_user("robot", bot=True)
+    async with running_bot(fake, tmp_path):
+        general = fake.channel_id("general")
+        await fake.user_sends(general, fake.user_id("vera"), QUESTION)  # a volunteer
+        await fake.user_sends(other, fake.user_id("alice"), QUESTION)  # unwatched
+        await fake.user_sends(general, robot, QUESTION)  # another bot
+        marker = await fake.user_sends(general, fake.user_id("alice"), QUESTION)  # the control: answered
+        reply = await fake.wait_for_message(general)
+        assert reply["message_reference"]["message_id"] == marker["id"]
+        bot_posts = [w for w in fake.message_writes if w.kind == "create"]
+        assert len(bot_posts) == 1
+
+
+async def test_faq_command_with_autocomplete_posts_publicly(fake: FakeDiscord, tmp_path: Path) -> None:
+    async with running_bot(fake, tmp_path) as bot:
+        bot.tree.copy_global_to(guild=bot.get_guild(fake.guild_id))
+        await bot.tree.sync(guild=bot.get_guild(fake.guild_id))
+        general = fake.channel_id("general")
+        vera = fake.user_id("vera")
+        suggestions = await (
+            await fake.autocomplete(general, vera, "faq", {"query": "widget init"}, "query")
+        ).wait_response()
+        choices = suggestions["data"]["choices"]
+        assert choices and choices[0]["value"] == "faq:widget-init"
+        posted = await (
+            await fake.slash_command(general, vera, "faq", {"query": "faq:widget-init", "user": fake.user_id("alice")})
+        ).wait_response()
+        assert posted["type"] == 4 and not posted["data"].get("flags", 0) & 64  # public
+        assert "Widget.init()" in posted["data"]["content"]
+        assert [int(u) for u in posted["data"]["allowed_mentions"]["users"]] == [fake.user_id("alice")]
+
+
+async def test_config_is_refused_to_non_staff(fake: FakeDiscord, tmp_path: Path) -> None:
+    async with running_bot(fake, tmp_path) as bot:
+        bot.tree.copy_global_to(guild=bot.get_guild(fake.guild_id))
+        await bot.tree.sync(guild=bot.get_guild(fake.guild_id))
+        general = fake.channel_id("general")
+        refused = await (
+            await fake.slash_command(general, fake.user_id("alice"), "config", {}, subcommand="show")
+        ).wait_response()
+        assert refused["data"]["content"] == "This command is for staff only." and refused["data"]["flags"] & 64
+        allowed = await (
+            await fake.slash_command(general, fake.user_id("sam"), "config", {}, subcommand="show")
+        ).wait_response()
+        assert "Watched channels" in allowed["data"]["content"]
+
+
+async def test_shadow_mode_reports_to_the_staff_log_only(fake: FakeDiscord, tmp_path: Path) -> None:
+    async with running_bot(fake, tmp_path, shadow=True):
+        general = fake.channel_id("general")
+        await fake.user_sends(general, fake.user_id("alice"), QUESTION)
+        note = await fake.wait_for_message(fake.channel_id("bot-log"))
+        assert note["content"].startswith("Would have replied (answer)")
+        assert not [w for w in fake.message_writes if w.channel_id == general]
+
+
+async def test_buttons_keep_working_after_a_restart(fake: FakeDiscord, tmp_path: Path) -> None:
+    general = fake.channel_id("general")
+    async with running_bot(fake, tmp_path):
+        asked = await fake.user_sends(general, fake.user_id("alice"), QUESTION)
+        reply = await fake.wait_for_message(general)
+    async with running_bot(fake, tmp_path):  # same database file, new process state
+        click = await fake.click_button(
+            general, fake.user_id("alice"), int(reply["id"]), f"triage:solved:{asked['id']}"
+        )
+        response = await click.wait_response()
+        assert response["type"] == 4 and "solved" in response["data"]["content"].lower()
+
+
+async def test_mass_mentions_are_never_echoed_as_pings(fake: FakeDiscord, tmp_path: Path) -> None:
+    async with running_bot(fake, tmp_path, shadow=True):
+        general = fake.channel_id("general")
+        await fake.user_sends(general, fake.user_id("alice"), "@everyone @here how do I initialise the widget?")
+        note = await fake.wait_for_message(fake.channel_id("bot-log"))
+        assert "@everyone" not in note["content"] and "@here" not in note["content"]
+        assert all(not (w.allowed_mentions or {}).get("parse") for w in fake.message_writes)
