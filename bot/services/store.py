@@ -4,7 +4,9 @@ All SQL of the bot lives in this module; callers get frozen dataclasses, never d
 
 How it works:
 - One aiosqlite connection in autocommit mode (``isolation_level=None``): every write is one statement that is
-  committed when it returns (WAL, ``synchronous=FULL``: nothing acknowledged is lost on a crash). The few
+  committed when it returns (WAL, ``synchronous=NORMAL``: a crash of the bot or of the OS process loses nothing
+  committed; only a power cut can drop the last few commits, SQLite's recommended trade-off for WAL, which
+  keeps a commit well under a millisecond instead of one fsync each). The few
   read-modify-write operations run inside an explicit ``BEGIN IMMEDIATE`` transaction.
 - An ``asyncio.Lock`` serialises the store's operations. aiosqlite already runs statements one at a time, but a
   coroutine could otherwise run its statement in the middle of another coroutine's transaction on the shared
@@ -333,6 +335,11 @@ class SqliteStore:
     def __init__(self, connection: aiosqlite.Connection, *, label: str, schema_version: int) -> None:
         self._conn: aiosqlite.Connection | None = connection
         self._lock = asyncio.Lock()
+        # Read-through caches for what every message asks (is this channel watched, the guild's settings, has the
+        # author opted out). Every write to those tables goes through this object, which clears the entry.
+        self._config_cache: dict[int, GuildConfig] = {}
+        self._watch_cache: dict[int, WatchedChannel | None] = {}
+        self._opt_out_cache: dict[int, bool] = {}
         self.label = label
         self.schema_version = schema_version
 
@@ -352,7 +359,7 @@ class SqliteStore:
             mode = str(row[0]) if row else "?"
             if mode != "wal" and target != MEMORY:
                 log.warning("database %s: journal mode is %s, not WAL", target, mode)
-            await conn.execute("PRAGMA synchronous = FULL")
+            await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA foreign_keys = OFF")  # during migrations only (see the module docstring)
             version = await _migrate(conn, migrations, target)
             await conn.execute("PRAGMA foreign_keys = ON")
@@ -389,18 +396,19 @@ class SqliteStore:
             raise StoreError(f"store {self.label} is closed")
         return self._conn
 
+    # One thread hop per statement: aiosqlite runs each call on its worker thread, and a cursor's execute, fetch
+    # and close would be three hops (most of the cost of a small query under load).
     async def _run(self, sql: str, params: Mapping[str, Any] | tuple[Any, ...] = ()) -> int:
         """Execute one statement (lock held by the caller); return the number of rows changed."""
-        async with self._db.execute(sql, params) as cursor:
-            return cursor.rowcount
+        cursor = await self._db.execute(sql, params)
+        return cursor.rowcount
 
     async def _one(self, sql: str, params: Mapping[str, Any] | tuple[Any, ...] = ()) -> aiosqlite.Row | None:
-        async with self._db.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        rows = await self._db.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
     async def _all(self, sql: str, params: Mapping[str, Any] | tuple[Any, ...] = ()) -> list[aiosqlite.Row]:
-        async with self._db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self._db.execute_fetchall(sql, params))
 
     async def _write(self, sql: str, params: Mapping[str, Any] | tuple[Any, ...] = ()) -> int:
         """Execute and commit one statement."""
@@ -433,8 +441,13 @@ class SqliteStore:
 
     async def get_config(self, guild_id: int) -> GuildConfig:
         """Return the guild's settings (the defaults when it has none)."""
+        cached = self._config_cache.get(guild_id)
+        if cached is not None:
+            return cached
         row = await self._read_one("SELECT * FROM guild_config WHERE guild_id = ?", (guild_id,))
-        return _config_from_row(row) if row else GuildConfig(guild_id=guild_id)
+        config = _config_from_row(row) if row else GuildConfig(guild_id=guild_id)
+        self._config_cache[guild_id] = config
+        return config
 
     async def update_config(self, guild_id: int, /, **changes: object) -> GuildConfig:
         """Change some settings of a guild and return the result.
@@ -443,11 +456,13 @@ class SqliteStore:
         """
         _snowflake("guild_id", guild_id)
         checked = {name: _check_config_value(name, value) for name, value in changes.items()}
+        self._config_cache.pop(guild_id, None)
         async with self._transaction():
             row = await self._one("SELECT * FROM guild_config WHERE guild_id = ?", (guild_id,))
             config = replace(_config_from_row(row) if row else GuildConfig(guild_id=guild_id), **checked)
             if checked:
                 await self._run(_UPSERT_CONFIG, _config_params(config))
+        self._config_cache.pop(guild_id, None)  # again: a read racing this write may have cached the old row
         if checked:
             log.info("guild %d: config changed (%s)", guild_id, ", ".join(sorted(checked)))
         return config
@@ -459,19 +474,23 @@ class SqliteStore:
         _snowflake("guild_id", guild_id)
         _snowflake("channel_id", channel_id)
         _bool("shadow", shadow)
+        self._watch_cache.pop(channel_id, None)
         await self._write(
             "INSERT INTO watched_channel (channel_id, guild_id, shadow) VALUES (?, ?, ?) "
             "ON CONFLICT (channel_id) DO UPDATE SET guild_id = excluded.guild_id, shadow = excluded.shadow",
             (channel_id, guild_id, int(shadow)),
         )
+        self._watch_cache.pop(channel_id, None)
         log.info("guild %d: watching channel %d (shadow=%s)", guild_id, channel_id, shadow)
         return WatchedChannel(channel_id=channel_id, shadow=shadow)
 
     async def unwatch_channel(self, guild_id: int, channel_id: int) -> bool:
         """Stop triaging a channel; return whether it was watched."""
+        self._watch_cache.pop(channel_id, None)
         removed = await self._write(
             "DELETE FROM watched_channel WHERE guild_id = ? AND channel_id = ?", (guild_id, channel_id)
         )
+        self._watch_cache.pop(channel_id, None)
         if removed:
             log.info("guild %d: stopped watching channel %d", guild_id, channel_id)
         return removed > 0
@@ -479,10 +498,12 @@ class SqliteStore:
     async def set_shadow(self, guild_id: int, channel_id: int, shadow: bool) -> bool:
         """Switch shadow mode of a watched channel; return False (and change nothing) if it is not watched."""
         _bool("shadow", shadow)
+        self._watch_cache.pop(channel_id, None)
         changed = await self._write(
             "UPDATE watched_channel SET shadow = ? WHERE guild_id = ? AND channel_id = ?",
             (int(shadow), guild_id, channel_id),
         )
+        self._watch_cache.pop(channel_id, None)
         if changed:
             log.info("guild %d: channel %d shadow=%s", guild_id, channel_id, shadow)
         return changed > 0
@@ -496,8 +517,12 @@ class SqliteStore:
 
     async def is_watched(self, channel_id: int) -> WatchedChannel | None:
         """Return the channel if it is watched (channel ids are unique across guilds)."""
+        if channel_id in self._watch_cache:
+            return self._watch_cache[channel_id]
         row = await self._read_one("SELECT channel_id, shadow FROM watched_channel WHERE channel_id = ?", (channel_id,))
-        return _watched_from_row(row) if row else None
+        watched = _watched_from_row(row) if row else None
+        self._watch_cache[channel_id] = watched
+        return watched
 
     async def seed_watch_channels(self, guild_id: int, channel_ids: Iterable[int]) -> bool:
         """Watch `channel_ids` the first time this is called for the guild; return whether it seeded now.
@@ -507,6 +532,9 @@ class SqliteStore:
         """
         _snowflake("guild_id", guild_id)
         ids = [_snowflake("channel_id", c) for c in dict.fromkeys(channel_ids)]
+        self._config_cache.pop(guild_id, None)
+        for channel_id in ids:
+            self._watch_cache.pop(channel_id, None)
         async with self._transaction():
             row = await self._one("SELECT seeded FROM guild_config WHERE guild_id = ?", (guild_id,))
             if row is not None and row["seeded"]:
@@ -520,6 +548,9 @@ class SqliteStore:
                 "ON CONFLICT (guild_id) DO UPDATE SET seeded = 1",
                 (guild_id,),
             )
+        self._config_cache.pop(guild_id, None)
+        for channel_id in ids:
+            self._watch_cache.pop(channel_id, None)
         log.info("guild %d: seeded %d watched channel(s)", guild_id, len(ids))
         return True
 
@@ -659,6 +690,7 @@ class SqliteStore:
         """Opt a user out of triage (or back in); return whether that changed the stored state."""
         _snowflake("user_id", user_id)
         _bool("opted_out", opted_out)
+        self._opt_out_cache.pop(user_id, None)
         if opted_out:
             changed = await self._write(
                 "INSERT OR IGNORE INTO opt_out (user_id, opted_out_at) VALUES (?, ?)", (user_id, _ts(now))
@@ -666,13 +698,18 @@ class SqliteStore:
         else:
             _ts(now)  # validated for symmetry, even though opting back in stores nothing
             changed = await self._write("DELETE FROM opt_out WHERE user_id = ?", (user_id,))
+        self._opt_out_cache.pop(user_id, None)
         if changed:
             log.info("user %d opted %s", user_id, "out" if opted_out else "back in")
         return changed > 0
 
     async def is_opted_out(self, user_id: int) -> bool:
         """Return whether the user opted out."""
-        return await self._read_one("SELECT 1 FROM opt_out WHERE user_id = ?", (user_id,)) is not None
+        cached = self._opt_out_cache.get(user_id)
+        if cached is None:
+            cached = await self._read_one("SELECT 1 FROM opt_out WHERE user_id = ?", (user_id,)) is not None
+            self._opt_out_cache[user_id] = cached
+        return cached
 
     # -- reminders and cooldowns -------------------------------------------------------------------------------------
 

@@ -716,3 +716,28 @@ async def test_a_write_never_joins_another_coroutines_failing_transaction(store:
     assert await store.is_opted_out(7) is True
     assert await store.record_feedback(500, 8, "solved", now) is False
     assert (await store.get_reply(500)).kind == "answer"  # type: ignore[union-attr]
+
+
+async def test_cached_reads_follow_writes(tmp_path) -> None:
+    from datetime import UTC, datetime
+
+    store = await SqliteStore.open(tmp_path / "cache.db")
+    try:
+        now = datetime(2026, 1, 1, tzinfo=UTC)
+        assert await store.is_watched(11) is None  # cached "not watched"
+        await store.watch_channel(1, 11, shadow=True)
+        assert (await store.is_watched(11)).shadow is True
+        await store.set_shadow(1, 11, False)
+        assert (await store.is_watched(11)).shadow is False
+        await store.unwatch_channel(1, 11)
+        assert await store.is_watched(11) is None
+        assert (await store.get_config(1)).default_language == "en"
+        await store.update_config(1, default_language="fr")
+        assert (await store.get_config(1)).default_language == "fr"
+        assert await store.is_opted_out(5) is False
+        await store.set_opt_out(5, True, now)
+        assert await store.is_opted_out(5) is True
+        await store.set_opt_out(5, False, now)
+        assert await store.is_opted_out(5) is False
+    finally:
+        await store.close()
