@@ -40,6 +40,7 @@ MAX_QUERY_TOKENS = 64  # long logs: keep the rarest terms, the rest only add noi
 _SECOND_LINK_FACTOR = 0.85
 FUZZY_MAX_WORDS = 30
 FUZZY_CANDIDATES = 15
+UNKNOWN_TERM_IDF = 2.0  # weight of a query word absent from the index, in the coverage ceiling
 SECTION_WEIGHT = 0.8  # page score = best section vs page summary (title, description, headings)
 FAQ_WEIGHT = 0.7  # FAQ scores relative to docs scores before fusion
 SECTION_K1, SECTION_B = 1.2, 0.75  # a grid over k1 0.9-2.0 and b 0.3-0.75 moved no measure by more than noise
@@ -271,13 +272,9 @@ class DocIndex:
                     current["heading"] = heading
 
         # One ceiling for every collection, so "share of the query matched" is comparable between FAQ and docs.
-        ceiling = (
-            sum(
-                w * max(self._sections.idf(t), self._faq.idf(t), self._summaries.idf(t)) * (self._sections.k1 + 1)
-                for t, w in tokens.items()
-            )
-            or 1.0
-        )
+        # A word no document knows counts as a rare word the index cannot match (it lowers the share), unless it is
+        # a Chinese bigram (most bigrams of a sentence are not words) or a number.
+        ceiling = sum(w * self._ceiling_idf(t) * (self._sections.k1 + 1) for t, w in tokens.items()) or 1.0
         if self.pages:
             section_scores = self._sections.scores(tokens) / ceiling
             summary_scores = self._summaries.scores(tokens) / ceiling
@@ -336,6 +333,10 @@ class DocIndex:
             )
         return SearchResult(tuple(matches), features)
 
+    def _ceiling_idf(self, term: str) -> float:
+        known = max(self._sections.idf(term), self._faq.idf(term), self._summaries.idf(term))
+        return known or (UNKNOWN_TERM_IDF if _counts_when_unknown(term) else 0.0)
+
     def _entry_title(self, entry_id: object) -> str:
         entry = self.entry(str(entry_id))
         return entry.title if entry else ""
@@ -362,6 +363,10 @@ class DocIndex:
                 if hit is not None:
                     best[entry_id] = max(best.get(entry_id, 0.0), hit[1] / 100.0)
         return best
+
+
+def _counts_when_unknown(term: str) -> bool:
+    return term.isascii() and not term.isdigit() and len(term) > 2
 
 
 def _fuzzy_form(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -204,3 +205,119 @@ async def test_mass_mentions_are_never_echoed_as_pings(fake: FakeDiscord, tmp_pa
         note = await fake.wait_for_message(fake.channel_id("bot-log"))
         assert "@everyone" not in note["content"] and "@here" not in note["content"]
         assert all(not (w.allowed_mentions or {}).get("parse") for w in fake.message_writes)
+
+
+async def decided(bot: SupportBot, message_id: str | int, within: float = 5.0):
+    """Wait until the bot has recorded its decision on a message, and return it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while (record := await bot.deps.store.get_decision(int(message_id))) is None:
+        if loop.time() > deadline:
+            raise TimeoutError(f"no decision recorded for message {message_id}")
+        await asyncio.sleep(0.01)
+    return record
+
+
+async def _synced(bot: SupportBot, fake: FakeDiscord) -> None:
+    guild = bot.get_guild(fake.guild_id)
+    bot.tree.copy_global_to(guild=guild)
+    await bot.tree.sync(guild=guild)
+
+
+async def test_answer_with_faq_context_menu_lets_the_volunteer_pick(fake: FakeDiscord, tmp_path: Path) -> None:
+    other = fake.add_text_channel("off-watch")  # the menu works anywhere, watched or not
+    async with running_bot(fake, tmp_path) as bot:
+        await _synced(bot, fake)
+        vera = fake.user_id("vera")
+        asked = await fake.user_sends(other, fake.user_id("alice"), "where do I call Widget.init")
+        menu = await fake.context_menu(other, vera, "Answer with FAQ", asked["id"])
+        picker = await menu.wait_response()
+        assert picker["type"] == 4 and picker["data"]["flags"] & 64  # private to the volunteer
+        select = picker["data"]["components"][0]["components"][0]
+        chosen = await fake.select(other, vera, menu.original_message_id, select["custom_id"], ["0"])
+        assert (await chosen.wait_response())["type"] == 7  # the picker is updated to "Posted."
+        posted = await fake.wait_for_message(other, lambda m: m.get("message_reference") is not None)
+        assert posted["message_reference"]["message_id"] == asked["id"]
+        assert "Widget.init()" in posted["content"]
+        # A member cannot use volunteer tools.
+        refused = await (
+            await fake.context_menu(other, fake.user_id("alice"), "Answer with FAQ", asked["id"])
+        ).wait_response()
+        assert refused["data"]["content"] == "This command is for volunteers and staff."
+
+
+async def test_ask_for_details_menu_and_triage_why(fake: FakeDiscord, tmp_path: Path) -> None:
+    other = fake.add_text_channel("off-watch")
+    async with running_bot(fake, tmp_path) as bot:
+        await _synced(bot, fake)
+        general, vera = fake.channel_id("general"), fake.user_id("vera")
+        asked = await fake.user_sends(general, fake.user_id("alice"), QUESTION)
+        await fake.wait_for_message(general)
+        why = await (await fake.context_menu(general, vera, "Triage: why", asked["id"])).wait_response()
+        assert "**Action:** answer" in why["data"]["content"] and why["data"]["flags"] & 64
+        vague = await fake.user_sends(other, fake.user_id("alice"), "ok so it does not work")
+        menu = await fake.context_menu(other, vera, "Ask for reproduction details", vague["id"])
+        await menu.wait_response()
+        reminder = await fake.wait_for_message(other, lambda m: "- [ ]" in m.get("content", ""))
+        assert (await menu.wait_followup())["content"] == "Reminder posted."
+        assert reminder["message_reference"]["message_id"] == vague["id"]
+        by_id = await (
+            await fake.slash_command(general, vera, "triage-why", {"message_id": str(asked["id"])})
+        ).wait_response()
+        assert "confident match" in by_id["data"]["content"]
+
+
+async def test_stats_and_opt_out(fake: FakeDiscord, tmp_path: Path) -> None:
+    async with running_bot(fake, tmp_path) as bot:
+        await _synced(bot, fake)
+        general, alice = fake.channel_id("general"), fake.user_id("alice")
+        await fake.user_sends(general, alice, QUESTION)
+        await fake.wait_for_message(general)
+        gap = await fake.user_sends(general, alice, "how do I export the analytics dashboard to csv?")
+        await decided(bot, gap["id"])
+        off = await (await fake.slash_command(general, alice, "bot-replies", {"enabled": False})).wait_response()
+        assert off["data"]["flags"] & 64
+        writes = len(fake.message_writes)
+        again = await fake.user_sends(general, alice, QUESTION)
+        assert (await decided(bot, again["id"])).rule == "author.opted_out"
+        stats = await (await fake.slash_command(general, fake.user_id("sam"), "stats", {"days": 7})).wait_response()
+        text = stats["data"]["content"]
+        assert "Questions seen: 3" in text and "answered: 1" in text
+        assert "export the analytics dashboard to csv" in text  # top unanswered question
+        public = [w for w in fake.message_writes[writes:] if w.kind == "create" and not w.payload.get("flags", 0) & 64]
+        assert public == []  # opted out: no reply
+
+
+async def test_dismiss_is_for_the_asker_and_helpers_only(fake: FakeDiscord, tmp_path: Path) -> None:
+    stranger = fake.add_user("mallory")  # a member without volunteer or staff roles, not the asker
+    async with running_bot(fake, tmp_path):
+        general = fake.channel_id("general")
+        asked = await fake.user_sends(general, fake.user_id("alice"), QUESTION)
+        reply = await fake.wait_for_message(general)
+        custom_id = f"triage:dismiss:{asked['id']}"
+        refused = await (await fake.click_button(general, stranger, int(reply["id"]), custom_id)).wait_response()
+        assert refused["type"] == 4 and refused["data"]["flags"] & 64
+        assert int(reply["id"]) in fake.messages
+        await (await fake.click_button(general, fake.user_id("alice"), int(reply["id"]), custom_id)).wait_response()
+        await fake.wait_for_request("DELETE", rf"/channels/{general}/messages/{reply['id']}$")
+
+
+async def test_forum_reminder_is_completed_by_a_follow_up_in_the_post(fake: FakeDiscord, tmp_path: Path) -> None:
+    async with running_bot(fake, tmp_path):
+        forum = fake.channel_id("help")
+        alice = fake.user_id("alice")
+        post = await fake.create_forum_post(forum, alice, "Widget crashes", BUG)
+        thread_id = int(post["id"])
+        reminder = await fake.wait_for_message(thread_id)
+        assert reminder["content"].count("- [ ]") == 5
+        details = (
+            "Android 14, widget-plugin 1.2.3. Steps: 1. open the app 2. tap login 3. it crashes\n"
+            "```\nE/Widget: java.lang.NullPointerException at Widget.init\n```\n```ts\nWidget.init({ retries: 3 })\n```"
+        )
+        await fake.user_sends(thread_id, alice, details)
+        await fake.wait_for_request("DELETE", rf"/channels/{thread_id}/messages/{reminder['id']}$")
+        # A second question in the same post gets no second bot answer.
+        writes = len(fake.message_writes)
+        await fake.user_sends(thread_id, alice, QUESTION)
+        await fake.user_sends(thread_id, fake.user_id("vera"), "try Widget.init in main.ts")
+        assert [w for w in fake.message_writes[writes:] if w.kind == "create"] == []
