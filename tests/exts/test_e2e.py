@@ -321,3 +321,42 @@ async def test_forum_reminder_is_completed_by_a_follow_up_in_the_post(fake: Fake
         await fake.user_sends(thread_id, alice, QUESTION)
         await fake.user_sends(thread_id, fake.user_id("vera"), "try Widget.init in main.ts")
         assert [w for w in fake.message_writes[writes:] if w.kind == "create"] == []
+
+
+async def test_billing_request_gets_the_policy_reply(fake: FakeDiscord, tmp_path: Path) -> None:
+    async with running_bot(fake, tmp_path):
+        general = fake.channel_id("general")
+        await fake.user_sends(general, fake.user_id("alice"), "I was charged twice this month, can you refund me?")
+        reply = await fake.wait_for_message(general)
+        assert "support@capgo.app" in reply["content"]
+        assert not reply.get("components")  # no feedback buttons on a policy reply
+
+
+async def test_staff_can_watch_a_new_channel(fake: FakeDiscord, tmp_path: Path) -> None:
+    extra = fake.add_text_channel("questions")
+    async with running_bot(fake, tmp_path) as bot:
+        await _synced(bot, fake)
+        general, alice = fake.channel_id("general"), fake.user_id("alice")
+        first = await fake.user_sends(extra, alice, QUESTION)
+        done = await (
+            await fake.slash_command(general, fake.user_id("sam"), "config", {"channel": extra}, subcommand="watch")
+        ).wait_response()
+        assert "Watching" in done["data"]["content"]
+        await fake.user_sends(extra, alice, QUESTION)
+        reply = await fake.wait_for_message(extra)
+        assert "Widget.init()" in reply["content"]
+        assert await bot.deps.store.get_decision(int(first["id"])) is None  # before watching: untouched
+
+
+async def test_a_failing_command_apologises_privately(fake: FakeDiscord, tmp_path: Path) -> None:
+    async with running_bot(fake, tmp_path) as bot:
+        await _synced(bot, fake)
+
+        async def broken(*_args: object, **_kwargs: object) -> None:
+            raise RuntimeError("database on fire")
+
+        bot.deps.store.stats = broken  # type: ignore[method-assign]
+        reply = await (
+            await fake.slash_command(fake.channel_id("general"), fake.user_id("sam"), "stats", {"days": 7})
+        ).wait_response()
+        assert reply["data"]["content"].startswith("Sorry, something went wrong") and reply["data"]["flags"] & 64
