@@ -41,6 +41,7 @@ from typing import Any, Literal, Protocol, Self, get_args, runtime_checkable
 import aiosqlite
 
 from bot.core.faq import LANGS
+from bot.services.escalations import EscalationQueries
 
 log = logging.getLogger(__name__)
 
@@ -329,7 +330,7 @@ WHERE guild_id = :guild_id AND created_at >= :since
 # The SQLite implementation
 
 
-class SqliteStore:
+class SqliteStore(EscalationQueries):
     """`Store` on one aiosqlite connection; build it with ``await SqliteStore.open(path)``."""
 
     def __init__(self, connection: aiosqlite.Connection, *, label: str, schema_version: int) -> None:

@@ -1,0 +1,85 @@
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.services.escalations import NewEscalation
+from bot.services.store import SqliteStore
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+def new(key: str = "k-1", **changes: object) -> NewEscalation:
+    values = dict(
+        idempotency_key=key, guild_id=1, channel_id=2, thread_id=3, source_message_id=4, requester_id=5,
+        opened_by=5, account_id="acc_1", org_id="org_1", app_id="com.demo.team", tier="team",
+        category="live_updates", severity=2, lang="en", payload={"subject": "s"}, created_at=NOW,
+    )  # fmt: skip
+    values.update(changes)
+    return NewEscalation(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def store(tmp_path: Path):
+    s = await SqliteStore.open(tmp_path / "e.db")
+    yield s
+    await s.close()
+
+
+async def test_enqueue_is_idempotent_per_key(store: SqliteStore) -> None:
+    first, created = await store.enqueue_escalation(new())
+    again, created_again = await store.enqueue_escalation(new(payload={"subject": "other"}))
+    assert created and not created_again
+    assert first.id == again.id and again.status == "pending" and again.payload == {"subject": "s"}
+    assert await store.count_escalations() == {"pending": 1}
+
+
+async def test_due_retry_sent_and_notices(store: SqliteStore) -> None:
+    row, _ = await store.enqueue_escalation(new())
+    assert [e.id for e in await store.due_escalations(NOW)] == [row.id]
+    await store.mark_escalation_retry(row.id, error="503", next_attempt_at=NOW + timedelta(seconds=30))
+    assert await store.due_escalations(NOW) == []
+    assert await store.next_due_at() == NOW + timedelta(seconds=30)
+    retried = await store.get_escalation(row.id)
+    assert retried.attempts == 1 and retried.last_error == "503"
+    await store.mark_escalation_sent(row.id, ticket_id="T-1", ticket_url="https://t/1", ticket_status="open", now=NOW)
+    sent = await store.get_escalation(row.id)
+    assert sent.status == "sent" and sent.ticket_id == "T-1" and sent.attempts == 2
+    assert [e.id for e in await store.escalations_needing_notice("user")] == [row.id]
+    assert await store.mark_escalation_notice(row.id, "user", NOW) is True
+    assert await store.mark_escalation_notice(row.id, "user", NOW) is False  # never twice
+    assert await store.escalations_needing_notice("user") == []
+    assert [e.id for e in await store.open_tickets()] == [row.id]
+
+
+async def test_failed_and_stuck(store: SqliteStore) -> None:
+    old, _ = await store.enqueue_escalation(new("old", created_at=NOW - timedelta(hours=2)))
+    fresh, _ = await store.enqueue_escalation(new("fresh"))
+    stuck = await store.stuck_escalations(NOW - timedelta(hours=1))
+    assert [e.id for e in stuck] == [old.id]
+    await store.mark_escalation_notice(old.id, "stuck", NOW)
+    assert await store.stuck_escalations(NOW - timedelta(hours=1)) == []
+    await store.mark_escalation_failed(fresh.id, error="validation: severity")
+    assert [e.id for e in await store.list_escalations(1, status="failed")] == [fresh.id]
+    assert len(await store.list_escalations(1)) == 2
+
+
+async def test_links_and_attempts_survive_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "links.db"
+    store = await SqliteStore.open(path)
+    await store.link_account(42, "acc_9", NOW)
+    await store.note_link_attempt(42, "request", NOW)
+    await store.note_link_attempt(42, "request", NOW - timedelta(hours=2))
+    await store.enqueue_escalation(new())
+    await store.close()
+    store = await SqliteStore.open(path)
+    try:
+        assert await store.linked_account(42) == "acc_9"
+        assert await store.count_link_attempts(42, "request", NOW - timedelta(hours=1)) == 1
+        assert len(await store.due_escalations(NOW)) == 1  # the outbox survives a restart
+        assert await store.unlink_account(42) is True
+        assert await store.linked_account(42) is None
+        with pytest.raises(ValueError, match="severity"):
+            await store.enqueue_escalation(new("bad", severity=7))
+    finally:
+        await store.close()
