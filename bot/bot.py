@@ -6,10 +6,12 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import discord
 from discord.ext import commands
 
+from bot.core.decision import Incident
 from bot.core.triage import TriageEngine
 from bot.services.store import SqliteStore
 from bot.settings import Settings
@@ -21,6 +23,8 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.exts.feedback",
     "bot.exts.volunteer",
     "bot.exts.admin",
+    "bot.exts.escalation",
+    "bot.exts.status",
     "bot.exts.errors",
 )
 
@@ -38,6 +42,10 @@ class Deps:
     engine: TriageEngine
     store: SqliteStore
     clock: Callable[[], datetime] = utcnow
+    support: Any = None  # SupportApiClient when SUPPORT_API_URL is set
+    outbox: Any = None  # Outbox when the support API is configured
+    status: Any = None  # StatusPageClient for the brand's status page
+    incident: Incident | None = None  # the platform incident in progress, from the status page
 
 
 def make_intents() -> discord.Intents:

@@ -7,12 +7,16 @@ import contextlib
 import logging
 import signal
 
+import aiohttp
 import discord
 import yarl
 
-from bot.bot import Deps, SupportBot
+from bot.bot import Deps, SupportBot, utcnow
 from bot.cli import build_engine
+from bot.services.outbox import Outbox, ticket_request_from_payload
+from bot.services.status_page import StatusPageClient
 from bot.services.store import SqliteStore
+from bot.services.support_api import HttpSupportApiClient
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -44,8 +48,11 @@ async def run_discord(settings: Settings, *, bot_options: dict | None = None) ->
     engine = await asyncio.to_thread(build_engine, settings)
     log.info("index ready: %d FAQ entries, %d docs pages", len(engine.index.entries), len(engine.index.pages))
     store = await SqliteStore.open(settings.database_path)
+    session = aiohttp.ClientSession()
     try:
-        bot = SupportBot(Deps(settings=settings, engine=engine, store=store), **(bot_options or {}))
+        deps = Deps(settings=settings, engine=engine, store=store, clock=utcnow)
+        wire_support(deps, session)
+        bot = SupportBot(deps, **(bot_options or {}))
         _close_on_signals(bot)
         async with bot:
             await bot.start(settings.discord_token.get_secret_value())
@@ -60,5 +67,23 @@ async def run_discord(settings: Settings, *, bot_options: dict | None = None) ->
         )
         return EXIT_CONFIG
     finally:
+        await session.close()
         await store.close()
     return EXIT_OK
+
+
+def wire_support(deps: Deps, session: aiohttp.ClientSession) -> None:
+    """Build the support API client, the outbox and the status-page client from the settings."""
+    settings = deps.settings
+    if settings.support_api_url:
+        deps.support = HttpSupportApiClient(
+            session, settings.support_api_url, settings.support_api_key.get_secret_value()
+        )
+        deps.outbox = Outbox(deps.store, deps.support, ticket_request_from_payload, clock=deps.clock)
+        log.info("official support escalation enabled (%s)", settings.support_api_url)
+    else:
+        log.info("SUPPORT_API_URL not set: escalation commands explain where to write instead")
+    if settings.status_url:
+        deps.status = StatusPageClient(
+            session, settings.status_url, settings.status_format, page_url=settings.brand.status_url
+        )

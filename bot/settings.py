@@ -149,6 +149,8 @@ class Settings:
     watch_channels: tuple[int, ...] = ()
     support_api_url: str | None = None
     support_api_key: Secret = field(default_factory=lambda: Secret(""))
+    status_url: str | None = None  # machine-readable status source (default: the brand's status_api_url)
+    status_format: str = "capgo"
     log_level: str = "INFO"
 
 
@@ -329,6 +331,14 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     support_api_url = env.get("SUPPORT_API_URL") or None
     if support_api_url and not re.match(r"^https?://", support_api_url):
         raise SettingsError("setting SUPPORT_API_URL must be an http(s) URL")
+    status_url = env.get("STATUS_URL") or brand.status_api_url
+    if not re.match(r"^https?://", status_url):
+        raise SettingsError("setting STATUS_URL must be an http(s) URL")
+    status_format = (env.get("STATUS_FORMAT") or brand.status_format).lower()
+    if status_format not in ("capgo", "statuspage"):
+        raise SettingsError("setting STATUS_FORMAT must be 'capgo' or 'statuspage'")
+    if support_api_url and not env.get("SUPPORT_API_KEY"):
+        raise SettingsError("setting SUPPORT_API_KEY is required when SUPPORT_API_URL is set")
     log_level = env.get("LOG_LEVEL", "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError(f"setting LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
@@ -348,6 +358,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         watch_channels=tuple(watch),
         support_api_url=support_api_url,
         support_api_key=Secret(env.get("SUPPORT_API_KEY", "")),
+        status_url=status_url,
+        status_format=status_format,
         log_level=log_level,
     )
 

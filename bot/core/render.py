@@ -25,9 +25,11 @@ class RenderContext:
     docs_locales: tuple[str, ...]
 
 
-def message(key: str, lang: str, ctx: RenderContext, **values: str) -> str:
-    """Return the localised text `key` in `lang` (English fallback) with placeholders filled."""
-    texts = MESSAGES[key]
+def message(
+    key: str, lang: str, ctx: RenderContext, *, table: Mapping[str, Mapping[str, str]] = MESSAGES, **values: str
+) -> str:
+    """Return the localised text `key` of `table` in `lang` (English fallback) with placeholders filled."""
+    texts = table[key]
     template = texts.get(lang) or texts["en"]
     # Render with sentinels first so the leftover-marker check covers our template, not user-supplied values
     # (a docs title may legitimately contain braces); then put the values in.

@@ -118,11 +118,24 @@ async def _source_text(interaction: discord.Interaction, source_id: int) -> str:
     return f"{title}\n{message.content}".strip()
 
 
-def feedback_view(source_id: int) -> discord.ui.View:
-    """Return the Solved / Not helpful / Dismiss buttons for an answer."""
+def feedback_view(source_id: int, *, ask_staff: bool = False) -> discord.ui.View:
+    """Return the Solved / Not helpful / Dismiss buttons for an answer (and Ask staff when support is set up)."""
     view = discord.ui.View(timeout=None)
     for kind in ("solved", "unhelpful", "dismiss"):
         view.add_item(FeedbackButton(kind, source_id))
+    if ask_staff:
+        from bot.exts.escalation import AskStaffButton
+
+        view.add_item(AskStaffButton(source_id))
+    return view
+
+
+def escalate_view(source_id: int) -> discord.ui.View:
+    """Return the Ask staff button for a reply to someone asking for official support."""
+    from bot.exts.escalation import AskStaffButton
+
+    view = discord.ui.View(timeout=None)
+    view.add_item(AskStaffButton(source_id))
     return view
 
 

@@ -13,6 +13,7 @@ Behaviour (the spec of this cog):
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -24,7 +25,7 @@ from bot.core.analysis import analyse
 from bot.core.decision import Action, Decision, DecisionSettings, Role, ThreadState
 from bot.core.render import neutralise_mentions, render_decision
 from bot.exts._common import NO_MENTIONS, decision_settings, member_role, staff_log, watch_root
-from bot.exts.feedback import feedback_view, reminder_view
+from bot.exts.feedback import escalate_view, feedback_view, reminder_view
 from bot.services.store import BotReply, DecisionRecord
 
 if TYPE_CHECKING:
@@ -51,6 +52,10 @@ class Watcher(commands.Cog):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         """Triage a new message."""
+        await self.handle(message)
+
+    async def handle(self, message: discord.Message, *, ignore_incident: bool = False) -> None:
+        """Triage a message (`ignore_incident`: the author said their problem is unrelated to the incident)."""
         if message.guild is None or message.author.bot or message.webhook_id is not None:
             log.debug("skipped message %s: not a member's guild message", message.id)
             return
@@ -83,6 +88,7 @@ class Watcher(commands.Cog):
             author=role,
             opted_out=await store.is_opted_out(message.author.id),
             settings=settings,
+            incident=None if ignore_incident else self.deps.incident,
         )
         await self._record_decision(message, result)
         decision = result.decision
@@ -144,10 +150,16 @@ class Watcher(commands.Cog):
         d = result.decision
         source_id = message.id
         view = None
+        ask_staff = self.deps.outbox is not None
         if d.action is Action.ANSWER:
-            view = feedback_view(source_id)
+            view = feedback_view(source_id, ask_staff=ask_staff)
         elif d.action is Action.REMIND:
             view = reminder_view(source_id)
+        elif d.action is Action.ESCALATE and ask_staff:
+            view = escalate_view(source_id)
+        elif d.route == "incident" and d.incident is not None and result.analysis.intent.value == "bug_report":
+            view = discord.ui.View(timeout=None)
+            view.add_item(UnrelatedToIncident(source_id))
         try:
             if thread is not None:
                 sent = await thread.send(result.reply, view=view, allowed_mentions=NO_MENTIONS)
@@ -182,6 +194,9 @@ class Watcher(commands.Cog):
             await store.note_reminder(config.guild_id, message.author.id, now)
         if thread is not None:
             await apply_forum_tag(thread, config, d.action.value)
+        status = self.bot.get_cog("StatusWatch")
+        if d.route == "incident" and status is not None:
+            status.note_thread(sent.channel.id)  # told again when the incident is resolved
 
     # ----------------------------------------------------------------------------------------------------------
     # Reminders that update themselves
@@ -264,6 +279,38 @@ async def apply_forum_tag(thread: discord.Thread, config: GuildConfig, outcome: 
         log.exception("could not tag forum post %s", thread.id)
 
 
+class UnrelatedToIncident(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"triage:unrelated:(?P<source>[0-9]{1,20})"
+):
+    """Under an incident notice: "my issue is unrelated" re-triages the report without the incident."""
+
+    def __init__(self, source_id: int) -> None:
+        super().__init__(discord.ui.Button(label="My issue is unrelated", custom_id=f"triage:unrelated:{source_id}"))
+        self.source_id = source_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> UnrelatedToIncident:
+        """Rebuild from the custom id."""
+        return cls(int(match["source"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Only the author may say so; then the normal triage runs without the incident."""
+        try:
+            source = await interaction.channel.fetch_message(self.source_id)  # type: ignore[union-attr]
+        except (discord.HTTPException, AttributeError):
+            await interaction.response.send_message("That message is gone.", ephemeral=True)
+            return
+        if source.author.id != interaction.user.id:
+            await interaction.response.send_message("Only the author of the report can say this.", ephemeral=True)
+            return
+        await interaction.response.send_message("Thanks, looking at it as a separate problem.", ephemeral=True)
+        watcher: Watcher = interaction.client.get_cog("Watcher")  # type: ignore[attr-defined,assignment]
+        await watcher.handle(source, ignore_incident=True)
+
+
 async def setup(bot: SupportBot) -> None:
-    """Add the cog."""
+    """Add the cog and the persistent incident button."""
+    bot.add_dynamic_items(UnrelatedToIncident)
     await bot.add_cog(Watcher(bot, bot.deps))
