@@ -12,7 +12,8 @@ NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 def new(key: str = "k-1", **changes: object) -> NewEscalation:
     values = {
         "idempotency_key": key, "guild_id": 1, "channel_id": 2, "thread_id": 3, "source_message_id": 4,
-        "requester_id": 5, "opened_by": 5, "account_id": "acc_1", "org_id": "org_1", "app_id": "com.demo.team", "tier": "team",
+        "requester_id": 5, "opened_by": 5, "account_id": "acc_1", "org_id": "org_1", "app_id": "com.demo.team",
+        "tier": "team",
         "category": "live_updates", "severity": 2, "lang": "en", "payload": {"subject": "s"}, "created_at": NOW,
     }  # fmt: skip
     values.update(changes)
