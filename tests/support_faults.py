@@ -82,7 +82,8 @@ class FaultyProxy:
 
     def plan(self, behaviours: Iterable[str]) -> None:
         """Queue behaviours for the next requests, in order (appended to what is still queued)."""
-        self._planned.extend(check_behaviour(behaviour) for behaviour in behaviours)
+        checked = [check_behaviour(behaviour) for behaviour in behaviours]  # all or nothing
+        self._planned.extend(checked)
 
     @property
     def pending(self) -> list[str]:

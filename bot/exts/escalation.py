@@ -461,10 +461,12 @@ def _lang_of(interaction: discord.Interaction, source: discord.Message | None = 
 class LinkModal(discord.ui.Modal, title="Link your account"):
     """Private e-mail form (the address goes to the support API only)."""
 
-    email = discord.ui.TextInput(label="Account e-mail", placeholder="you@company.com", max_length=254)
+    email = discord.ui.TextInput(
+        label="Account e-mail", placeholder="you@company.com", max_length=254, custom_id="link:email"
+    )
 
     def __init__(self, cog: Escalations) -> None:
-        super().__init__(timeout=600)
+        super().__init__(timeout=600, custom_id="link:email-form")
         self.cog = cog
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
@@ -481,10 +483,10 @@ class LinkModal(discord.ui.Modal, title="Link your account"):
 class CodeModal(discord.ui.Modal, title="Enter your code"):
     """The one-time code from the e-mail."""
 
-    code = discord.ui.TextInput(label="Code", min_length=4, max_length=12)
+    code = discord.ui.TextInput(label="Code", min_length=4, max_length=12, custom_id="link:code")
 
     def __init__(self, cog: Escalations, verification_id: str) -> None:
-        super().__init__(timeout=600)
+        super().__init__(timeout=600, custom_id="link:code-form")
         self.cog = cog
         self.verification_id = verification_id
 
@@ -573,7 +575,7 @@ class EscalationForm(discord.ui.View):
         self.app_index = 0 if apps else -1
         if apps:
             app_select = discord.ui.Select(
-                placeholder="App", options=[
+                placeholder="App", custom_id="esc:app", options=[
                     discord.SelectOption(label=(app.name or app.app_id)[:100], value=str(i),
                                          description=f"{org.name}"[:100], default=i == 0)
                     for i, (org, app) in enumerate(apps[:25])
@@ -584,6 +586,7 @@ class EscalationForm(discord.ui.View):
             self.add_item(app_select)
         category_select = discord.ui.Select(
             placeholder="Category",
+            custom_id="esc:category",
             options=[
                 discord.SelectOption(label=labels.get(lang, labels["en"])[:100], value=code,
                                      default=code == self.category)
@@ -595,6 +598,7 @@ class EscalationForm(discord.ui.View):
         self.add_item(category_select)
         severity_select = discord.ui.Select(
             placeholder="Severity",
+            custom_id="esc:severity",
             options=[
                 discord.SelectOption(label=f"{level} - {labels.get(lang, labels['en'])}"[:100], value=str(level),
                                      default=level == self.severity)
@@ -604,7 +608,7 @@ class EscalationForm(discord.ui.View):
         severity_select.callback = self._severity_chosen
         self.severity_select = severity_select
         self.add_item(severity_select)
-        go = discord.ui.Button(label="Continue", style=discord.ButtonStyle.primary)
+        go = discord.ui.Button(label="Continue", style=discord.ButtonStyle.primary, custom_id="esc:continue")
         go.callback = self._continue
         self.add_item(go)
 
@@ -643,17 +647,19 @@ class EscalationModal(discord.ui.Modal, title="Ask the support team"):
     """Step 2: summary and details, pre-filled from the thread."""
 
     def __init__(self, form: EscalationForm) -> None:
-        super().__init__(timeout=900)
+        super().__init__(timeout=900, custom_id="esc:form")
         self.form = form
         source = form.source.content if form.source is not None else ""
         analysis = analyse(source) if source else None
         summary_default = " ".join(source.split())[:100] if source else ""
         missing = ", ".join(analysis.missing) if analysis and analysis.missing else ""
         details_default = redact(source)[:3500] + (f"\n\n(still missing: {missing})" if missing else "")
-        self.summary = discord.ui.TextInput(label="Summary", max_length=200, default=summary_default or None)
+        self.summary = discord.ui.TextInput(
+            label="Summary", max_length=200, default=summary_default or None, custom_id="esc:summary"
+        )
         self.details = discord.ui.TextInput(
             label="Steps, error, versions", style=discord.TextStyle.paragraph, max_length=4000,
-            default=details_default or None, required=True,
+            default=details_default or None, required=True, custom_id="esc:details",
         )  # fmt: skip
         self.add_item(self.summary)
         self.add_item(self.details)

@@ -24,13 +24,17 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
-    parser.add_argument("--port", type=int, default=8765, help="port to listen on, 0 = any free port (default: %(default)s)")
+    parser.add_argument(
+        "--port", type=int, default=8765, help="port to listen on, 0 = any free port (default: %(default)s)"
+    )
     parser.add_argument(
         "--db",
         default="data/sandbox.sqlite3",
         help="SQLite file, created if missing; ':memory:' keeps nothing (default: %(default)s)",
     )
-    parser.add_argument("--api-key", default="sandbox-key", help="bearer token clients must send (default: %(default)s)")
+    parser.add_argument(
+        "--api-key", default="sandbox-key", help="bearer token clients must send (default: %(default)s)"
+    )
     parser.add_argument("--log-level", default="INFO", help="logging level (default: %(default)s)")
     return parser
 

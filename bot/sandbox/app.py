@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .store import Conflict, NotFound, RateLimited, SandboxStore, StoredTicket
+from .store import ConflictError, NotFoundError, RateLimitedError, SandboxStore, StoredTicket
 from .validation import (
     TICKET_STATUSES,
     ValidationError,
@@ -46,7 +46,9 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
 
     def response(self) -> web.Response:
-        return web.json_response({"error": self.code, "message": self.message}, status=self.status, headers=self.headers)
+        return web.json_response(
+            {"error": self.code, "message": self.message}, status=self.status, headers=self.headers
+        )
 
 
 def _retry_after(seconds: float) -> dict[str, str]:
@@ -106,7 +108,7 @@ class Sandbox:
             raise ValueError(f"status must be one of {', '.join(TICKET_STATUSES)}")
         try:
             return self.store.set_ticket_status(ticket_id, status, self.now())
-        except NotFound as exc:
+        except NotFoundError as exc:
             raise LookupError(str(exc)) from None
 
     @property
@@ -155,7 +157,9 @@ class Sandbox:
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), self.api_key.encode()):
-            return ApiError(401, "unauthorized", "missing or invalid bearer token (Authorization: Bearer <key>)").response()
+            return ApiError(
+                401, "unauthorized", "missing or invalid bearer token (Authorization: Bearer <key>)"
+            ).response()
         try:
             return await handler(request)
         except ApiError as exc:
@@ -196,7 +200,7 @@ class Sandbox:
                 self.now(),
                 lambda: f"{secrets.randbelow(1_000_000):06d}",
             )
-        except RateLimited as exc:
+        except RateLimitedError as exc:
             raise ApiError(
                 429, "rate_limited", "too many verification requests, try again later", _retry_after(exc.retry_after)
             ) from None
@@ -213,9 +217,9 @@ class Sandbox:
         code = validate_confirmation(await self._json(request))
         try:
             account_id = await asyncio.to_thread(self.store.confirm_verification, verification_id, code, self.now())
-        except NotFound:
+        except NotFoundError:
             raise ApiError(404, "not_found", f"verification {verification_id} not found") from None
-        except RateLimited:
+        except RateLimitedError:
             raise ApiError(
                 429, "too_many_attempts", "too many wrong codes: this verification is burnt, request a new code"
             ) from None
@@ -238,11 +242,11 @@ class Sandbox:
         ticket_request = validate_ticket_request(await self._json(request))
         try:
             ticket, created = await asyncio.to_thread(self.store.create_ticket, key, ticket_request, self.now())
-        except Conflict:
+        except ConflictError:
             raise ApiError(
                 409, "idempotency_conflict", "this Idempotency-Key was already used with a different request body"
             ) from None
-        except NotFound as exc:
+        except NotFoundError as exc:
             raise ApiError(404, "not_found", str(exc)) from None
         if created:
             log.info("ticket %s created: %s", ticket.ticket_id, ticket.request["subject"])

@@ -107,7 +107,9 @@ def _build() -> tuple[tuple[DemoOrg, ...], tuple[DemoAccount, ...]]:
             )
         )
     # Two edge cases: a user in several organisations, and a registered user without any organisation.
-    multi_org = DemoOrg(f"org_{len(orgs) + 1}", "Multi Demo", "solo", "active", (), False, "com.demo.multi", "Demo Multi")
+    multi_org = DemoOrg(
+        f"org_{len(orgs) + 1}", "Multi Demo", "solo", "active", (), False, "com.demo.multi", "Demo Multi"
+    )
     orgs.append(multi_org)
     accounts.append(
         DemoAccount(

@@ -100,17 +100,17 @@ class NewVerification:
     code: str | None  # None: unknown e-mail, nothing is sent
 
 
-class RateLimited(Exception):
+class RateLimitedError(Exception):
     def __init__(self, retry_after: float) -> None:
         super().__init__(f"retry after {retry_after:.0f} s")
         self.retry_after = retry_after
 
 
-class Conflict(Exception):
+class ConflictError(Exception):
     pass
 
 
-class NotFound(Exception):
+class NotFoundError(Exception):
     pass
 
 
@@ -207,7 +207,7 @@ class SandboxStore:
     def create_verification(
         self, verification_id: str, email: str, discord_user_id: str, now: float, make_code: Callable[[], str]
     ) -> NewVerification:
-        """Record a verification (raises RateLimited: 5 per hour per e-mail and per Discord user)."""
+        """Record a verification (raises RateLimitedError: 5 per hour per e-mail and per Discord user)."""
         since = now - RATE_WINDOW
         with self._transaction() as conn:
             retry_after = 0.0
@@ -219,7 +219,7 @@ class SandboxStore:
                 if len(rows) >= RATE_LIMIT:
                     retry_after = max(retry_after, rows[-RATE_LIMIT]["created_at"] + RATE_WINDOW - now)
             if retry_after:
-                raise RateLimited(retry_after)
+                raise RateLimitedError(retry_after)
             row = conn.execute("SELECT account_id FROM accounts WHERE email = ?", (email,)).fetchone()
             account_id = None if row is None else row["account_id"]
             code = make_code() if account_id is not None else None
@@ -233,14 +233,14 @@ class SandboxStore:
     def confirm_verification(self, verification_id: str, code: str, now: float) -> str | None:
         """The account id if ``code`` is right (again: confirming twice is a safe retry), else None.
 
-        Raises NotFound (no such verification) and RateLimited (burnt: 5 wrong codes, the 5th included).
+        Raises NotFoundError (no such verification) and RateLimitedError (burnt: 5 wrong codes, the 5th included).
         """
         with self._transaction() as conn:
             row = conn.execute("SELECT * FROM verifications WHERE verification_id = ?", (verification_id,)).fetchone()
             if row is None:
-                raise NotFound(verification_id)
+                raise NotFoundError(verification_id)
             if row["attempts"] >= MAX_ATTEMPTS:
-                raise RateLimited(max(0.0, row["expires_at"] - now))
+                raise RateLimitedError(max(0.0, row["expires_at"] - now))
             expected = row["code"]
             if expected is not None and now < row["expires_at"] and hmac.compare_digest(expected, code):
                 conn.execute(
@@ -251,7 +251,7 @@ class SandboxStore:
             attempts = row["attempts"] + 1
             conn.execute("UPDATE verifications SET attempts = ? WHERE verification_id = ?", (attempts, verification_id))
         if attempts >= MAX_ATTEMPTS:
-            raise RateLimited(max(0.0, row["expires_at"] - now))
+            raise RateLimitedError(max(0.0, row["expires_at"] - now))
         return None
 
     # Tickets
@@ -259,27 +259,28 @@ class SandboxStore:
     def create_ticket(self, idempotency_key: str, request: dict[str, Any], now: float) -> tuple[StoredTicket, bool]:
         """(ticket, created). Same key + same request: the existing ticket, created False.
 
-        Raises Conflict (same key, another request) and NotFound (account, organisation or app; message says which).
+        Raises ConflictError (same key, another request) and NotFoundError (account, organisation or app: the
+        message says which).
         """
         body = canonical_json(request)
         with self._transaction() as conn:
             row = conn.execute("SELECT * FROM tickets WHERE idempotency_key = ?", (idempotency_key,)).fetchone()
             if row is not None:
                 if row["request"] != body:
-                    raise Conflict(idempotency_key)
+                    raise ConflictError(idempotency_key)
                 return self._ticket(row), False
             account_id, org_id, app_id = request["account_id"], request["org_id"], request["app_id"]
             if conn.execute("SELECT 1 FROM accounts WHERE account_id = ?", (account_id,)).fetchone() is None:
-                raise NotFound(f"account {account_id} not found")
+                raise NotFoundError(f"account {account_id} not found")
             member = conn.execute(
                 "SELECT 1 FROM org_members WHERE account_id = ? AND org_id = ?", (account_id, org_id)
             ).fetchone()
             if member is None:
-                raise NotFound(f"organization {org_id} not found for account {account_id}")
+                raise NotFoundError(f"organization {org_id} not found for account {account_id}")
             if app_id is not None:
                 app = conn.execute("SELECT 1 FROM apps WHERE app_id = ? AND org_id = ?", (app_id, org_id)).fetchone()
                 if app is None:
-                    raise NotFound(f"app {app_id} not found in organization {org_id}")
+                    raise NotFoundError(f"app {app_id} not found in organization {org_id}")
             number = conn.execute("SELECT coalesce(max(number), ?) + 1 FROM tickets", (FIRST_TICKET_NUMBER - 1,))
             number = number.fetchone()[0]
             ticket_id = f"T-{number}"
@@ -306,7 +307,7 @@ class SandboxStore:
                 "UPDATE tickets SET status = ?, updated_at = ? WHERE ticket_id = ?", (status, now, ticket_id)
             )
             if updated.rowcount == 0:
-                raise NotFound(f"ticket {ticket_id} not found")
+                raise NotFoundError(f"ticket {ticket_id} not found")
             row = conn.execute("SELECT * FROM tickets WHERE ticket_id = ?", (ticket_id,)).fetchone()
         return self._ticket(row)
 

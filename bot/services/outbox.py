@@ -188,6 +188,7 @@ class Outbox:
                 )
                 log.warning("escalation %s not sent (%s); retry %d in %.1fs", row.id, type(exc).__name__,
                             row.attempts + 1, delay)  # fmt: skip
+                self._wake.set()  # the worker may be sleeping on an older, later deadline
                 return "retry"
             await self.store.mark_escalation_failed(row.id, error=reason)
             log.error("escalation %s rejected by the support API (%s); staff are told", row.id, type(exc).__name__)

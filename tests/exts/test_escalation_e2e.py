@@ -1,0 +1,195 @@
+"""Official support end to end: fake Discord + the real bot + the sandbox support API over real HTTP."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.bot import Deps, SupportBot
+from bot.cli import build_engine
+from bot.core.decision import Incident
+from bot.core.escalation_messages import ESCALATION_MESSAGES
+from bot.core.faq import render
+from bot.runner import wire_support
+from bot.sandbox import run_sandbox
+from bot.services.store import SqliteStore
+from bot.settings import load_settings
+from tests.fake_discord import FakeDiscord, point_discord_py_at, run_bot
+from tests.support_faults import FaultyProxy
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+PROBLEM = "our production app stopped receiving live updates since this morning, Android 14, plugin 7.17.0"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    async with FakeDiscord() as server:
+        with point_discord_py_at(server):
+            yield server
+    server.assert_clean()
+
+
+@pytest.fixture
+async def sandbox():
+    async with run_sandbox(db=":memory:", api_key="test-key") as running:
+        yield running
+
+
+@contextlib.asynccontextmanager
+async def support_bot(fake: FakeDiscord, tmp_path: Path, api_url: str) -> AsyncIterator[SupportBot]:
+    settings = load_settings(
+        {
+            "FAQ_PATH": str(DATA / "faq"),
+            "DOCS_PATH": str(DATA / "docs"),
+            "SUPPORT_API_URL": api_url,
+            "SUPPORT_API_KEY": "test-key",
+        },
+        env_file=None,
+    )
+    store = await SqliteStore.open(tmp_path / "bot.db")
+    log_channel = fake.channel_id("bot-log") if "bot-log" in _names(fake) else fake.add_text_channel("bot-log")
+    await store.watch_channel(fake.guild_id, fake.channel_id("general"))
+    await store.update_config(
+        fake.guild_id,
+        volunteer_role_ids=(fake.role_id("Volunteer"),),
+        staff_role_ids=(fake.role_id("Staff"),),
+        staff_log_channel_id=log_channel,
+        channel_cooldown_seconds=0,
+    )
+    async with aiohttp.ClientSession() as session:
+        deps = Deps(settings=settings, engine=build_engine(settings), store=store)
+        wire_support(deps, session)
+        deps.status = None  # no polling of the real status page in tests
+        deps.outbox.backoff = type(deps.outbox.backoff)(base=0.05, cap=0.2)  # fast retries in tests
+        bot = SupportBot(deps, guild_ready_timeout=0.05)
+        try:
+            async with run_bot(bot, fake.token, fake=fake):
+                guild = bot.get_guild(fake.guild_id)
+                bot.tree.copy_global_to(guild=guild)
+                await bot.tree.sync(guild=guild)
+                yield bot
+        finally:
+            await store.close()
+
+
+def _names(fake: FakeDiscord) -> set[str]:
+    return {c.get("name") for c in fake.channels.values()}
+
+
+async def link(fake: FakeDiscord, sandbox, user_id: int, email: str) -> None:
+    """The full /link flow: e-mail form, code e-mailed (sandbox), code form."""
+    general = fake.channel_id("general")
+    opened = await (await fake.slash_command(general, user_id, "link", {})).wait_response()
+    assert opened["type"] == 9  # the e-mail form
+    submitted = await fake.submit_modal(general, user_id, "link:email-form", {"link:email": email})
+    sent = await submitted.wait_followup()
+    assert sent["flags"] & 64 and email not in sent["content"]  # private; the address is never echoed
+    button = sent["components"][0]["components"][0]["custom_id"]
+    code_form = await fake.click_button(general, user_id, int(submitted.original_message_id), button)
+    assert (await code_form.wait_response())["type"] == 9
+    confirm = await fake.submit_modal(general, user_id, "link:code-form", {"link:code": sandbox.last_code(email)})
+    done = await confirm.wait_followup()
+    assert done["flags"] & 64
+
+
+async def escalate(fake: FakeDiscord, user_id: int, *, category: str = "live_updates", severity: str = "1"):
+    """Run /escalate and fill the form; return the final private followup."""
+    general = fake.channel_id("general")
+    opened = await fake.slash_command(general, user_id, "escalate", {})
+    form = await opened.wait_followup()
+    form_id = int(opened.original_message_id)
+    await (await fake.select(general, user_id, form_id, "esc:category", [category])).wait_response()
+    await (await fake.select(general, user_id, form_id, "esc:severity", [severity])).wait_response()
+    modal = await fake.click_button(general, user_id, form_id, "esc:continue")
+    assert (await modal.wait_response())["type"] == 9
+    submitted = await fake.submit_modal(
+        general, user_id, "esc:form",
+        {"esc:summary": "Updates stopped in production", "esc:details": PROBLEM + "\napikey ak_live_1234567890abcdef"},
+    )  # fmt: skip
+    return form, await submitted.wait_followup(timeout=10)
+
+
+async def test_link_escalate_ticket_and_staff_notice(fake: FakeDiscord, sandbox, tmp_path: Path) -> None:
+    alice = fake.user_id("alice")
+    async with support_bot(fake, tmp_path, sandbox.base_url) as bot:
+        await link(fake, sandbox, alice, "enterprise@demo.test")
+        assert await bot.deps.store.linked_account(alice) == sandbox.account_id("enterprise@demo.test")
+        general = fake.channel_id("general")
+        await fake.user_sends(general, alice, PROBLEM)
+        _, result = await escalate(fake, alice)
+        assert "T-1001" in result["content"] and result["flags"] & 64
+        assert "1 hour" in result["content"]  # Enterprise SLA for severity 1, shown privately only
+        staff = await fake.wait_for_message(fake.channel_id("bot-log"), lambda m: "New ticket T-1001" in m["content"])
+        assert "Tier: enterprise" in staff["content"] and "severity 1" in staff["content"]
+        public = await fake.wait_for_message(general, lambda m: "T-1001" in m.get("content", ""))
+        assert "enterprise" not in public["content"].lower() and "@demo.test" not in public["content"]
+        [ticket] = sandbox.tickets()
+        assert ticket.request["severity"] == 1 and ticket.request["category"] == "live_updates"
+        assert "ak_live_1234567890abcdef" not in str(ticket.request)  # secrets redacted before leaving the bot
+        assert any(PROBLEM[:40] in line["content"] for line in ticket.request["transcript"])
+
+
+async def test_ineligible_user_gets_a_private_explanation(fake: FakeDiscord, sandbox, tmp_path: Path) -> None:
+    bob = fake.add_user("bob")
+    async with support_bot(fake, tmp_path, sandbox.base_url):
+        await link(fake, sandbox, bob, "free@demo.test")
+        _, result = await escalate(fake, bob)
+        assert result["flags"] & 64
+        assert "paid" in result["content"].lower()  # which condition failed
+        assert "https://console.capgo.app" in result["content"]  # and what to do next
+        assert sandbox.tickets() == []
+
+
+async def test_unlinked_user_is_told_to_link_first(fake: FakeDiscord, sandbox, tmp_path: Path) -> None:
+    async with support_bot(fake, tmp_path, sandbox.base_url):
+        general = fake.channel_id("general")
+        reply = await (await fake.slash_command(general, fake.user_id("alice"), "escalate", {})).wait_response()
+        assert reply["data"]["flags"] & 64 and "/link" in reply["data"]["content"]
+
+
+async def test_an_incident_holds_tickets_back(fake: FakeDiscord, sandbox, tmp_path: Path) -> None:
+    alice = fake.user_id("alice")
+    async with support_bot(fake, tmp_path, sandbox.base_url) as bot:
+        await link(fake, sandbox, alice, "team@demo.test")
+        bot.deps.incident = Incident("Update API degraded", "https://status.capgo.app/")
+        general = fake.channel_id("general")
+        held = await (await fake.slash_command(general, alice, "escalate", {})).wait_response()
+        assert held["data"]["flags"] & 64 and "https://status.capgo.app/" in held["data"]["content"]
+        labels = [c["label"] for row in held["data"]["components"] for c in row["components"]]
+        assert labels == ["My issue is unrelated"]
+        assert sandbox.tickets() == []
+
+
+async def test_api_down_queues_then_sends_exactly_one_ticket(fake: FakeDiscord, sandbox, tmp_path: Path) -> None:
+    alice = fake.user_id("alice")
+    async with FaultyProxy(sandbox.base_url, seed=1) as proxy, support_bot(fake, tmp_path, proxy.base_url) as bot:
+        await link(fake, sandbox, alice, "team@demo.test")
+        await fake.user_sends(fake.channel_id("general"), alice, PROBLEM)
+        # The account lookup succeeds, then the ticket is created but the answers are lost, then a 503.
+        proxy.plan(["ok", "drop_after_forward", "drop_after_forward", "503"])
+        _, result = await escalate(fake, alice, category="troubleshooting", severity="2")
+        assert result["flags"] & 64
+        general = fake.channel_id("general")
+        await fake.wait_for_message(general, lambda m: "T-1001" in m.get("content", ""), timeout=15)
+        assert [t.ticket_id for t in sandbox.tickets()] == ["T-1001"]  # retried, never duplicated
+        posts = [r for r in proxy.requests if r[0] == "POST" and r[1].endswith("/tickets")]
+        assert len(posts) >= 3, proxy.requests  # the lost answers were retried with the same key
+        queued = ESCALATION_MESSAGES["ticket.queued"]["en"]
+        assert result["content"] == render(queued, bot.deps.engine.render_context.placeholders)
+        rows = await bot.deps.store.list_escalations(fake.guild_id)
+        assert [(r.status, r.ticket_id) for r in rows] == [("sent", "T-1001")]
+
+
+async def test_double_submission_creates_one_ticket(fake: FakeDiscord, sandbox, tmp_path: Path) -> None:
+    alice = fake.user_id("alice")
+    async with support_bot(fake, tmp_path, sandbox.base_url):
+        await link(fake, sandbox, alice, "team@demo.test")
+        await fake.user_sends(fake.channel_id("general"), alice, PROBLEM)
+        _, first = await escalate(fake, alice)
+        _, second = await escalate(fake, alice)
+        assert "T-1001" in first["content"] and "T-1001" in second["content"]
+        assert len(sandbox.tickets()) == 1
