@@ -2,9 +2,14 @@
 
 import sys
 
-from bench import calibrate, discord_load, quality, speed
+from bench import calibrate, discord_load, outbox_load, quality, speed
 
-BENCHES = {"quality": quality.main, "speed": speed.main, "discord": discord_load.main}
+BENCHES = {
+    "quality": quality.main,
+    "speed": speed.main,
+    "discord": discord_load.main,
+    "outbox": outbox_load.main,
+}
 EXTRA = {"calibrate": calibrate.main}
 
 
