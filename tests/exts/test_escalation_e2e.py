@@ -193,3 +193,79 @@ async def test_double_submission_creates_one_ticket(fake: FakeDiscord, sandbox, 
         _, second = await escalate(fake, alice)
         assert "T-1001" in first["content"] and "T-1001" in second["content"]
         assert len(sandbox.tickets()) == 1
+
+
+async def test_ask_staff_under_an_answer_and_escalate_for_the_author(
+    fake: FakeDiscord, sandbox, tmp_path: Path
+) -> None:
+    alice, vera = fake.user_id("alice"), fake.user_id("vera")
+    async with support_bot(fake, tmp_path, sandbox.base_url) as bot:
+        await link(fake, sandbox, alice, "team@demo.test")
+        general = fake.channel_id("general")
+        asked = await fake.user_sends(general, alice, "how do I initialise the widget?")
+        answer = await fake.wait_for_message(general)
+        labels = [c["label"] for row in answer["components"] for c in row["components"]]
+        assert labels[-1] == "Ask staff"
+        stranger = await fake.click_button(general, vera, int(answer["id"]), f"esc:ask:{asked['id']}")
+        assert "Only the person who asked" in (await stranger.wait_response())["data"]["content"]
+        mine = await fake.click_button(general, alice, int(answer["id"]), f"esc:ask:{asked['id']}")
+        form = await mine.wait_followup()
+        assert [c["custom_id"] for row in form["components"] for c in row["components"]][-1] == "esc:continue"
+        # A volunteer escalates a message for its author: the author's eligibility applies.
+        problem = await fake.user_sends(general, alice, PROBLEM)
+        menu = await fake.context_menu(general, vera, "Escalate for the author", problem["id"])
+        opened = await menu.wait_followup()
+        assert "esc:continue" in str(opened["components"])
+        unlinked = await fake.user_sends(general, fake.user_id("owner"), PROBLEM)
+        refused = await (
+            await fake.context_menu(general, vera, "Escalate for the author", unlinked["id"])
+        ).wait_response()
+        assert "/link" in refused["data"]["content"] and refused["data"]["flags"] & 64
+        listing = await (await fake.slash_command(general, fake.user_id("sam"), "escalations", {})).wait_response()
+        assert "Pending" in listing["data"]["content"] and "circuit: closed" in listing["data"]["content"]
+        assert bot.deps.support is not None
+
+
+async def test_status_page_incident_notice_once_and_resolution(fake: FakeDiscord, sandbox, tmp_path: Path) -> None:
+    from aiohttp import web
+
+    from bot.services.status_page import StatusPageClient
+
+    state = {"indicator": "up"}
+
+    async def status(_request: web.Request) -> web.Response:
+        return web.json_response({"indicator": state["indicator"], "uptime": "99.9%"})
+
+    app = web.Application()
+    app.router.add_get("/status.json", status)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/status.json"
+    try:
+        async with support_bot(fake, tmp_path, sandbox.base_url) as bot, aiohttp.ClientSession() as session:
+            bot.deps.status = StatusPageClient(session, url, "capgo", page_url="https://status.capgo.app/", budget=1)
+            watch = bot.get_cog("StatusWatch")
+            log_channel, general = fake.channel_id("bot-log"), fake.channel_id("general")
+            await watch.check_once()
+            assert bot.deps.incident is None
+            state["indicator"] = "major"
+            await watch.check_once()
+            await watch.check_once()  # the same incident again: no second notice
+            assert bot.deps.incident is not None
+            notices = [m for m in fake.channel_messages(log_channel) if "reports an incident" in m["content"]]
+            assert len(notices) == 1
+            await fake.user_sends(general, fake.user_id("alice"), "is the api down for everyone? we all get 503")
+            notice = await fake.wait_for_message(general)
+            assert "https://status.capgo.app/" in notice["content"]
+            state["indicator"] = "up"
+            await watch.check_once()
+            assert bot.deps.incident is None
+            await fake.wait_for_message(general, lambda m: "resolved" in m.get("content", ""))
+            assert not (fake.message_writes[-1].allowed_mentions or {}).get("parse")
+            await runner.cleanup()
+            await watch.check_once()  # the status page itself is down: no incident invented, nothing said
+            assert bot.deps.incident is None
+    finally:
+        await runner.cleanup()
