@@ -25,7 +25,8 @@ USAGE = """usage: python3 dev.py COMMAND [ARGS...]
 commands:
   start [ARGS]   run the bot (python -m bot [ARGS]); without DISCORD_TOKEN: the offline console
   test [ARGS]    lint (ruff) and run the whole test suite (pytest [ARGS])
-  bench [NAME]   run the benchmarks (quality, speed) and print their tables
+  bench [NAME]   run the benchmarks (quality, speed, discord, outbox; calibrate) and print their tables
+  sandbox [ARGS] run the local support-API sandbox (python -m bot.sandbox [ARGS]; --help for the options)
   setup          only create/refresh .venv
 """
 
@@ -59,7 +60,7 @@ def main(argv: list[str]) -> int:
         print(USAGE)
         return 0
     command, rest = argv[0], argv[1:]
-    if command not in ("start", "test", "bench", "setup"):
+    if command not in ("start", "test", "bench", "sandbox", "setup"):
         print(f"unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
         return 2
     ensure_env()
@@ -69,8 +70,10 @@ def main(argv: list[str]) -> int:
         return run(str(PYTHON), "-m", "bot", *rest)
     if command == "bench":
         return run(str(PYTHON), "-m", "bench", *rest)
-    lint = run(str(BIN / "ruff"), "check", "bot", "tests", "bench", "dev.py")
-    fmt = run(str(BIN / "ruff"), "format", "--check", "bot", "tests", "bench", "dev.py")
+    if command == "sandbox":
+        return run(str(PYTHON), "-m", "bot.sandbox", *rest)
+    lint = run(str(BIN / "ruff"), "check", "bot", "tests", "bench", "scripts", "dev.py")
+    fmt = run(str(BIN / "ruff"), "format", "--check", "bot", "tests", "bench", "scripts", "dev.py")
     tests = run(str(PYTHON), "-m", "pytest", "-q", *rest)
     return tests or lint or fmt
 

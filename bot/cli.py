@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -181,6 +182,8 @@ Commands:  :lang xx   force the language (en fr es it de pt id zh; ':lang' alone
            :title T   set a forum-post title for the next message (':title' alone clears it)
            :role R    write as member, volunteer, staff or bot
            :incident T  pretend the status page reports incident T (':incident' alone clears it)
+           :escalate EMAIL [CATEGORY] [SEVERITY]  official-support path against a built-in sandbox
+                      (demo accounts: team@demo.test, enterprise@demo.test, free@demo.test, reader@demo.test ...)
            :help  :quit"""
 
 
@@ -228,6 +231,16 @@ def run_console(settings: Settings, inp: TextIO = sys.stdin, out: TextIO = sys.s
                     out.write("roles: member, volunteer, staff, bot\n")
                     continue
                 out.write(f"role: {role.value}\n")
+            elif command == "escalate":
+                from bot.demo_escalation import run_demo
+
+                parts = value.split()
+                if not parts:
+                    out.write("usage: :escalate EMAIL [CATEGORY] [SEVERITY]\n")
+                    continue
+                category = parts[1] if len(parts) > 1 else "troubleshooting"
+                severity = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 3
+                out.write(run_demo(settings, engine.render_context, parts[0], category, severity) + "\n")
             elif command == "incident":
                 incident = Incident(value, settings.brand.status_url) if value else None
                 out.write(f"incident: {value or 'none'}\n")
@@ -282,14 +295,15 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     try:
         environ = None
         if args.brand:
-            import os
-
             environ = {**os.environ, "BRAND": args.brand}
         settings = load_settings(environ)
     except SettingsError as exc:
         sys.stderr.write(f"configuration error: {exc}\n")
         return EXIT_CONFIG
-    setup_logging(settings.log_level)
+    offline_console = args.command in (None, "console") and not settings.discord_token
+    explicit_level = "LOG_LEVEL" in os.environ
+    # The console is for people reading replies: only warnings interrupt it unless LOG_LEVEL asks for more.
+    setup_logging(settings.log_level if explicit_level or not offline_console else "WARNING")
     if getattr(args, "docs", None) is not None and not args.docs.is_dir():
         sys.stderr.write(f"error: docs folder not found: {args.docs}\n")
         return EXIT_BAD_INPUT

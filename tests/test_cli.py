@@ -110,3 +110,10 @@ def test_configuration_errors_are_one_clear_line(env: dict[str, str], message: s
 def test_missing_docs_folder_is_a_clear_error() -> None:
     proc = run("ask", "hi", "--docs", "/no/such/folder")
     assert proc.returncode == 1 and "docs folder not found" in proc.stderr
+
+
+def test_console_escalation_demo_runs_the_policy_offline() -> None:
+    proc = run(stdin=":escalate enterprise@demo.test live_updates 1\n:escalate free@demo.test\n:quit\n")
+    assert proc.returncode == 0, proc.stderr
+    assert "ticket T-1001 (sent)" in proc.stdout and "1 hour" in proc.stdout
+    assert "refused (not_paid)" in proc.stdout
