@@ -77,3 +77,18 @@ def test_malformed_env_file_line_is_reported(tmp_path: Path) -> None:
     env_file.write_text("GOOD=1\nthis is not a setting\n")
     with pytest.raises(SettingsError, match=r":2: expected KEY=value"):
         read_env_file(env_file)
+
+
+def test_env_example_documents_every_setting_the_loader_reads() -> None:
+    import re
+
+    source = (Path(__file__).resolve().parent.parent / "bot" / "settings.py").read_text()
+    read = set(re.findall(r'env(?:\.get\(|\[)"([A-Z_]+)"', source))
+    example = (Path(__file__).resolve().parent.parent / ".env.example").read_text()
+    documented = set(re.findall(r"^([A-Z_]+)=", example, re.MULTILINE))
+    assert read and read <= documented, f"undocumented: {sorted(read - documented)}"
+
+
+def test_support_api_needs_its_key() -> None:
+    with pytest.raises(SettingsError, match="SUPPORT_API_KEY"):
+        load_settings({"SUPPORT_API_URL": "http://127.0.0.1:8765/v1"}, env_file=None)
