@@ -65,22 +65,23 @@ class DocPage:
     sections: tuple[DocSection, ...]
 
 
-def starlight_path(relative: str) -> str:
-    """Return the site path of a docs file by Starlight's rule: drop extension and final index, lower-case."""
+def _site_path(relative: str, *, lower: bool) -> str:
     stem = re.sub(r"\.(md|mdx|markdown)$", "", relative.replace("\\", "/"), flags=re.IGNORECASE)
     parts = [p for p in stem.split("/") if p]
     if parts and parts[-1].lower() == "index":
         parts.pop()
-    return "/".join(parts).lower() + "/" if parts else ""
+    path = "/".join(parts)
+    return (path.lower() if lower else path) + "/" if parts else ""
+
+
+def starlight_path(relative: str) -> str:
+    """Return the site path of a docs file by Starlight's rule: drop extension and final index, lower-case."""
+    return _site_path(relative, lower=True)
 
 
 def keep_case_path(relative: str) -> str:
     """Return the site path of a docs file, keeping the case (for sites that do not lower-case)."""
-    stem = re.sub(r"\.(md|mdx|markdown)$", "", relative.replace("\\", "/"), flags=re.IGNORECASE)
-    parts = [p for p in stem.split("/") if p]
-    if parts and parts[-1].lower() == "index":
-        parts.pop()
-    return "/".join(parts) + "/" if parts else ""
+    return _site_path(relative, lower=False)
 
 
 URL_RULES: dict[str, Callable[[str], str]] = {"starlight": starlight_path, "keep-case": keep_case_path}
