@@ -66,6 +66,7 @@ async def _run(mode: str, texts: list[str], tmp: Path, docs: Path) -> dict:
             "DATABASE_PATH": str(db),
             "DOCS_PATH": str(docs),
             "LOG_LEVEL": "WARNING",
+            "STATUS_URL": "off",  # no outside traffic from a benchmark
             "LAG_PROBE_MODE": mode,
             "LAG_PROBE_OUT": str(lag_file),
         }

@@ -331,9 +331,11 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     support_api_url = env.get("SUPPORT_API_URL") or None
     if support_api_url and not re.match(r"^https?://", support_api_url):
         raise SettingsError("setting SUPPORT_API_URL must be an http(s) URL")
-    status_url = env.get("STATUS_URL") or brand.status_api_url
-    if not re.match(r"^https?://", status_url):
-        raise SettingsError("setting STATUS_URL must be an http(s) URL")
+    status_url: str | None = env.get("STATUS_URL") or brand.status_api_url
+    if status_url.lower() in ("off", "none", "disabled"):
+        status_url = None  # no polling (offline runs, tests)
+    elif not re.match(r"^https?://", status_url):
+        raise SettingsError("setting STATUS_URL must be an http(s) URL, or 'off'")
     status_format = (env.get("STATUS_FORMAT") or brand.status_format).lower()
     if status_format not in ("capgo", "statuspage"):
         raise SettingsError("setting STATUS_FORMAT must be 'capgo' or 'statuspage'")

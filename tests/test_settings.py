@@ -92,3 +92,12 @@ def test_env_example_documents_every_setting_the_loader_reads() -> None:
 def test_support_api_needs_its_key() -> None:
     with pytest.raises(SettingsError, match="SUPPORT_API_KEY"):
         load_settings({"SUPPORT_API_URL": "http://127.0.0.1:8765/v1"}, env_file=None)
+
+
+def test_status_polling_can_be_switched_off_and_bad_urls_are_named() -> None:
+    assert load_settings({"STATUS_URL": "off"}, env_file=None).status_url is None
+    assert load_settings({}, env_file=None).status_url == "https://status.capgo.app/status.json"
+    with pytest.raises(SettingsError, match="STATUS_URL"):
+        load_settings({"STATUS_URL": "status.example.com"}, env_file=None)
+    with pytest.raises(SettingsError, match="STATUS_FORMAT"):
+        load_settings({"STATUS_FORMAT": "rss"}, env_file=None)

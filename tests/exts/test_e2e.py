@@ -35,7 +35,12 @@ async def _pointed(server: FakeDiscord) -> AsyncIterator[None]:
 
 def _settings(tmp_path: Path):
     return load_settings(
-        {"FAQ_PATH": str(DATA / "faq"), "DOCS_PATH": str(DATA / "docs"), "DATABASE_PATH": str(tmp_path / "bot.db")},
+        {
+            "FAQ_PATH": str(DATA / "faq"),
+            "DOCS_PATH": str(DATA / "docs"),
+            "DATABASE_PATH": str(tmp_path / "bot.db"),
+            "STATUS_URL": "off",
+        },
         env_file=None,
     )
 

@@ -37,6 +37,7 @@ async def test_python_m_bot_connects_seeds_the_watch_list_and_answers(tmp_path: 
             "FAQ_PATH": str(DATA / "faq"),
             "DOCS_PATH": str(DATA / "docs"),
             "LOG_LEVEL": "INFO",
+            "STATUS_URL": "off",  # tests never reach out to the real status page
         }
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", cwd=ROOT, env=env,
@@ -72,7 +73,7 @@ async def test_python_m_bot_connects_seeds_the_watch_list_and_answers(tmp_path: 
 async def test_a_wrong_token_stops_with_a_clear_message(tmp_path: Path) -> None:
     async with FakeDiscord() as fake:
         env = {**os.environ, **fake.env(), "DISCORD_TOKEN": "not-the-token", "DATABASE_PATH": str(tmp_path / "b.db"),
-               "FAQ_PATH": str(DATA / "faq"), "DOCS_PATH": str(DATA / "docs")}  # fmt: skip
+               "FAQ_PATH": str(DATA / "faq"), "DOCS_PATH": str(DATA / "docs"), "STATUS_URL": "off"}  # fmt: skip
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", cwd=ROOT, env=env,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,

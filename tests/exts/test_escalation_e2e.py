@@ -47,6 +47,7 @@ async def support_bot(fake: FakeDiscord, tmp_path: Path, api_url: str) -> AsyncI
             "DOCS_PATH": str(DATA / "docs"),
             "SUPPORT_API_URL": api_url,
             "SUPPORT_API_KEY": "test-key",
+            "STATUS_URL": "off",
         },
         env_file=None,
     )
@@ -63,7 +64,6 @@ async def support_bot(fake: FakeDiscord, tmp_path: Path, api_url: str) -> AsyncI
     async with aiohttp.ClientSession() as session:
         deps = Deps(settings=settings, engine=build_engine(settings), store=store)
         wire_support(deps, session)
-        deps.status = None  # no polling of the real status page in tests
         deps.outbox.backoff = type(deps.outbox.backoff)(base=0.05, cap=0.2)  # fast retries in tests
         bot = SupportBot(deps, guild_ready_timeout=0.05)
         try:
