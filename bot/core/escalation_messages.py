@@ -11,6 +11,7 @@ LANGS = ("en", "fr", "es", "it", "de", "pt", "id", "zh")
 EXTRA_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "ticket.created": frozenset({"ticket_id", "where", "sla"}),
     "ticket.sent_later": frozenset({"ticket_id"}),
+    "ticket.public": frozenset({"ticket_id"}),
     "ticket.solved": frozenset({"ticket_id"}),
     "whoami.linked": frozenset({"details"}),
 }
@@ -296,6 +297,16 @@ ESCALATION_MESSAGES: dict[str, dict[str, str]] = {
             "aku akan memberi tahu di sini begitu tiketnya dibuat."
         ),
         "zh": "支持系统暂时无法连接。你的请求已保存，将自动发送；工单创建后我会在这里通知你。",
+    },
+    "ticket.public": {
+        "en": "This conversation was sent to the support team as ticket {ticket_id}.",
+        "fr": "Cette conversation a été transmise à l'équipe support : ticket {ticket_id}.",
+        "es": "Esta conversación se envió al equipo de soporte como ticket {ticket_id}.",
+        "it": "Questa conversazione è stata inviata al team di supporto come ticket {ticket_id}.",
+        "de": "Diese Unterhaltung wurde als Ticket {ticket_id} an das Support-Team übergeben.",
+        "pt": "Esta conversa foi enviada à equipe de suporte como ticket {ticket_id}.",
+        "id": "Percakapan ini sudah dikirim ke tim support sebagai tiket {ticket_id}.",
+        "zh": "此对话已作为工单 {ticket_id} 提交给支持团队。",
     },
     "ticket.sent_later": {
         "en": "Your saved request has been sent: it is now ticket {ticket_id}.",

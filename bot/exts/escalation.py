@@ -325,16 +325,21 @@ class Escalations(commands.Cog):
             await interaction.followup.send(text(self.deps, "ticket.queued", lang), ephemeral=True)
 
     def _created_text(self, row: Escalation) -> str:
-        where = "<#" + str(row.thread_id or row.channel_id) + "> and by e-mail"
+        where = "<#" + str(row.thread_id or row.channel_id) + ">"
         sla = sla_for(row.tier, row.severity, self.deps.settings.policy)
         sla_text = sla if sla else text(self.deps, "ticket.no_sla", row.lang)
         return text(self.deps, "ticket.created", row.lang, ticket_id=row.ticket_id or "?", where=where, sla=sla_text)
 
     async def _transcript(self, channel: Any, form: EscalationForm) -> list[dict[str, str]]:
         lines: list[dict[str, str]] = []
+        # A thread is one conversation: all of it goes. In a shared text channel only the requester's own messages
+        # do (other members' unrelated talk is not theirs to send to a vendor).
+        own_only = not isinstance(channel, discord.Thread)
         if isinstance(channel, discord.Thread | discord.TextChannel):
             try:
                 async for message in channel.history(limit=TRANSCRIPT_MESSAGES, oldest_first=True):
+                    if own_only and message.author.id != form.requester.id:
+                        continue
                     if message.content:
                         lines.append({
                             "author": message.author.display_name,
@@ -357,7 +362,9 @@ class Escalations(commands.Cog):
         if isinstance(channel, discord.abc.Messageable) and await self.deps.store.mark_escalation_notice(
             row.id, "user", self.deps.clock()
         ):
-            note = text(self.deps, "ticket.sent_later", row.lang, ticket_id=row.ticket_id or "?")
+            # Queued first (the API was down): the requester waited, so say their saved request went through.
+            key = "ticket.sent_later" if row.attempts > 1 else "ticket.public"
+            note = text(self.deps, key, row.lang, ticket_id=row.ticket_id or "?")
             mentions = discord.AllowedMentions(users=[discord.Object(row.requester_id)], everyone=False, roles=False)
             await channel.send(f"<@{row.requester_id}> {note}", allowed_mentions=mentions)
         config = await self.deps.store.get_config(row.guild_id)
