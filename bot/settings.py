@@ -151,6 +151,7 @@ class Settings:
     support_api_key: Secret = field(default_factory=lambda: Secret(""))
     status_url: str | None = None  # machine-readable status source (default: the brand's status_api_url)
     status_format: str = "capgo"
+    escalation_alert_minutes: int = 30  # pending escalations older than this alert the staff channel (once)
     log_level: str = "INFO"
 
 
@@ -341,6 +342,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         raise SettingsError("setting STATUS_FORMAT must be 'capgo' or 'statuspage'")
     if support_api_url and not env.get("SUPPORT_API_KEY"):
         raise SettingsError("setting SUPPORT_API_KEY is required when SUPPORT_API_URL is set")
+    alert_raw = env.get("ESCALATION_ALERT_MINUTES") or "30"
+    if not alert_raw.isdigit() or not 1 <= int(alert_raw) <= 10080:
+        raise SettingsError(f"setting ESCALATION_ALERT_MINUTES must be 1..10080 minutes, got {alert_raw!r}")
     log_level = env.get("LOG_LEVEL", "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError(f"setting LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
@@ -362,6 +366,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         support_api_key=Secret(env.get("SUPPORT_API_KEY", "")),
         status_url=status_url,
         status_format=status_format,
+        escalation_alert_minutes=int(alert_raw),
         log_level=log_level,
     )
 

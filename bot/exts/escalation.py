@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 LINK_REQUESTS_PER_HOUR = 3
 CODE_ATTEMPTS_PER_HOUR = 5
 ACCOUNT_CACHE_TTL = timedelta(hours=24)
-STUCK_AFTER = timedelta(minutes=30)
 TRANSCRIPT_MESSAGES = 50
 TECHNICAL = ("live_updates", "app_management", "analytics", "configuration", "troubleshooting")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -396,7 +395,8 @@ class Escalations(commands.Cog):
         store = self.deps.store
         for row in await store.escalations_needing_notice("user"):
             await self.announce_ticket(row)
-        for row in await store.stuck_escalations(self.deps.clock() - STUCK_AFTER):
+        stuck_after = timedelta(minutes=self.deps.settings.escalation_alert_minutes)
+        for row in await store.stuck_escalations(self.deps.clock() - stuck_after):
             config = await store.get_config(row.guild_id)
             if await store.mark_escalation_notice(row.id, "stuck", self.deps.clock()):
                 await staff_log(
