@@ -269,3 +269,36 @@ async def test_status_page_incident_notice_once_and_resolution(fake: FakeDiscord
             assert bot.deps.incident is None
     finally:
         await runner.cleanup()
+
+
+async def test_housekeeping_tells_the_thread_when_solved_and_alerts_on_stuck(
+    fake: FakeDiscord, sandbox, tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    alice = fake.user_id("alice")
+    async with FaultyProxy(sandbox.base_url) as proxy, support_bot(fake, tmp_path, proxy.base_url) as bot:
+        await link(fake, sandbox, alice, "team@demo.test")
+        general, log_channel = fake.channel_id("general"), fake.channel_id("bot-log")
+        await fake.user_sends(general, alice, PROBLEM)
+        _, created = await escalate(fake, alice)
+        assert "T-1001" in created["content"]
+        cog = bot.get_cog("Escalations")
+        sandbox.set_ticket_status("T-1001", "solved")
+        await cog.housekeeping()
+        await fake.wait_for_message(general, lambda m: "marked ticket T-1001 as solved" in m.get("content", ""))
+        await cog.housekeeping()  # told once only
+        solved = [m for m in fake.channel_messages(general) if "as solved" in m["content"]]
+        assert len(solved) == 1
+        # Now the API goes down: a new escalation waits in the outbox; past the alert age staff hear about it.
+        proxy.down()
+        bob = fake.user_id("owner")
+        await bot.deps.store.link_account(bob, sandbox.account_id("team@demo.test"), bot.deps.clock())
+        await bot.get_cog("Escalations")._account(sandbox.account_id("team@demo.test"))  # noqa: SLF001
+        _, queued = await escalate(fake, bob)
+        assert "saved" in queued["content"]
+        real_clock = bot.deps.clock
+        bot.deps.clock = lambda: real_clock() + timedelta(hours=2)
+        await cog.housekeeping()
+        alert = await fake.wait_for_message(log_channel, lambda m: "still not accepted" in m.get("content", ""))
+        assert "attempt" in alert["content"]
