@@ -294,7 +294,7 @@ async def test_housekeeping_tells_the_thread_when_solved_and_alerts_on_stuck(
         proxy.down()
         bob = fake.user_id("owner")
         await bot.deps.store.link_account(bob, sandbox.account_id("team@demo.test"), bot.deps.clock())
-        await bot.get_cog("Escalations")._account(sandbox.account_id("team@demo.test"))  # noqa: SLF001
+        await bot.get_cog("Escalations")._account(sandbox.account_id("team@demo.test"))
         _, queued = await escalate(fake, bob)
         assert "saved" in queued["content"]
         real_clock = bot.deps.clock
