@@ -367,6 +367,10 @@ class Escalations(commands.Cog):
             mentions = discord.AllowedMentions(users=[discord.Object(row.requester_id)], everyone=False, roles=False)
             await channel.send(f"<@{row.requester_id}> {note}", allowed_mentions=mentions)
         config = await self.deps.store.get_config(row.guild_id)
+        if isinstance(channel, discord.Thread):
+            from bot.exts.watcher import apply_forum_tag
+
+            await apply_forum_tag(channel, config, "escalate")
         if not await self.deps.store.mark_escalation_notice(row.id, "staff", self.deps.clock()):
             return
         deadline = sla_deadline(row.tier, row.severity, row.sent_at or row.created_at, self.deps.settings.policy)
