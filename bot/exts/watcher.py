@@ -168,6 +168,9 @@ class Watcher(commands.Cog):
         except discord.HTTPException:
             log.exception("could not reply to message %s in channel %s", message.id, message.channel.id)
             return
+        status = self.bot.get_cog("StatusWatch")
+        if d.route == "incident" and status is not None:
+            status.note_thread(sent.channel.id)  # told again when the incident is resolved
         now = self.deps.clock()
         store = self.deps.store
         await store.record_reply(
@@ -194,9 +197,6 @@ class Watcher(commands.Cog):
             await store.note_reminder(config.guild_id, message.author.id, now)
         if thread is not None:
             await apply_forum_tag(thread, config, d.action.value)
-        status = self.bot.get_cog("StatusWatch")
-        if d.route == "incident" and status is not None:
-            status.note_thread(sent.channel.id)  # told again when the incident is resolved
 
     # ----------------------------------------------------------------------------------------------------------
     # Reminders that update themselves

@@ -102,7 +102,7 @@ async def test_not_helpful_shows_next_matches_privately_and_records_a_gap(fake: 
     async with running_bot(fake, tmp_path) as bot:
         general = fake.channel_id("general")
         asked = await fake.user_sends(general, fake.user_id("alice"), QUESTION)
-        reply = await fake.wait_for_message(general)
+        reply = await settled(fake, bot, general)
         click = await fake.click_button(
             general, fake.user_id("alice"), int(reply["id"]), f"triage:unhelpful:{asked['id']}"
         )
@@ -115,10 +115,10 @@ async def test_not_helpful_shows_next_matches_privately_and_records_a_gap(fake: 
 
 
 async def test_bug_report_reminder_updates_then_disappears(fake: FakeDiscord, tmp_path: Path) -> None:
-    async with running_bot(fake, tmp_path):
+    async with running_bot(fake, tmp_path) as bot:
         general = fake.channel_id("general")
         report = await fake.user_sends(general, fake.user_id("alice"), BUG)
-        reminder = await fake.wait_for_message(general)
+        reminder = await settled(fake, bot, general)
         assert reminder["content"].count("- [ ]") == 5
         await fake.user_edits(general, int(report["id"]), BUG + "\nAndroid 14, widget-plugin 1.2.3")
         edited = await fake.wait_for_request("PATCH", rf"/channels/{general}/messages/{reminder['id']}$")
@@ -192,10 +192,10 @@ async def test_shadow_mode_reports_to_the_staff_log_only(fake: FakeDiscord, tmp_
 
 async def test_buttons_keep_working_after_a_restart(fake: FakeDiscord, tmp_path: Path) -> None:
     general = fake.channel_id("general")
-    async with running_bot(fake, tmp_path):
+    async with running_bot(fake, tmp_path) as bot:
         asked = await fake.user_sends(general, fake.user_id("alice"), QUESTION)
-        reply = await fake.wait_for_message(general)
-    async with running_bot(fake, tmp_path):  # same database file, new process state
+        reply = await settled(fake, bot, general)
+    async with running_bot(fake, tmp_path) as bot:  # same database file, new process state
         click = await fake.click_button(
             general, fake.user_id("alice"), int(reply["id"]), f"triage:solved:{asked['id']}"
         )
@@ -221,6 +221,16 @@ async def decided(bot: SupportBot, message_id: str | int, within: float = 5.0):
             raise TimeoutError(f"no decision recorded for message {message_id}")
         await asyncio.sleep(0.01)
     return record
+
+
+async def settled(fake: FakeDiscord, bot: SupportBot, channel_id: int, predicate=None) -> dict:
+    """Wait for the bot's next message in a channel and until the bot has recorded it (buttons and edits use it)."""
+    message = await fake.wait_for_message(channel_id, predicate)
+    for _ in range(500):
+        if await bot.deps.store.get_reply(int(message["id"])) is not None:
+            return message
+        await asyncio.sleep(0.01)
+    raise TimeoutError(f"bot message {message['id']} was never recorded")
 
 
 async def _synced(bot: SupportBot, fake: FakeDiscord) -> None:
@@ -295,10 +305,10 @@ async def test_stats_and_opt_out(fake: FakeDiscord, tmp_path: Path) -> None:
 
 async def test_dismiss_is_for_the_asker_and_helpers_only(fake: FakeDiscord, tmp_path: Path) -> None:
     stranger = fake.add_user("mallory")  # a member without volunteer or staff roles, not the asker
-    async with running_bot(fake, tmp_path):
+    async with running_bot(fake, tmp_path) as bot:
         general = fake.channel_id("general")
         asked = await fake.user_sends(general, fake.user_id("alice"), QUESTION)
-        reply = await fake.wait_for_message(general)
+        reply = await settled(fake, bot, general)
         custom_id = f"triage:dismiss:{asked['id']}"
         refused = await (await fake.click_button(general, stranger, int(reply["id"]), custom_id)).wait_response()
         assert refused["type"] == 4 and refused["data"]["flags"] & 64
@@ -308,12 +318,12 @@ async def test_dismiss_is_for_the_asker_and_helpers_only(fake: FakeDiscord, tmp_
 
 
 async def test_forum_reminder_is_completed_by_a_follow_up_in_the_post(fake: FakeDiscord, tmp_path: Path) -> None:
-    async with running_bot(fake, tmp_path):
+    async with running_bot(fake, tmp_path) as bot:
         forum = fake.channel_id("help")
         alice = fake.user_id("alice")
         post = await fake.create_forum_post(forum, alice, "Widget crashes", BUG)
         thread_id = int(post["id"])
-        reminder = await fake.wait_for_message(thread_id)
+        reminder = await settled(fake, bot, thread_id)
         assert reminder["content"].count("- [ ]") == 5
         details = (
             "Android 14, widget-plugin 1.2.3. Steps: 1. open the app 2. tap login 3. it crashes\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -256,9 +257,17 @@ async def test_status_page_incident_notice_once_and_resolution(fake: FakeDiscord
             assert bot.deps.incident is not None
             notices = [m for m in fake.channel_messages(log_channel) if "reports an incident" in m["content"]]
             assert len(notices) == 1
-            await fake.user_sends(general, fake.user_id("alice"), "is the api down for everyone? we all get 503")
+            asked = await fake.user_sends(
+                general, fake.user_id("alice"), "is the api down for everyone? we all get 503"
+            )
             notice = await fake.wait_for_message(general)
             assert "https://status.capgo.app/" in notice["content"]
+            for _ in range(500):  # the bot finishes recording its reply (bounded wait, 5 s)
+                if await bot.deps.store.reply_for_source(int(asked["id"]), "route") is not None:
+                    break
+                await asyncio.sleep(0.01)
+            else:
+                raise TimeoutError("the incident reply was never recorded")
             state["indicator"] = "up"
             await watch.check_once()
             assert bot.deps.incident is None
@@ -302,3 +311,22 @@ async def test_housekeeping_tells_the_thread_when_solved_and_alerts_on_stuck(
         await cog.housekeeping()
         alert = await fake.wait_for_message(log_channel, lambda m: "still not accepted" in m.get("content", ""))
         assert "attempt" in alert["content"]
+
+
+async def test_bug_report_during_an_incident_gets_the_notice_and_a_way_out(
+    fake: FakeDiscord, sandbox, tmp_path: Path
+) -> None:
+    alice = fake.user_id("alice")
+    async with support_bot(fake, tmp_path, sandbox.base_url) as bot:
+        bot.deps.incident = Incident("Update API degraded", "https://status.capgo.app/")
+        general = fake.channel_id("general")
+        report = await fake.user_sends(general, alice, "the update downloads but never gets installed")
+        notice = await fake.wait_for_message(general)
+        assert "Update API degraded" in notice["content"] and "- [ ]" not in notice["content"]
+        custom_id = f"triage:unrelated:{report['id']}"
+        other = await fake.click_button(general, fake.user_id("vera"), int(notice["id"]), custom_id)
+        assert "Only the author" in (await other.wait_response())["data"]["content"]
+        mine = await fake.click_button(general, alice, int(notice["id"]), custom_id)
+        assert (await mine.wait_response())["data"]["flags"] & 64
+        reminder = await fake.wait_for_message(general, lambda m: "- [ ]" in m.get("content", ""))
+        assert reminder["message_reference"]["message_id"] == report["id"]
