@@ -95,6 +95,7 @@ def han_bigrams(text: str) -> list[str]:
 class _GlossaryMatcher:
     pattern: re.Pattern[str] | None
     mapping: Mapping[str, str]
+    by_prefix: Mapping[str, tuple[str, ...]]  # single-word keys by their first letters, for inflected forms
 
 
 @cache
@@ -104,13 +105,42 @@ def _matcher(lang: str) -> _GlossaryMatcher:
     for key, value in table.items():
         mapping.setdefault(fold(key).strip(), value)
     if not mapping:
-        return _GlossaryMatcher(None, mapping)
+        return _GlossaryMatcher(None, mapping, {})
     keys = sorted(mapping, key=len, reverse=True)
     alternation = "|".join(re.escape(k) for k in keys)
     # Chinese has no spaces: glossary terms match anywhere (longest first); elsewhere only whole words.
     bounded = alternation if lang == "zh" else rf"(?<![\w])(?:{alternation})(?![\w])"
     pattern = re.compile(f"(?:{bounded})")
-    return _GlossaryMatcher(pattern, mapping)
+    by_prefix: dict[str, list[str]] = {}
+    if lang != "zh":
+        for key in mapping:
+            if " " not in key and len(key) >= _PREFIX:
+                by_prefix.setdefault(key[:_PREFIX], []).append(key)
+    return _GlossaryMatcher(pattern, mapping, {k: tuple(v) for k, v in by_prefix.items()})
+
+
+_PREFIX = 5
+_WORD = re.compile(r"\w+")
+
+
+def _inflected_key(word: str, matcher: _GlossaryMatcher) -> str | None:
+    """Return the glossary key `word` is an inflected form of (desactivo -> desactivar, automaticas -> automatica).
+
+    Glossaries list base forms; users write plurals, genders and conjugations. A key qualifies when it shares all
+    but the last few letters with the word (the ending is what inflection changes).
+    """
+    if len(word) < _PREFIX + 1:
+        return None
+    best, best_len = None, 0
+    for key in matcher.by_prefix.get(word[:_PREFIX], ()):
+        common = 0
+        for a, b in zip(word, key, strict=False):
+            if a != b:
+                break
+            common += 1
+        if common >= max(_PREFIX, min(len(word), len(key)) - 3) and common > best_len:
+            best, best_len = key, common
+    return best
 
 
 def translate_terms(text: str, lang: str) -> list[str]:
@@ -119,8 +149,18 @@ def translate_terms(text: str, lang: str) -> list[str]:
     if matcher.pattern is None:
         return []
     english: list[str] = []
-    for match in matcher.pattern.finditer(fold(text)):
+    folded = fold(text)
+    covered: list[tuple[int, int]] = []
+    for match in matcher.pattern.finditer(folded):
         english.extend(word_tokens(matcher.mapping[match.group(0)]))
+        covered.append(match.span())
+    if matcher.by_prefix:
+        for word in _WORD.finditer(folded):
+            if any(start <= word.start() < end for start, end in covered):
+                continue
+            key = _inflected_key(word.group(0), matcher)
+            if key is not None:
+                english.extend(word_tokens(matcher.mapping[key]))
     return english
 
 

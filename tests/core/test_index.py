@@ -89,3 +89,15 @@ def test_long_log_is_searched_quickly_and_safely(engine) -> None:
 
 
 SNAPSHOT = Path(__file__).resolve().parents[3] / "shared" / "capgo-docs"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "english"),
+    [
+        ("cómo desactivo las actualizaciones", "es", "disabl"),  # desactivo -> desactivar
+        ("notificações automáticas", "pt", "automatic"),
+        ("ich habe die Aktualisierungen deaktiviert", "de", "updat"),
+    ],
+)
+def test_inflected_forms_reach_the_glossary(text: str, lang: str, english: str) -> None:
+    assert english in query_tokens(text, lang)
