@@ -2676,6 +2676,10 @@ OOS_OBJECT: Lexicon = {
         r"(?:firebase|cloud|lambda|edge|serverless) functions?",
         r"(?:open[- ]source|npm) (?:lib|library|package)",
         r"(?:django|laravel|express\.?js|rails|spring boot)",
+        r"why (?:our|my) (?:\w+ ){0,2}(?:app|application|page|screen|component|project)s? (?:crash|freez|hang|lag|"
+        r"is slow|gets slow|breaks)",
+        r"(?:our|my) (?:angular|react|vue|svelte|ionic|next\.?js|nuxt) (?:app|application|project|code)",
+        r"repo (?:is )?attached",
     ),
     "fr": (
         r"(?:notre|mon) (?:\w+ )?(?:code|composant|projet|backend|build|webpack|serveur)",
@@ -2718,6 +2722,7 @@ OOS_OBJECT: Lexicon = {
         r"(?:kode|code|project|proyek|backend|komponen|app|aplikasi)\s?(?:kami|kita|aku|saya|gue)",
         r"memory leak",
         r"(?:bikinin|buatin|tulisin|benerin) (?:\w+ ){0,2}(?:backend|kode|code|api|endpoint|fitur|aplikasi|app)",
+        r"(?:library|pustaka|package|plugin|sdk) pihak ketiga",
     ),
     "zh": (
         "(?:react|vue|angular|前端|我们的)\\s*项目",

@@ -484,3 +484,14 @@ def test_dev_sets_targets() -> None:
     wrong = [r for r in rows if analyse(r["text"], title=r.get("title")).lang != r["lang"]]
     assert len(wrong) <= 0.03 * len(rows)
     assert all(analyse(r["text"], title=r.get("title"), lang_hint=r["lang"]).lang == r["lang"] for r in rows)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can you debug why our vue app freezes when we open the settings page?",
+        "tolong bantu perbaiki bug di pustaka pihak ketiga yang kami pakai",
+    ],
+)
+def test_more_out_of_scope_requests(text: str) -> None:
+    assert analyse(text).route == "out_of_scope"
