@@ -60,7 +60,10 @@ FAILURE: Lexicon = {
         r"won'?t (?:load|work|open|close|start|apply|update|install|show|build|upload|download|launch|boot)",
         r"never (?:gets?|arrives?|shows?|appl(?:y|ies)|loads?|receives?|reach(?:es)?|fires?|installs?|updates?|"
         r"happens?|downloads?|changes?|works?|comes?|finish(?:es)?|completes?|appears?)",
-        r"(?:doesn'?t|does not|didn'?t|did not|isn'?t|is not|aren'?t|are not|wasn'?t|not) (?:get(?:ting)? )?"
+        r"never (?:been |gets |got )?(?:applied|installed|loaded|downloaded|shown|updated|received|triggered|fired|"
+        r"called|reached|used)",
+        r"(?:doesn'?t|does not|don'?t|do not|didn'?t|did not|isn'?t|is not|aren'?t|are not|wasn'?t|not) "
+        r"(?:get(?:ting)? )?"
         r"(?:appl(?:y|ied|ying)|load(?:ed|ing)?|updat(?:e|ed|ing)|show(?:n|ing)?|fir(?:e|ed|ing)|clos(?:e|ed|ing)|"
         r"open(?:ed|ing)?|trigger(?:ed|ing)?|chang(?:e|ed|ing)|receiv(?:e|ed|ing)|install(?:ed|ing)?|"
         r"download(?:ed|ing)?|reach(?:ed|ing)?|respond(?:ing)?|persist(?:ed)?|revert(?:ed|ing)?|"
@@ -72,6 +75,7 @@ FAILURE: Lexicon = {
         r"(?:white|blank|black) screen",
         r"revert(?:s|ed|ing)? (?:back )?to",
         r"rolls? back to",
+        r"(?:is|are|was|were|gets?|got|being) (?:always |still |immediately |automatically )?rolled back",
         r"goes back to",
         r"keeps? (?:\w+ing|on \w+ing)",
         r"over and over",

@@ -495,3 +495,15 @@ def test_dev_sets_targets() -> None:
 )
 def test_more_out_of_scope_requests(text: str) -> None:
     assert analyse(text).route == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "updates don't install on android",
+        "the downloaded bundle is never applied",
+        'my config:\n```json\n{"autoUpdate": true}\n```\nthe bundle is always rolled back',
+    ],
+)
+def test_terse_failure_reports_are_bug_reports(text: str) -> None:
+    assert analyse(text).intent is Intent.BUG_REPORT
