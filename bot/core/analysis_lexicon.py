@@ -279,8 +279,15 @@ FAILURE: Lexicon = {
         r"bug",
         r"nge-?bug",
         r"kenapa (?:ga|gak)",
+        r"(?:ga|gak|nggak|ngga|tidak|tak|belum|nggak) pernah (?:ke-?)?(?:apply|update|install|download|muncul|jalan|"
+        r"terpasang|berubah|masuk)",
     ),
     "zh": (
+        "没有?(?:安装|生效|更新|下载|应用)(?:成功)?",
+        "一直没",
+        "装不上",
+        "下载不了",
+        "更新不了",
         r"旧版本",
         r"老版本",
         r"之前的版本",
