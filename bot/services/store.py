@@ -341,6 +341,8 @@ class SqliteStore(EscalationQueries):
         self._config_cache: dict[int, GuildConfig] = {}
         self._watch_cache: dict[int, WatchedChannel | None] = {}
         self._opt_out_cache: dict[int, bool] = {}
+        self._reminder_cache: dict[tuple[int, int], datetime | None] = {}
+        self._channel_reply_cache: dict[int, datetime | None] = {}
         self.label = label
         self.schema_version = schema_version
 
@@ -716,10 +718,15 @@ class SqliteStore(EscalationQueries):
 
     async def last_reminder_at(self, guild_id: int, user_id: int) -> datetime | None:
         """Return when the user was last reminded in this guild, or None."""
+        key = (guild_id, user_id)
+        if key in self._reminder_cache:
+            return self._reminder_cache[key]
         row = await self._read_one(
             "SELECT last_at FROM reminder WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
         )
-        return _dt(row["last_at"]) if row else None
+        value = _dt(row["last_at"]) if row else None
+        self._reminder_cache[key] = value
+        return value
 
     async def note_reminder(self, guild_id: int, user_id: int, now: datetime) -> None:
         """Note that the user was reminded at `now` (an earlier `now` than the stored one is ignored)."""
@@ -730,11 +737,16 @@ class SqliteStore(EscalationQueries):
             "ON CONFLICT (guild_id, user_id) DO UPDATE SET last_at = max(last_at, excluded.last_at)",
             (guild_id, user_id, _ts(now)),
         )
+        _advance(self._reminder_cache, (guild_id, user_id), now)
 
     async def last_channel_reply_at(self, channel_id: int) -> datetime | None:
         """Return when the bot last replied in this channel, or None."""
+        if channel_id in self._channel_reply_cache:
+            return self._channel_reply_cache[channel_id]
         row = await self._read_one("SELECT last_at FROM channel_reply WHERE channel_id = ?", (channel_id,))
-        return _dt(row["last_at"]) if row else None
+        value = _dt(row["last_at"]) if row else None
+        self._channel_reply_cache[channel_id] = value
+        return value
 
     async def note_channel_reply(self, channel_id: int, now: datetime) -> None:
         """Note that the bot replied in this channel at `now` (an earlier `now` than the stored one is ignored)."""
@@ -744,6 +756,7 @@ class SqliteStore(EscalationQueries):
             "ON CONFLICT (channel_id) DO UPDATE SET last_at = max(last_at, excluded.last_at)",
             (channel_id, _ts(now)),
         )
+        _advance(self._channel_reply_cache, channel_id, now)
 
     # -- stats -------------------------------------------------------------------------------------------------------
 
@@ -861,6 +874,14 @@ async def _migrate(conn: aiosqlite.Connection, migrations: tuple[Migration, ...]
 def normalise_question(text: str) -> str:
     """Return `text` lower-cased, with whitespace collapsed, cut to 300 characters: the key gaps are grouped by."""
     return " ".join(text.split()).lower()[:MAX_GAP_CHARS].rstrip()
+
+
+def _advance(cache: dict, key: object, now: datetime) -> None:
+    """Keep a cached "last time" in step with a write that stored max(old, now) (only keys already cached)."""
+    if key in cache:
+        old = cache[key]
+        moment = now.astimezone(UTC)
+        cache[key] = moment if old is None or moment > old else old
 
 
 def _names(values: Iterable[str]) -> str:
