@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -375,3 +376,18 @@ async def test_a_failing_command_apologises_privately(fake: FakeDiscord, tmp_pat
             await fake.slash_command(fake.channel_id("general"), fake.user_id("sam"), "stats", {"days": 7})
         ).wait_response()
         assert reply["data"]["content"].startswith("Sorry, something went wrong") and reply["data"]["flags"] & 64
+
+
+async def test_message_content_never_reaches_logs_above_debug(
+    fake: FakeDiscord, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret_words = "how do I initialise the widget with my zebra-unicorn setup?"
+    caplog.set_level(logging.DEBUG)
+    async with running_bot(fake, tmp_path) as bot:
+        general = fake.channel_id("general")
+        await fake.user_sends(general, fake.user_id("alice"), secret_words)
+        await settled(fake, bot, general)
+        await fake.user_sends(general, fake.user_id("alice"), "the widget crashes with zebra-unicorn, no idea why")
+        await settled(fake, bot, general)
+    loud = [r.getMessage() for r in caplog.records if r.levelno > logging.DEBUG]
+    assert loud and not [m for m in loud if "zebra-unicorn" in m]
