@@ -21,7 +21,7 @@ from bot.sandbox import run_sandbox
 from bot.services.escalations import NewEscalation
 from bot.services.outbox import Outbox, ticket_request_from_payload
 from bot.services.store import SqliteStore
-from bot.services.support_api import HttpSupportApiClient, SupportApiError
+from bot.services.support_api import HttpSupportApiClient, SupportApiError, to_access
 from bot.settings import Settings
 
 
@@ -35,8 +35,6 @@ def run_demo(settings: Settings, ctx: RenderContext, email: str, category: str, 
 
 
 async def _demo(settings: Settings, ctx: RenderContext, email: str, category: str, severity: int) -> str:
-    from bot.exts.escalation import to_access
-
     lines: list[str] = []
     now = datetime.now(UTC)
     async with run_sandbox(db=":memory:", api_key="demo") as sandbox, aiohttp.ClientSession() as session:

@@ -18,7 +18,7 @@ import math
 import re
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -120,10 +120,6 @@ class Bm25:
                 total[entry[0]] += weight * entry[1]
         return total
 
-    def ceiling(self, terms: Iterable[str]) -> float:
-        """Return the score a document matching every known query term strongly would get."""
-        return sum(self.idf(t) * (self.k1 + 1) for t in set(terms)) or 1.0
-
 
 @dataclass(frozen=True, slots=True)
 class _Page:
@@ -143,6 +139,7 @@ class DocIndex:
         site_url: str,
     ) -> None:
         self.entries = list(entries)
+        self._entry_position = {entry.id: position for position, entry in enumerate(self.entries)}
         self._placeholders = dict(placeholders)
         self._site_url = site_url
         self._page_by_url: dict[str, _Page] = {}
@@ -222,7 +219,8 @@ class DocIndex:
 
     def entry(self, entry_id: str) -> FaqEntry | None:
         """Return the FAQ entry with this id."""
-        return next((e for e in self.entries if e.id == entry_id), None)
+        position = self._entry_position.get(entry_id)
+        return None if position is None else self.entries[position]
 
     def _repair_typos(self, tokens: list[str]) -> list[str]:
         repaired = list(tokens)
@@ -311,7 +309,7 @@ class DocIndex:
         combined = [_combine(float(c["docs"] or 0), float(c["faq"] or 0)) for _, c in ranked]
         top = ranked[0][1]
         top_entry = top["entry"]
-        top_entry_index = next((i for i, e in enumerate(self.entries) if e.id == top_entry), None)
+        top_entry_index = self._entry_position.get(str(top_entry)) if top_entry else None
         features = {
             "coverage": combined[0],
             "margin": combined[0] - (combined[1] if len(combined) > 1 else 0.0),
@@ -382,6 +380,3 @@ def calibrate(features: Mapping[str, float], weights: Mapping[str, float] = CALI
     """Return the calibrated confidence (0..1) of a top match from its features."""
     z = weights["bias"] + sum(weights[name] * features.get(name, 0.0) for name in weights if name != "bias")
     return 1.0 / (1.0 + math.exp(-z))
-
-
-ProgressCallback = Callable[[int, int], None]

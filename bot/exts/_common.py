@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -16,7 +17,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
-UNKNOWN_MESSAGE = 10008  # Discord error code: the message was deleted meanwhile
+_FORUM_TAG_FOR = {
+    "answer": "forum_tag_answered",
+    "remind": "forum_tag_needs_details",
+    "escalate": "forum_tag_escalated",
+}
 
 
 def member_role(member: discord.abc.User | None, config: GuildConfig) -> Role:
@@ -53,7 +58,6 @@ def watch_root(channel: discord.abc.MessageableChannel) -> tuple[int, discord.Th
 
 def decision_settings(deps: Deps, config: GuildConfig) -> DecisionSettings:
     """Return the decision thresholds for a guild (its overrides on top of the global settings)."""
-    from datetime import timedelta
 
     triage = deps.settings.triage
     return DecisionSettings(
@@ -78,3 +82,22 @@ async def staff_log(bot: discord.Client, config: GuildConfig, content: str) -> d
     except discord.HTTPException:
         log.exception("could not post to the staff log channel %s", config.staff_log_channel_id)
         return None
+
+
+async def apply_forum_tag(thread: discord.Thread, config: GuildConfig, outcome: str) -> None:
+    """Add the forum's tag for `outcome` (answer, remind, escalate) to a forum post, if staff configured one."""
+    field = _FORUM_TAG_FOR.get(outcome)
+    tag_name = getattr(config, field) if field else None
+    parent = thread.parent
+    if not tag_name or not isinstance(parent, discord.ForumChannel):
+        return
+    tag = next((t for t in parent.available_tags if t.name.lower() == tag_name.lower()), None)
+    if tag is None:
+        log.warning("forum %s has no tag named %r (configured for %s)", parent.id, tag_name, outcome)
+        return
+    if tag in thread.applied_tags or len(thread.applied_tags) >= 5:  # Discord allows 5 tags per post
+        return
+    try:
+        await thread.add_tags(tag, reason=f"triage: {outcome}")
+    except discord.HTTPException:
+        log.exception("could not tag forum post %s", thread.id)

@@ -19,12 +19,20 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.core.analysis import analyse
-from bot.core.eligibility import AccountAccess, AppAccess, OrgAccess, check_eligibility, sla_deadline, sla_for
+from bot.core.eligibility import check_eligibility, sla_deadline, sla_for
 from bot.core.escalation_messages import DETAIL_CATEGORY_LABELS, ESCALATION_MESSAGES, SEVERITY_LABELS
 from bot.core.redact import redact
 from bot.core.render import message, neutralise_mentions
-from bot.exts._common import NO_MENTIONS, is_helper, is_staff, staff_log
+from bot.exts._common import NO_MENTIONS, apply_forum_tag, is_helper, is_staff, staff_log
 from bot.services.escalations import Escalation, NewEscalation
+from bot.services.support_api import (
+    InvalidCode,
+    NotFound,
+    RateLimited,
+    SupportApiError,
+    TooManyAttempts,
+    to_access,
+)
 
 if TYPE_CHECKING:
     from bot.bot import Deps, SupportBot
@@ -42,25 +50,6 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 def text(deps: Deps, key: str, lang: str, **values: str) -> str:
     """Return a localised escalation text with brand placeholders and `values` filled in."""
     return message(key, lang, deps.engine.render_context, table=ESCALATION_MESSAGES, **values)
-
-
-def to_access(account: Any) -> AccountAccess:
-    """Convert the API client's Account into the core's AccountAccess."""
-    return AccountAccess(
-        account_id=account.account_id,
-        orgs=tuple(
-            OrgAccess(
-                org_id=org.org_id,
-                plan=org.plan,
-                subscription_status=org.subscription_status,
-                addons=tuple(org.addons),
-                over_quota=org.over_quota,
-                role=org.role,
-                apps=tuple(AppAccess(app_id=a.app_id, role=a.role) for a in org.apps),
-            )
-            for org in account.organizations
-        ),
-    )
 
 
 class Escalations(commands.Cog):
@@ -115,7 +104,6 @@ class Escalations(commands.Cog):
             await interaction.followup.send(text(self.deps, "link.too_many", lang), ephemeral=True)
             return
         await self.deps.store.note_link_attempt(user_id, "request", now)
-        from bot.services.support_api import RateLimited, SupportApiError
 
         try:
             verification = await self.deps.support.start_verification(email.strip(), str(user_id))
@@ -142,7 +130,6 @@ class Escalations(commands.Cog):
             await interaction.followup.send(text(self.deps, "link.too_many", lang), ephemeral=True)
             return
         await self.deps.store.note_link_attempt(user_id, "confirm", now)
-        from bot.services.support_api import InvalidCode, NotFound, SupportApiError, TooManyAttempts
 
         try:
             account_id = await self.deps.support.confirm_verification(verification_id, code.strip())
@@ -191,7 +178,6 @@ class Escalations(commands.Cog):
         )
 
     async def _account(self, account_id: str) -> Any | None:
-        from bot.services.support_api import SupportApiError
 
         now = self.deps.clock()
         try:
@@ -368,8 +354,6 @@ class Escalations(commands.Cog):
             await channel.send(f"<@{row.requester_id}> {note}", allowed_mentions=mentions)
         config = await self.deps.store.get_config(row.guild_id)
         if isinstance(channel, discord.Thread):
-            from bot.exts.watcher import apply_forum_tag
-
             await apply_forum_tag(channel, config, "escalate")
         if not await self.deps.store.mark_escalation_notice(row.id, "staff", self.deps.clock()):
             return
@@ -414,7 +398,6 @@ class Escalations(commands.Cog):
         """Tell threads whose ticket the API reports as solved."""
         if self.deps.support is None:
             return
-        from bot.services.support_api import SupportApiError
 
         for row in await self.deps.store.open_tickets(limit=20):
             try:

@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from bot.core.render import link_for, neutralise_mentions
 from bot.exts._common import is_helper
+from bot.exts.escalation import AskStaffButton
 
 if TYPE_CHECKING:
     from bot.bot import Deps, SupportBot
@@ -124,16 +125,12 @@ def feedback_view(source_id: int, *, ask_staff: bool = False) -> discord.ui.View
     for kind in ("solved", "unhelpful", "dismiss"):
         view.add_item(FeedbackButton(kind, source_id))
     if ask_staff:
-        from bot.exts.escalation import AskStaffButton
-
         view.add_item(AskStaffButton(source_id))
     return view
 
 
 def escalate_view(source_id: int) -> discord.ui.View:
     """Return the Ask staff button for a reply to someone asking for official support."""
-    from bot.exts.escalation import AskStaffButton
-
     view = discord.ui.View(timeout=None)
     view.add_item(AskStaffButton(source_id))
     return view

@@ -16,6 +16,7 @@ from discord.ext import commands, tasks
 
 from bot.core.decision import Incident
 from bot.exts._common import NO_MENTIONS, staff_log
+from bot.services.status_page import diff_incidents
 
 if TYPE_CHECKING:
     from bot.bot import Deps, SupportBot
@@ -54,8 +55,6 @@ class StatusWatch(commands.Cog):
 
     async def check_once(self) -> None:
         """One poll: update the incident, notify staff on start and end (once each)."""
-        from bot.services.status_page import diff_incidents
-
         report = await self.deps.status.fetch()
         if report is None:
             log.debug("status page unreachable: keeping the previous incident state")

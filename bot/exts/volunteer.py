@@ -18,6 +18,7 @@ from bot.core.decision import Action, Decision
 from bot.core.index import Match
 from bot.core.render import neutralise_mentions, render_decision, truncate
 from bot.exts._common import NO_MENTIONS, is_helper
+from bot.exts.feedback import reminder_view
 from bot.services.store import BotReply
 
 if TYPE_CHECKING:
@@ -157,8 +158,6 @@ class Volunteer(commands.Cog):
             return
         decision = Decision(Action.REMIND, "asked by a volunteer", analysis.lang, missing=analysis.missing)
         text = neutralise_mentions(render_decision(decision, self.deps.engine.render_context))
-        from bot.exts.feedback import reminder_view
-
         await interaction.response.defer(ephemeral=True)
         sent = await target.reply(
             text, view=reminder_view(target.id), mention_author=False, allowed_mentions=NO_MENTIONS

@@ -24,7 +24,7 @@ from discord.ext import commands
 from bot.core.analysis import analyse
 from bot.core.decision import Action, Decision, DecisionSettings, Role, ThreadState
 from bot.core.render import neutralise_mentions, render_decision
-from bot.exts._common import NO_MENTIONS, decision_settings, member_role, staff_log, watch_root
+from bot.exts._common import NO_MENTIONS, apply_forum_tag, decision_settings, member_role, staff_log, watch_root
 from bot.exts.feedback import escalate_view, feedback_view, reminder_view
 from bot.services.store import BotReply, DecisionRecord
 
@@ -258,25 +258,6 @@ class Watcher(commands.Cog):
 
 def _with_cooldown(settings: DecisionSettings, seconds: int) -> DecisionSettings:
     return replace(settings, channel_cooldown=timedelta(seconds=seconds))
-
-
-async def apply_forum_tag(thread: discord.Thread, config: GuildConfig, outcome: str) -> None:
-    """Add the forum's tag for `outcome` (answer, remind, escalate) to a forum post, if staff configured one."""
-    field = _FORUM_TAG_FOR.get(outcome)
-    tag_name = getattr(config, field) if field else None
-    parent = thread.parent
-    if not tag_name or not isinstance(parent, discord.ForumChannel):
-        return
-    tag = next((t for t in parent.available_tags if t.name.lower() == tag_name.lower()), None)
-    if tag is None:
-        log.warning("forum %s has no tag named %r (configured for %s)", parent.id, tag_name, outcome)
-        return
-    if tag in thread.applied_tags or len(thread.applied_tags) >= 5:  # Discord allows 5 tags per post
-        return
-    try:
-        await thread.add_tags(tag, reason=f"triage: {outcome}")
-    except discord.HTTPException:
-        log.exception("could not tag forum post %s", thread.id)
 
 
 class UnrelatedToIncident(

@@ -43,25 +43,10 @@ class NewEscalation:
 
 
 @dataclass(frozen=True, slots=True)
-class Escalation:
-    """A queued or sent escalation."""
+class Escalation(NewEscalation):
+    """A queued or sent escalation: what was submitted, plus its delivery state."""
 
     id: int
-    idempotency_key: str
-    guild_id: int
-    channel_id: int
-    thread_id: int | None
-    source_message_id: int | None
-    requester_id: int
-    opened_by: int
-    account_id: str
-    org_id: str
-    app_id: str | None
-    tier: str | None
-    category: str
-    severity: int
-    lang: str
-    payload: dict[str, Any]
     status: EscalationStatus
     attempts: int
     next_attempt_at: datetime
@@ -69,7 +54,6 @@ class Escalation:
     ticket_id: str | None
     ticket_url: str | None
     ticket_status: str | None
-    created_at: datetime
     sent_at: datetime | None
     user_notified_at: datetime | None
     staff_notified_at: datetime | None

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.services.escalations import Escalation, NewEscalation
+from bot.services.support_api import DiscordRef, TicketRequest, TranscriptLine
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +69,8 @@ class DrainStats:
 Callback = Callable[[Escalation], Awaitable[None]]
 
 
-def ticket_request_from_payload(payload: dict[str, Any]) -> Any:
+def ticket_request_from_payload(payload: dict[str, Any]) -> TicketRequest:
     """Rebuild the API client's TicketRequest from the JSON stored in the outbox (the inverse of `to_json`)."""
-    from bot.services.support_api import DiscordRef, TicketRequest, TranscriptLine
-
     discord_ref = payload["discord"]
     return TicketRequest(
         account_id=payload["account_id"],

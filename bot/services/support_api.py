@@ -50,6 +50,7 @@ from urllib.parse import quote
 
 import aiohttp
 
+from bot.core.eligibility import AccountAccess, AppAccess, OrgAccess
 from bot.services.resilience import CircuitBreaker, Deadline, full_jitter_backoff
 
 log = logging.getLogger(__name__)
@@ -175,6 +176,25 @@ class TicketRequest:
                 "message_url": self.discord.message_url,
             },
         }
+
+
+def to_access(account: Account) -> AccountAccess:
+    """Convert an Account from the API into the core's AccountAccess (what eligibility checks)."""
+    return AccountAccess(
+        account_id=account.account_id,
+        orgs=tuple(
+            OrgAccess(
+                org_id=org.org_id,
+                plan=org.plan,
+                subscription_status=org.subscription_status,
+                addons=tuple(org.addons),
+                over_quota=org.over_quota,
+                role=org.role,
+                apps=tuple(AppAccess(app_id=a.app_id, role=a.role) for a in org.apps),
+            )
+            for org in account.organizations
+        ),
+    )
 
 
 # ------------------------------------------------------------------------------------------------------- errors
