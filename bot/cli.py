@@ -197,6 +197,11 @@ def run_console(settings: Settings, inp: TextIO = sys.stdin, out: TextIO = sys.s
         f"{settings.brand.name} triage bot, offline console: {len(engine.index.entries)} FAQ entries, "
         f"{len(engine.index.pages)} docs pages indexed in {time.perf_counter() - started:.1f}s.\n{CONSOLE_HELP}\n"
     )
+    if not engine.index.pages:
+        out.write(
+            "No docs folder indexed: set DOCS_PATH to the product's Markdown/MDX docs for full answers "
+            "(confidence is calibrated for FAQ + docs; with the FAQ alone the bot answers less often).\n"
+        )
     lang: str | None = None
     title: str | None = None
     role = Role.MEMBER

@@ -117,3 +117,14 @@ def test_console_escalation_demo_runs_the_policy_offline() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "ticket T-1001 (sent)" in proc.stdout and "1 hour" in proc.stdout
     assert "refused (not_paid)" in proc.stdout
+
+
+def test_console_without_docs_says_how_to_add_them(tmp_path: Path) -> None:
+    empty = tmp_path / "docs"
+    empty.mkdir()
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot"], input=":quit\n", capture_output=True, text=True, cwd=ROOT, timeout=60,
+        env={**os.environ, "DOCS_PATH": str(empty), "FAQ_PATH": str(DATA / "faq")}, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "No docs folder indexed: set DOCS_PATH" in proc.stdout
