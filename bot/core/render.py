@@ -4,32 +4,41 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 
 from bot.core.decision import Action, Decision
 from bot.core.docs import localise_url
 from bot.core.faq import FaqEntry, render
-from bot.core.messages import DETAIL_LABELS, MESSAGES
+from bot.core.resources import Messages, load_messages
 
 DISCORD_MESSAGE_LIMIT = 2000
 _MASS_MENTION = re.compile(r"@(everyone|here)")
 _MENTION = re.compile(r"<(@[!&]?|#)(\d+)>")
 
 
+@cache
+def default_messages() -> Messages:
+    """Return the packaged reply texts (bot/resources/messages/), loaded on first call."""
+    return load_messages()
+
+
 @dataclass(frozen=True, slots=True)
 class RenderContext:
-    """Brand values and docs-site facts needed to render replies."""
+    """Brand values, docs-site facts and the localised texts needed to render replies."""
 
     placeholders: Mapping[str, str]
     docs_base_url: str
     docs_locales: tuple[str, ...]
+    messages: Messages = field(default_factory=default_messages)
 
 
 def message(
-    key: str, lang: str, ctx: RenderContext, *, table: Mapping[str, Mapping[str, str]] = MESSAGES, **values: str
+    key: str, lang: str, ctx: RenderContext, *, table: Mapping[str, Mapping[str, str]] | None = None, **values: str
 ) -> str:
-    """Return the localised text `key` of `table` in `lang` (English fallback) with placeholders filled."""
-    texts = table[key]
+    """Return the localised text `key` of `table` (default: the context's messages) in `lang` (English fallback)
+    with placeholders filled."""
+    texts = (ctx.messages.texts if table is None else table)[key]
     template = texts.get(lang) or texts["en"]
     # Render with sentinels first so the leftover-marker check covers our template, not user-supplied values
     # (a docs title may legitimately contain braces); then put the values in.
@@ -80,7 +89,8 @@ def render_decision(decision: Decision, ctx: RenderContext, entry: FaqEntry | No
     if decision.action is Action.REMIND:
         lines = [message("remind.intro", lang, ctx)]
         for detail in decision.missing:
-            label = DETAIL_LABELS[detail].get(lang) or DETAIL_LABELS[detail]["en"]
+            labels = ctx.messages.details[detail]
+            label = labels.get(lang) or labels["en"]
             lines.append(f"- [ ] {render(label, ctx.placeholders)}")
         if decision.suggestion is not None:
             suggestion = decision.suggestion

@@ -2,7 +2,8 @@
 
 Tokens are accent-folded, lower-cased and lightly stemmed; code identifiers are kept whole *and* split
 (`notifyAppReady` -> `notifyappready`, `notify`, `app`, `ready`); Chinese runs become glossary terms plus
-character bigrams. Non-English words are mapped to English search terms through the domain glossary.
+character bigrams. Non-English words are mapped to English search terms through the domain glossary
+(`bot/resources/glossary/<lang>.toml`), held by a :class:`Vocabulary` built once and passed to the index.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from bot.core.glossary import GLOSSARY, STOPWORDS
+from bot.core.resources import Glossary, load_glossary
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_RUN = re.compile(f"[{_HAN}]+")
@@ -98,9 +99,7 @@ class _GlossaryMatcher:
     by_prefix: Mapping[str, tuple[str, ...]]  # single-word keys by their first letters, for inflected forms
 
 
-@cache
-def _matcher(lang: str) -> _GlossaryMatcher:
-    table = GLOSSARY.get(lang, {})
+def _build_matcher(lang: str, table: Mapping[str, str]) -> _GlossaryMatcher:
     mapping: dict[str, str] = {}
     for key, value in table.items():
         mapping.setdefault(fold(key).strip(), value)
@@ -143,54 +142,94 @@ def _inflected_key(word: str, matcher: _GlossaryMatcher) -> str | None:
     return best
 
 
-def translate_terms(text: str, lang: str) -> list[str]:
-    """Return English search tokens for the glossary phrases found in `text` (language `lang`)."""
-    matcher = _matcher(lang)
-    if matcher.pattern is None:
-        return []
-    english: list[str] = []
-    folded = fold(text)
-    covered: list[tuple[int, int]] = []
-    for match in matcher.pattern.finditer(folded):
-        english.extend(word_tokens(matcher.mapping[match.group(0)]))
-        covered.append(match.span())
-    if matcher.by_prefix:
-        for word in _WORD.finditer(folded):
-            if any(start <= word.start() < end for start, end in covered):
-                continue
-            key = _inflected_key(word.group(0), matcher)
-            if key is not None:
-                english.extend(word_tokens(matcher.mapping[key]))
-    return english
+class Vocabulary:
+    """Glossary-aware tokeniser: stopwords and glossary translations per language.
 
+    Build it once from a :class:`~bot.core.resources.Glossary` (the index does) and share it; each language's
+    matcher (one compiled regex) and folded stopword set are built on first use.
+    """
 
-def stopwords(lang: str) -> frozenset[str]:
-    """Return the folded stopword set of `lang` (English ones always included)."""
-    return _stopwords(lang)
+    def __init__(self, glossary: Glossary) -> None:
+        self.glossary = glossary
+        self._matchers: dict[str, _GlossaryMatcher] = {}
+        self._stopwords: dict[str, frozenset[str]] = {}
+
+    def _matcher(self, lang: str) -> _GlossaryMatcher:
+        matcher = self._matchers.get(lang)
+        if matcher is None:
+            matcher = self._matchers[lang] = _build_matcher(lang, self.glossary.phrases.get(lang, {}))
+        return matcher
+
+    def translate_terms(self, text: str, lang: str) -> list[str]:
+        """Return English search tokens for the glossary phrases found in `text` (language `lang`)."""
+        matcher = self._matcher(lang)
+        if matcher.pattern is None:
+            return []
+        english: list[str] = []
+        folded = fold(text)
+        covered: list[tuple[int, int]] = []
+        for match in matcher.pattern.finditer(folded):
+            english.extend(word_tokens(matcher.mapping[match.group(0)]))
+            covered.append(match.span())
+        if matcher.by_prefix:
+            for word in _WORD.finditer(folded):
+                if any(start <= word.start() < end for start, end in covered):
+                    continue
+                key = _inflected_key(word.group(0), matcher)
+                if key is not None:
+                    english.extend(word_tokens(matcher.mapping[key]))
+        return english
+
+    def stopwords(self, lang: str) -> frozenset[str]:
+        """Return the folded stopword set of `lang` (English ones always included)."""
+        words = self._stopwords.get(lang)
+        if words is None:
+            table = self.glossary.stopwords
+            merged = table.get("en", frozenset()) | table.get(lang, frozenset())
+            words = self._stopwords[lang] = frozenset(fold(w) for w in merged)
+        return words
+
+    def query_tokens(self, text: str, lang: str) -> list[str]:
+        """Return the tokens of a user message: its own words, Chinese bigrams and glossary translations."""
+        stops = self.stopwords(lang)
+        tokens = word_tokens(text, stops)
+        tokens.extend(g for g in han_bigrams(text) if g not in stops)
+        if lang != "en":
+            tokens.extend(self.translate_terms(text, lang))
+        return tokens
+
+    def document_tokens(self, parts: Iterable[str], lang: str = "en") -> list[str]:
+        """Return the tokens of indexed text (docs sections, FAQ phrasings)."""
+        stops = self.stopwords(lang)
+        tokens: list[str] = []
+        for part in parts:
+            tokens.extend(word_tokens(part, stops))
+            tokens.extend(g for g in han_bigrams(part) if g not in stops)
+        return tokens
 
 
 @cache
-def _stopwords(lang: str) -> frozenset[str]:
-    words = set(STOPWORDS.get("en", frozenset()))
-    words |= STOPWORDS.get(lang, frozenset())
-    return frozenset(fold(w) for w in words)
+def default_vocabulary() -> Vocabulary:
+    """Return the vocabulary of the packaged glossary, loaded on first call (for callers without an index)."""
+    return Vocabulary(load_glossary())
+
+
+# Conveniences over the packaged glossary; the index uses the Vocabulary it was built with.
+def translate_terms(text: str, lang: str) -> list[str]:
+    """Return English search tokens for the glossary phrases found in `text` (packaged glossary)."""
+    return default_vocabulary().translate_terms(text, lang)
+
+
+def stopwords(lang: str) -> frozenset[str]:
+    """Return the folded stopword set of `lang` (packaged glossary; English ones always included)."""
+    return default_vocabulary().stopwords(lang)
 
 
 def query_tokens(text: str, lang: str) -> list[str]:
-    """Return the tokens of a user message: its own words, Chinese bigrams and glossary translations."""
-    stops = stopwords(lang)
-    tokens = word_tokens(text, stops)
-    tokens.extend(g for g in han_bigrams(text) if g not in stops)
-    if lang != "en":
-        tokens.extend(translate_terms(text, lang))
-    return tokens
+    """Return the tokens of a user message (packaged glossary); see :meth:`Vocabulary.query_tokens`."""
+    return default_vocabulary().query_tokens(text, lang)
 
 
 def document_tokens(parts: Iterable[str], lang: str = "en") -> list[str]:
-    """Return the tokens of indexed text (docs sections, FAQ phrasings)."""
-    stops = stopwords(lang)
-    tokens: list[str] = []
-    for part in parts:
-        tokens.extend(word_tokens(part, stops))
-        tokens.extend(g for g in han_bigrams(part) if g not in stops)
-    return tokens
+    """Return the tokens of indexed text (packaged glossary); see :meth:`Vocabulary.document_tokens`."""
+    return default_vocabulary().document_tokens(parts, lang)

@@ -5,7 +5,6 @@ import pytest
 from bot.core.decision import Action, Decision, Incident
 from bot.core.faq import LEFTOVER_MARKER
 from bot.core.index import Match
-from bot.core.messages import DETAIL_LABELS, MESSAGES
 from bot.core.render import RenderContext, neutralise_mentions, render_decision, truncate
 from tests.conftest import PLACEHOLDERS
 
@@ -32,11 +31,6 @@ def test_every_reply_renders_in_every_language_without_markers(lang: str) -> Non
         assert text and len(text) <= 2000
         assert not LEFTOVER_MARKER.search(text), text
         assert "capgo" not in text.lower()
-
-
-def test_messages_are_complete() -> None:
-    for key, texts in {**MESSAGES, **DETAIL_LABELS}.items():
-        assert set(texts) >= set(LANGS), key
 
 
 def test_answer_links_to_the_localised_docs() -> None:

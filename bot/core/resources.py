@@ -1,0 +1,124 @@
+"""Loaders for the data files shipped in `bot/resources/` (read through importlib.resources, so an installed
+wheel finds them too). Each loader reads its files once per call: callers keep the result and pass it on.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib.abc import Traversable
+from importlib.resources import files
+from types import MappingProxyType
+from typing import Any
+
+GLOSSARY_PACKAGE = "bot.resources.glossary"
+MESSAGES_PACKAGE = "bot.resources.messages"
+
+
+class ResourceError(ValueError):
+    """A shipped data file is malformed; the message names the file and the reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class Glossary:
+    """Per-language domain glossary (phrase -> space-separated English search terms) and stopwords."""
+
+    phrases: Mapping[str, Mapping[str, str]]
+    stopwords: Mapping[str, frozenset[str]]
+
+    @property
+    def langs(self) -> tuple[str, ...]:
+        """Return the languages with a glossary file, sorted."""
+        return tuple(sorted(self.stopwords))
+
+
+def load_glossary(folder: Traversable | None = None) -> Glossary:
+    """Read every `<lang>.toml` of the glossary folder (default: the packaged `bot/resources/glossary/`).
+
+    Each file holds a `[glossary]` table (phrase = "english terms") and `[stopwords] words = [...]`.
+    Raises ResourceError naming the file when one is malformed.
+    """
+    folder = files(GLOSSARY_PACKAGE) if folder is None else folder
+    phrases: dict[str, Mapping[str, str]] = {}
+    stopwords: dict[str, frozenset[str]] = {}
+    for path in sorted((p for p in folder.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name):
+        lang = path.name.removesuffix(".toml")
+        phrases[lang], stopwords[lang] = _parse_glossary_file(path.name, path.read_text(encoding="utf-8"))
+    if not stopwords:
+        raise ResourceError(f"no glossary files (*.toml) in {folder}")
+    return Glossary(MappingProxyType(phrases), MappingProxyType(stopwords))
+
+
+def _parse_glossary_file(name: str, text: str) -> tuple[Mapping[str, str], frozenset[str]]:
+    data = _toml(name, text)
+    unknown = set(data) - {"glossary", "stopwords"}
+    if unknown:
+        raise ResourceError(f"{name}: unknown table(s) {sorted(unknown)}; expected [glossary] and [stopwords]")
+    table = data.get("glossary")
+    if not isinstance(table, dict):
+        raise ResourceError(f"{name}: missing [glossary] table")
+    for phrase, terms in table.items():
+        if not phrase.strip():
+            raise ResourceError(f"{name}: [glossary] has an empty phrase")
+        if not isinstance(terms, str) or not terms.strip():
+            raise ResourceError(f"{name}: [glossary] {phrase!r} must map to a non-empty string of English terms")
+    stops = data.get("stopwords")
+    words = stops.get("words") if isinstance(stops, dict) else None
+    if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+        raise ResourceError(f"{name}: [stopwords] needs `words = [...]`, a list of non-empty strings")
+    return MappingProxyType(dict(table)), frozenset(words)
+
+
+@dataclass(frozen=True, slots=True)
+class Messages:
+    """Localised reply texts, by key then language: `texts[key][lang]`; `details[detail][lang]` are the checklist
+    items of a reminder. Templates use {name} placeholders (filled by bot.core.faq.render)."""
+
+    texts: Mapping[str, Mapping[str, str]]
+    details: Mapping[str, Mapping[str, str]]
+
+
+def load_messages(folder: Traversable | None = None) -> Messages:
+    """Read every `<lang>.toml` of the messages folder (default: the packaged `bot/resources/messages/`).
+
+    Each file holds a `[messages]` table (key = "text") and a `[details]` table (detail = "checklist item").
+    Raises ResourceError naming the file when one is malformed.
+    """
+    folder = files(MESSAGES_PACKAGE) if folder is None else folder
+    texts: dict[str, dict[str, str]] = {}
+    details: dict[str, dict[str, str]] = {}
+    paths = sorted((p for p in folder.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name)
+    if not paths:
+        raise ResourceError(f"no message files (*.toml) in {folder}")
+    for path in paths:
+        lang = path.name.removesuffix(".toml")
+        data = _toml(path.name, path.read_text(encoding="utf-8"))
+        unknown = set(data) - {"messages", "details"}
+        if unknown:
+            raise ResourceError(f"{path.name}: unknown table(s) {sorted(unknown)}; expected [messages] and [details]")
+        for table, into in (("messages", texts), ("details", details)):
+            for key, text in _string_table(path.name, data, table).items():
+                into.setdefault(key, {})[lang] = text
+    return Messages(_frozen(texts), _frozen(details))
+
+
+def _string_table(name: str, data: Mapping[str, Any], table: str) -> dict[str, str]:
+    values = data.get(table)
+    if not isinstance(values, dict):
+        raise ResourceError(f"{name}: missing [{table}] table")
+    for key, text in values.items():
+        if not isinstance(text, str) or not text.strip():
+            raise ResourceError(f"{name}: [{table}] {key!r} must be a non-empty string")
+    return values
+
+
+def _frozen(table: dict[str, dict[str, str]]) -> Mapping[str, Mapping[str, str]]:
+    return MappingProxyType({key: MappingProxyType(by_lang) for key, by_lang in table.items()})
+
+
+def _toml(name: str, text: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ResourceError(f"{name}: invalid TOML: {exc}") from None

@@ -1,0 +1,1 @@
+"""Data files shipped with the bot (read through importlib.resources)."""

@@ -1,0 +1,1 @@
+"""Domain glossary and stopwords, one TOML file per language (loaded by bot.core.resources)."""

@@ -1,0 +1,1 @@
+"""Localised texts of the bot's replies, one TOML file per language (loaded by bot.core.resources)."""
