@@ -26,7 +26,7 @@ from rapidfuzz import fuzz, process
 
 from bot.core.docs import DocPage
 from bot.core.faq import FaqEntry, resolve_link
-from bot.core.text import _chunk_tokens, document_tokens, fold, query_tokens
+from bot.core.text import Vocabulary, _chunk_tokens, default_vocabulary, fold
 
 # Logistic calibration (bench/calibrate.py prints a fresh fit): confidence = sigmoid(bias + w . features).
 CALIBRATION: Mapping[str, float] = {
@@ -137,7 +137,10 @@ class DocIndex:
         entries: Sequence[FaqEntry],
         placeholders: Mapping[str, str],
         site_url: str,
+        vocabulary: Vocabulary | None = None,
     ) -> None:
+        self.vocabulary = vocabulary or default_vocabulary()  # glossary + stopwords for indexing and queries
+        document_tokens = self.vocabulary.document_tokens
         self.entries = list(entries)
         self._entry_position = {entry.id: position for position, entry in enumerate(self.entries)}
         self._placeholders = dict(placeholders)
@@ -202,9 +205,10 @@ class DocIndex:
         entries: Sequence[FaqEntry],
         placeholders: Mapping[str, str],
         site_url: str,
+        vocabulary: Vocabulary | None = None,
     ) -> DocIndex:
-        """Build the index from parsed docs pages and FAQ entries."""
-        return cls(pages, entries, placeholders, site_url)
+        """Build the index from parsed docs pages and FAQ entries (default vocabulary: the packaged glossary)."""
+        return cls(pages, entries, placeholders, site_url, vocabulary)
 
     def _canonical(self, link: str) -> str:
         return resolve_link(link, self._placeholders, self._site_url)
@@ -249,6 +253,7 @@ class DocIndex:
 
     def search(self, text: str, lang: str = "en", limit: int = 5, title: str | None = None) -> SearchResult:
         """Return up to `limit` ranked page matches for a user message (and forum/issue title) in `lang`."""
+        query_tokens = self.vocabulary.query_tokens
         title_tokens = self._repair_typos(query_tokens(title, lang)) if title else []
         tokens = self._weigh(self._repair_typos(query_tokens(text, lang)) + title_tokens, title_tokens)
         if title:
