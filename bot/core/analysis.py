@@ -29,12 +29,16 @@ import logging
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
+import numpy as np
+
 from bot.core import analysis_lexicon as lex
+from bot.core.classifier import ModelSet, load_models
+from bot.core.features import hashed_features
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,8 @@ LANGS: tuple[str, ...] = ("en", "fr", "es", "it", "de", "pt", "id", "zh")
 DETAILS: tuple[str, ...] = ("error", "code", "versions", "platform", "steps")
 ROUTES: tuple[str, ...] = ("billing", "account", "out_of_scope", "incident", "escalate")
 
+#: a bug report whose question probability reaches this is also a how-to question (answer it when sure)
+ASKS_HOWTO_PROBABILITY = 0.3
 #: below this confidence, :func:`detect_language` returns the hint (or "en")
 MIN_LANG_CONFIDENCE = 0.35
 #: messages with at most this many words get help from the short-word table
@@ -69,6 +75,8 @@ class Analysis:
     route: str | None
     signals: tuple[str, ...]
     asks_howto: bool = False  # phrased as a how-to / information question, even inside a bug report
+    intent_probabilities: Mapping[str, float] = field(default_factory=dict)
+    route_probability: float = 0.0  # probability that the message needs a policy route at all
 
 
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -692,7 +700,7 @@ def _has_steps(text: str) -> bool:
     return n_actions >= 3 and bool(_STEP_SEQ_RE.search(text))
 
 
-def _details(parts: _Parts) -> frozenset[str]:
+def _details(parts: _Parts, *, with_steps: bool = True) -> frozenset[str]:
     kinds = [_fence_kind(tag, body) for tag, body in parts.fences]
     found = set()
     if _has_error(parts, kinds):
@@ -704,9 +712,41 @@ def _details(parts: _Parts) -> frozenset[str]:
     platform_text = "\n".join([parts.plain, *(b for (_, b), k in zip(parts.fences, kinds, strict=True) if k != "code")])
     if _PLATFORM_RE.search(platform_text.lower()):
         found.add("platform")
-    if _has_steps(parts.plain.lower()):
+    if with_steps and _has_steps(parts.plain.lower()):
         found.add("steps")
     return frozenset(found)
+
+
+_LENGTH_BUCKETS = (0, 2, 5, 10, 20, 40, 80)
+
+
+def _feature_ids(parts: _Parts, lang: str, present: frozenset[str], has_title: bool) -> np.ndarray:
+    """Hashed features of a message for the learned classifiers (see :mod:`bot.core.features`)."""
+    kinds = {_fence_kind(tag, body) for tag, body in parts.fences}
+    n_words = _n_words(parts.plain)
+    bucket = sum(1 for edge in _LENGTH_BUCKETS if n_words > edge)
+    flags = [f"lang:{lang}", f"len:{bucket}", *(f"has:{d}" for d in sorted(present)), *(f"fence:{k}" for k in kinds)]
+    checks = {
+        "inline": bool(parts.inline),
+        "url": bool(_URL_RE.search(parts.text)),
+        "mention": bool(_DISCORD_RE.search(parts.text)) or parts.text.lstrip().startswith("@"),
+        "qmark": bool(_QMARK_RE.search(parts.plain)),
+        "title": has_title,
+        "log_line": bool(_LOG_LINE_RE.search(parts.plain)),
+        "exception": bool(_EXCEPTION_NAME_RE.search(parts.prose)),
+        "identifier": bool(_IDENTIFIER_RE.search(parts.plain)),
+        "no_words": bool(_EMOJI_ONLY_RE.match(parts.plain)),
+    }
+    flags.extend(name for name, on in checks.items() if on)
+    return hashed_features(parts.prose, flags)
+
+
+def feature_ids(text: str, title: str | None = None, lang_hint: str | None = None) -> np.ndarray:
+    """The learned classifiers' input for a message (used by the training script and by :class:`Analyser`)."""
+    full = f"{title.strip()}\n\n{text}" if title and title.strip() else text
+    parts = _split(full or "")
+    lang, _ = _detect(parts.plain, lang_hint)
+    return _feature_ids(parts, lang, _details(parts, with_steps=False), bool(title and title.strip()))
 
 
 def find_details(text: str) -> frozenset[str]:
@@ -1062,31 +1102,62 @@ def classify_route(text: str, lang: str) -> tuple[str | None, str]:
 # =================================================================================================================
 # Entry point
 # =================================================================================================================
+class Analyser:
+    """Language, details, intent and route of a message: rules where they are exact, learned models elsewhere.
+
+    Language is py3langid's (restricted to :data:`LANGS`); ``error``, ``code``, ``versions`` and ``platform`` are
+    structural rules (a fenced block of code is code, ``7.2.1`` is a version); ``steps``, the intent and the policy
+    route come from the linear models trained by ``python3 dev.py train`` (see :mod:`bench.train`).
+    """
+
+    def __init__(self, models: ModelSet, route_threshold: float | None = None) -> None:
+        self.intent_model = models["intent"]
+        self.route_model = models["route"]
+        self.steps_model = models["steps"]
+        tuned = models.meta.get("route_threshold", 0.5)
+        self.route_threshold = float(route_threshold if route_threshold is not None else tuned)  # type: ignore[arg-type]
+
+    def analyse(self, text: str, title: str | None = None, lang_hint: str | None = None) -> Analysis:
+        """Analyse one message (``title``, e.g. a forum post title, is prepended to the text)."""
+        text = text or ""
+        has_title = bool(title and title.strip())
+        full = f"{title.strip()}\n\n{text}" if title and has_title else text
+        parts = _split(full)
+        lang, conf = _detect(parts.plain, lang_hint)
+        present = set(_details(parts, with_steps=False))
+        ids = _feature_ids(parts, lang, frozenset(present), has_title)
+        steps = self.steps_model.probabilities(ids)["yes"]
+        if steps >= 0.5:
+            present.add("steps")
+        intents = self.intent_model.probabilities(ids)
+        intent = Intent(max(intents, key=intents.__getitem__))
+        routes = self.route_model.probabilities(ids)
+        best_route = max((r for r in routes if r != "none"), key=routes.__getitem__)
+        route = best_route if 1.0 - routes["none"] >= self.route_threshold else None
+        signals = [f"lang={lang} ({conf:.2f})", f"intent={intent.value} ({intents[intent.value]:.2f})"]
+        if present:
+            signals.append("details=" + ",".join(d for d in DETAILS if d in present))
+        signals.append(f"route={route or 'none'} ({best_route} {1.0 - routes['none']:.2f})")
+        return Analysis(
+            asks_howto=intents["question"] >= ASKS_HOWTO_PROBABILITY,
+            lang=lang,
+            lang_confidence=round(conf, 4),
+            intent=intent,
+            present=frozenset(present),
+            missing=tuple(d for d in DETAILS if d not in present),
+            route=route,
+            signals=tuple(signals),
+            intent_probabilities=intents,
+            route_probability=round(1.0 - routes["none"], 4),
+        )
+
+
+@functools.cache
+def default_analyser() -> Analyser:
+    """The analyser with the shipped models (loaded once)."""
+    return Analyser(load_models())
+
+
 def analyse(text: str, title: str | None = None, lang_hint: str | None = None) -> Analysis:
-    """Analyse one message (``title``, e.g. a forum post title, is prepended to the text)."""
-    text = text or ""
-    full = f"{title.strip()}\n\n{text}" if title and title.strip() else text
-    parts = _split(full)
-    lang, conf = _detect(parts.plain, lang_hint)
-    present = _details(parts)
-    route, route_why = _classify_route(parts)
-    intent, why = _classify_intent(parts, lang, present, title, routed=route is not None)
-    if intent is Intent.CHITCHAT and route is not None:  # e.g. a maintainer's reply mentioning an invoice
-        route, route_why = None, ""
-    signals = [f"lang={lang} ({conf:.2f})", f"intent={intent.value}: {why}"]
-    if present:
-        signals.append("details=" + ",".join(d for d in DETAILS if d in present))
-    if route:
-        signals.append(f"route={route}: {route_why}")
-    lower = parts.plain.lower()
-    asks_howto = bool(_HOWTO_RE.search(lower) or _INFO_QUESTION_RE.search(lower))
-    return Analysis(
-        asks_howto=asks_howto,
-        lang=lang,
-        lang_confidence=round(conf, 4),
-        intent=intent,
-        present=present,
-        missing=tuple(d for d in DETAILS if d not in present),
-        route=route,
-        signals=tuple(signals),
-    )
+    """Analyse one message with the shipped models (see :class:`Analyser`)."""
+    return default_analyser().analyse(text, title, lang_hint)

@@ -115,9 +115,8 @@ def decide(
         return silent("author.opted_out", "the author opted out of bot replies")
     if thread.helper_replied:
         return silent("thread.helper_replied", "a volunteer or staff member already replied in this thread")
-    if analysis.intent in (Intent.CHITCHAT, Intent.OTHER):
-        return silent("intent", f"not a question or bug report ({analysis.intent.value})")
-
+    # The route model is trained on chit-chat too, so a route is decided before the intent: "I want my account
+    # deleted" is a request for the team whatever the intent model thinks of its phrasing.
     route = analysis.route
     if route == "incident" or (incident is not None and analysis.intent is Intent.BUG_REPORT and route is None):
         known = f"known incident '{incident.title}'" if incident else "no incident known: pointing to the status page"
@@ -152,6 +151,8 @@ def decide(
             Action.ROUTE, reasons[route], lang, route=route, rule=f"route.{route}", missing=analysis.missing, match=best
         )
 
+    if analysis.intent in (Intent.CHITCHAT, Intent.OTHER):
+        return silent("intent", f"not a question or bug report ({analysis.intent.value})")
     if thread.bot_answered:
         return silent("thread.bot_answered", "the bot already answered in this thread")
     if thread.channel_last_reply_at is not None and now - thread.channel_last_reply_at < settings.channel_cooldown:

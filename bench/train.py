@@ -1,0 +1,280 @@
+"""Train the understanding models from the labelled sets: ``python3 dev.py train`` (``python -m bench.train``).
+
+Models (all multinomial or binary logistic regression over :mod:`bot.core.features`):
+- ``intent``: question / bug_report / chitchat (questions, bug reports, messages to ignore);
+- ``route``: none / billing / account / out_of_scope / incident / escalate (routing sets; every other labelled
+  message is a ``none`` example);
+- ``steps``: whether a problem report says what the user did (bug reports).
+
+Protocol (see :mod:`bench.dataset`): the regularisation strength and class weights are chosen by grouped 5-fold
+cross-validation on train + validation; the shipped models are then fitted on train + validation. The test split is
+never read here. Fitting is deterministic (lbfgs on sorted inputs), so the artefact is reproducible; ``--check``
+rebuilds it in memory and compares it with the shipped one.
+
+Usage: python -m bench.train [--check] [--cv-only] [--out PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bench.dataset import ROUTES, Example, Split, load_split
+from bot.core.analysis import feature_ids
+from bot.core.classifier import ARTEFACT, LinearModel, load_models, save_models
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bot" / "core" / "models" / ARTEFACT
+C_GRID = (2.0, 8.0, 32.0, 128.0)
+# Balanced class weights: a rare route weighs as much as the many "none" messages.
+WEIGHT_GRID = ("balanced",)
+FOLDS = 5
+ROUTE_THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
+#: weights are stored as float32; a rebuilt model may differ from the shipped one by solver round-off only
+CHECK_TOLERANCE = 1e-3
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One model to train: which examples it learns from and their labels."""
+
+    name: str
+    classes: tuple[str, ...]
+    label: Callable[[Example], str | None]  # None: the example is not used for this model
+    score: str  # "accuracy" or "macro_f1" (model selection criterion)
+
+
+def _intent(e: Example) -> str | None:
+    return {"question": "question", "bug": "bug_report", "silence": "chitchat"}.get(e.kind)
+
+
+def _route(e: Example) -> str | None:
+    return (e.route or "none") if e.kind == "routing" else "none"
+
+
+def _steps(e: Example) -> str | None:
+    if e.kind != "bug":
+        return None
+    return "yes" if e.present.get("steps") else "no"
+
+
+TASKS = (
+    Task("intent", ("question", "bug_report", "chitchat"), _intent, "macro_f1"),
+    Task("route", ("none", *ROUTES), _route, "macro_f1"),
+    Task("steps", ("no", "yes"), _steps, "macro_f1"),
+)
+
+
+class Features:
+    """Feature ids of every example, computed once, and a compact column index over all of them."""
+
+    def __init__(self, examples: Sequence[Example]) -> None:
+        self.ids = {e.uid: feature_ids(e.text, e.title) for e in examples}
+        self.columns = np.unique(np.concatenate([ids for ids in self.ids.values()] or [np.zeros(0, np.int64)]))
+
+    def matrix(self, examples: Sequence[Example]):
+        """A CSR matrix over the compact columns, scaled as :class:`LinearModel` scales a message."""
+        from scipy.sparse import csr_matrix
+
+        indptr, cols, vals = [0], [], []
+        for e in examples:
+            ids = self.ids[e.uid]
+            cols.append(np.searchsorted(self.columns, ids))
+            vals.append(np.full(ids.size, 1.0 / np.sqrt(max(ids.size, 1))))
+            indptr.append(indptr[-1] + ids.size)
+        return csr_matrix(
+            (np.concatenate(vals or [np.zeros(0)]), np.concatenate(cols or [np.zeros(0, np.int64)]), indptr),
+            shape=(len(examples), self.columns.size),
+        )
+
+
+def fit(task: Task, examples: Sequence[Example], features: Features, c: float, weight: str | None) -> LinearModel:
+    """Fit one logistic regression and keep only the features seen in training."""
+    from sklearn.linear_model import LogisticRegression
+
+    data = sorted((e for e in examples if task.label(e) is not None), key=lambda e: e.uid)
+    x = features.matrix(data)
+    y = np.array([task.classes.index(task.label(e)) for e in data])
+    seen = np.unique(x.indices)
+    clf = LogisticRegression(C=c, class_weight=weight, max_iter=1000, tol=1e-4)
+    clf.fit(x[:, seen], y)
+    present = [task.classes[i] for i in clf.classes_]
+    if present != list(task.classes):
+        raise SystemExit(f"{task.name}: classes {present} in training, expected {list(task.classes)}")
+    weights = clf.coef_.T.astype(np.float32)  # (features, columns); binary: one column for the positive class
+    ids = features.columns[seen].astype(np.int64)
+    return LinearModel(task.name, task.classes, ids, weights, clf.intercept_.astype(np.float64))
+
+
+def predict(model: LinearModel, features: Features, examples: Sequence[Example]) -> list[str]:
+    """Most probable class of each example."""
+    out = []
+    for e in examples:
+        probs = model.probabilities(features.ids[e.uid])
+        out.append(max(probs, key=probs.__getitem__))
+    return out
+
+
+def route_of(probs: dict[str, float], threshold: float) -> str:
+    """The route the analyser takes: the likeliest route when P(any route) reaches the threshold, else none."""
+    best = max((r for r in probs if r != "none"), key=probs.__getitem__)
+    return best if 1.0 - probs["none"] >= threshold else "none"
+
+
+def tune_route_threshold(split: Split, features: Features, c: float, weight: str | None) -> tuple[float, dict]:
+    """Pick the route threshold on cross-validated probabilities over train + validation.
+
+    Objective: accuracy on the routing sets minus twice the share of other messages (questions, bug reports,
+    chit-chat) given a route, since a wrong route makes the bot speak where it should answer or stay silent.
+    """
+    task = next(t for t in TASKS if t.name == "route")
+    pool = [e for e in split.part("train", "validation") if task.label(e) is not None]
+    held_all: list[Example] = []
+    probs: list[dict[str, float]] = []
+    for kept, held in split.folds(pool, FOLDS):
+        model = fit(task, kept, features, c, weight)
+        held_all.extend(held)
+        probs.extend(model.probabilities(features.ids[e.uid]) for e in held)
+    best: tuple[float, float, dict] | None = None
+    for threshold in ROUTE_THRESHOLDS:
+        routed = [(e, route_of(p, threshold)) for e, p in zip(held_all, probs, strict=True)]
+        on_set = [(e, r) for e, r in routed if e.kind == "routing"]
+        others = [(e, r) for e, r in routed if e.kind != "routing"]
+        accuracy = sum(task.label(e) == r for e, r in on_set) / max(len(on_set), 1)
+        false_routes = sum(r != "none" for _, r in others) / max(len(others), 1)
+        objective = accuracy - 2 * false_routes
+        if best is None or objective > best[0] + 1e-9:
+            best = (objective, threshold, {"routing_accuracy": accuracy, "false_route_rate": false_routes})
+    assert best is not None
+    return best[1], best[2]
+
+
+def scores(task: Task, gold: Sequence[str], pred: Sequence[str]) -> dict[str, float]:
+    """Accuracy, macro-F1 and per-class F1."""
+    out = {"accuracy": sum(g == p for g, p in zip(gold, pred, strict=True)) / max(len(gold), 1)}
+    f1s = []
+    for label in task.classes:
+        tp = sum(g == label and p == label for g, p in zip(gold, pred, strict=True))
+        fp = sum(g != label and p == label for g, p in zip(gold, pred, strict=True))
+        fn = sum(g == label and p != label for g, p in zip(gold, pred, strict=True))
+        f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
+        out[f"f1:{label}"] = f1
+        f1s.append(f1)
+    out["macro_f1"] = sum(f1s) / len(f1s)
+    return out
+
+
+def cross_validate(
+    task: Task, split: Split, features: Features, c: float, weight: str | None
+) -> tuple[list[Example], list[str]]:
+    """Grouped k-fold predictions over train + validation: (examples, predictions) in fold order."""
+    pool = [e for e in split.part("train", "validation") if task.label(e) is not None]
+    held_all: list[Example] = []
+    preds: list[str] = []
+    for kept, held in split.folds(pool, FOLDS):
+        model = fit(task, kept, features, c, weight)
+        held_all.extend(held)
+        preds.extend(predict(model, features, held))
+    return held_all, preds
+
+
+def select(task: Task, split: Split, features: Features, verbose: bool = True) -> tuple[float, str | None, dict]:
+    """Choose C and class weights by grouped cross-validation; return them with the chosen CV scores."""
+    best: tuple[float, float, str | None, dict] | None = None
+    for weight in WEIGHT_GRID:
+        for c in C_GRID:
+            held, preds = cross_validate(task, split, features, c, weight)
+            result = scores(task, [task.label(e) for e in held], preds)
+            if verbose:
+                print(f"  {task.name} C={c:<5} weights={weight!s:<8} " + _fmt(result), file=sys.stderr)
+            if best is None or result[task.score] > best[0] + 1e-9:
+                best = (result[task.score], c, weight, result)
+    assert best is not None
+    return best[1], best[2], best[3]
+
+
+def _fmt(result: dict) -> str:
+    return " ".join(f"{k}={v:.3f}" for k, v in result.items() if not k.startswith("f1:"))
+
+
+def fingerprint(examples: Sequence[Example]) -> str:
+    """Hash of the training data (ids, texts, labels): tells which data an artefact was built from."""
+    digest = hashlib.sha256()
+    for e in sorted(examples, key=lambda e: e.uid):
+        digest.update(repr((e.uid, e.text, e.title, e.route, sorted(e.present.items()))).encode("utf-8"))
+    return digest.hexdigest()[:16]
+
+
+def build(split: Split, verbose: bool = True) -> tuple[dict[str, LinearModel], dict[str, object]]:
+    """Select hyper-parameters and fit every model on train + validation."""
+    pool = split.part("train", "validation")
+    features = Features(pool)
+    models: dict[str, LinearModel] = {}
+    meta: dict[str, object] = {"trained_on": "train+validation", "data": fingerprint(pool), "params": {}, "cv": {}}
+    for task in TASKS:
+        c, weight, result = select(task, split, features, verbose)
+        meta["params"][task.name] = {"C": c, "class_weight": weight}
+        meta["cv"][task.name] = {k: round(v, 4) for k, v in result.items()}
+        models[task.name] = fit(task, pool, features, c, weight)
+        if task.name == "route":
+            threshold, figures = tune_route_threshold(split, features, c, weight)
+            meta["route_threshold"] = threshold
+            meta["cv"]["route_threshold"] = {k: round(v, 4) for k, v in figures.items()}
+            if verbose:
+                print(f"route threshold {threshold}: cv {_fmt(figures)}", file=sys.stderr)
+        labels = Counter(task.label(e) for e in pool if task.label(e) is not None)
+        if verbose:
+            print(f"{task.name}: C={c} weights={weight} cv {_fmt(result)}; examples {dict(labels)}", file=sys.stderr)
+    return models, meta
+
+
+def compare(built: dict[str, LinearModel], shipped_path: Path) -> list[str]:
+    """Differences between freshly built models and the shipped artefact (empty when they match)."""
+    shipped = load_models(shipped_path)
+    problems = []
+    for name, model in built.items():
+        other = shipped.models.get(name)
+        if other is None:
+            problems.append(f"{name}: missing from the shipped artefact")
+            continue
+        if other.classes != model.classes or not np.array_equal(other.feature_ids, model.feature_ids):
+            problems.append(f"{name}: different classes or features")
+            continue
+        gap = float(np.max(np.abs(other.weights - model.weights))) if model.weights.size else 0.0
+        gap = max(gap, float(np.max(np.abs(other.bias - model.bias))))
+        if gap > CHECK_TOLERANCE:
+            problems.append(f"{name}: weights differ by up to {gap:.2g} (tolerance {CHECK_TOLERANCE})")
+    return problems
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Train (or check) the shipped models."""
+    parser = argparse.ArgumentParser(prog="python3 dev.py train", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="rebuild in memory and compare with the shipped artefact")
+    parser.add_argument("--out", type=Path, default=OUT, help=f"where to write the artefact (default {OUT})")
+    parser.add_argument("--quiet", action="store_true", help="no per-candidate cross-validation lines")
+    args = parser.parse_args(argv)
+    split = load_split()
+    models, meta = build(split, verbose=not args.quiet)
+    if args.check:
+        problems = compare(models, args.out)
+        for problem in problems:
+            print(f"MISMATCH {problem}", file=sys.stderr)
+        print("shipped models match the training data and script" if not problems else "shipped models are stale")
+        return 1 if problems else 0
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    save_models(args.out, models, meta)
+    size = args.out.stat().st_size
+    print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out} ({size / 1e6:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

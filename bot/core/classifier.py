@@ -1,0 +1,115 @@
+"""Linear classifiers over hashed message features, loaded from the artefact that ``python3 dev.py train`` writes.
+
+Inference is plain numpy (the training script uses scikit-learn; the bot does not need it). A model keeps only the
+feature ids it saw in training, sorted, with one weight row each; a message's score for every class is the sum of
+its known features' rows (each feature weighs ``1/sqrt(number of features)``, as in training) plus the bias.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from bot.core.features import FEATURE_VERSION, HASH_BITS
+
+ARTEFACT = "understanding.npz"
+
+
+class ModelError(ValueError):
+    """The model artefact is missing, corrupt or was built for other features."""
+
+
+@dataclass(frozen=True, slots=True)
+class LinearModel:
+    """One multinomial (``len(classes) > 1``) or binary (one column, sigmoid) linear model."""
+
+    name: str
+    classes: tuple[str, ...]
+    feature_ids: np.ndarray  # sorted int64, shape (k,)
+    weights: np.ndarray  # float32, shape (k, columns)
+    bias: np.ndarray  # float32, shape (columns,)
+
+    def decision(self, ids: np.ndarray) -> np.ndarray:
+        """Raw class scores of a message given its sorted unique feature ids."""
+        if ids.size == 0:
+            return self.bias.astype(np.float64)
+        pos = np.searchsorted(self.feature_ids, ids)
+        pos[pos >= self.feature_ids.size] = 0
+        known = pos[self.feature_ids[pos] == ids]
+        scale = 1.0 / math.sqrt(ids.size)
+        return self.weights[known].sum(axis=0, dtype=np.float64) * scale + self.bias
+
+    def probabilities(self, ids: np.ndarray) -> dict[str, float]:
+        """Class probabilities (softmax, or sigmoid for a binary model with one column)."""
+        scores = self.decision(ids)
+        if scores.size == 1:
+            p = 1.0 / (1.0 + math.exp(-float(scores[0])))
+            return {self.classes[0]: 1.0 - p, self.classes[1]: p}
+        scores = scores - scores.max()
+        exp = np.exp(scores)
+        exp /= exp.sum()
+        return {label: float(p) for label, p in zip(self.classes, exp, strict=True)}
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSet:
+    """Every model of the artefact, by name, with the metadata written at training time."""
+
+    models: Mapping[str, LinearModel]
+    meta: Mapping[str, object]
+
+    def __getitem__(self, name: str) -> LinearModel:
+        try:
+            return self.models[name]
+        except KeyError:
+            raise ModelError(f"the model artefact has no {name!r} model (run: python3 dev.py train)") from None
+
+
+def save_models(path: Path, models: Mapping[str, LinearModel], meta: Mapping[str, object]) -> None:
+    """Write models and metadata to one ``.npz`` file (deterministic bytes for the same inputs)."""
+    arrays: dict[str, np.ndarray] = {}
+    header = {"feature_version": FEATURE_VERSION, "hash_bits": HASH_BITS, **meta, "models": {}}
+    for name, model in sorted(models.items()):
+        header["models"][name] = list(model.classes)
+        arrays[f"{name}.ids"] = model.feature_ids.astype(np.int64)
+        arrays[f"{name}.weights"] = model.weights.astype(np.float32)
+        arrays[f"{name}.bias"] = model.bias.astype(np.float32)
+    arrays["meta"] = np.frombuffer(json.dumps(header, sort_keys=True).encode("utf-8"), dtype=np.uint8)
+    with path.open("wb") as handle:
+        np.savez_compressed(handle, **arrays)
+
+
+def load_models(path: Path | None = None) -> ModelSet:
+    """Load the artefact (default: the one shipped in ``bot/core/models``), checking it matches the features."""
+    source = path if path is not None else resources.files("bot.core.models").joinpath(ARTEFACT)
+    try:
+        with source.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot read the model artefact {source}: {exc} (run: python3 dev.py train)") from exc
+    try:
+        meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
+        if meta["feature_version"] != FEATURE_VERSION or meta["hash_bits"] != HASH_BITS:
+            raise ModelError(
+                f"the model artefact {source} was trained for features v{meta['feature_version']}, "
+                f"this code computes v{FEATURE_VERSION} (run: python3 dev.py train)"
+            )
+        models = {
+            name: LinearModel(
+                name,
+                tuple(classes),
+                arrays[f"{name}.ids"],
+                arrays[f"{name}.weights"].astype(np.float32),
+                arrays[f"{name}.bias"].astype(np.float64),
+            )
+            for name, classes in meta["models"].items()
+        }
+    except (KeyError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as exc:
+        raise ModelError(f"the model artefact {source} is incomplete: {exc!r} (run: python3 dev.py train)") from exc
+    return ModelSet(models, {k: v for k, v in meta.items() if k != "models"})

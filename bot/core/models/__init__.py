@@ -1,0 +1,1 @@
+"""Trained model artefacts (written by `python3 dev.py train`)."""
