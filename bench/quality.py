@@ -195,8 +195,11 @@ def reliability(pairs: Sequence[tuple[Example, Record]], bins: int = 10) -> tupl
 
 def precision_curve(pairs: Sequence[tuple[Example, Record]], thresholds: Sequence[float]) -> list[tuple]:
     """(threshold, answer rate, precision) of answering the top match when its confidence reaches the threshold."""
-    rows = [(r["matches"][0]["score"] if r["matches"] else 0.0, bool(r["matches"]) and page(urls(r)[0]) in e.answer_docs)
-            for e, r in pairs if e.kind == "question"]  # fmt: skip
+    rows = [
+        (r["matches"][0]["score"] if r["matches"] else 0.0, bool(r["matches"]) and page(urls(r)[0]) in e.answer_docs)
+        for e, r in pairs
+        if e.kind == "question"
+    ]
     out = []
     for t in thresholds:
         chosen = [ok for c, ok in rows if c >= t]

@@ -77,7 +77,7 @@ class Features:
 
     def __init__(self, examples: Sequence[Example]) -> None:
         self.ids = {e.uid: feature_ids(e.text, e.title) for e in examples}
-        self.columns = np.unique(np.concatenate([ids for ids in self.ids.values()] or [np.zeros(0, np.int64)]))
+        self.columns = np.unique(np.concatenate(list(self.ids.values()) or [np.zeros(0, np.int64)]))
 
     def matrix(self, examples: Sequence[Example]):
         """A CSR matrix over the compact columns, scaled as :class:`LinearModel` scales a message."""

@@ -20,6 +20,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -27,6 +28,9 @@ from rapidfuzz import fuzz, process
 from bot.core.docs import DocPage
 from bot.core.faq import FaqEntry, resolve_link
 from bot.core.text import Vocabulary, _chunk_tokens, default_vocabulary, fold
+
+if TYPE_CHECKING:
+    from bot.core.rerank import Reranker
 
 # Logistic calibration (bench/calibrate.py prints a fresh fit): confidence = sigmoid(bias + w . features).
 CALIBRATION: Mapping[str, float] = {
@@ -44,6 +48,7 @@ UNKNOWN_TERM_IDF = 2.0  # weight of a query word absent from the index, in the c
 SECTION_WEIGHT = 0.8  # page score = best section vs page summary (title, description, headings)
 FAQ_WEIGHT = 0.7  # FAQ scores relative to docs scores before fusion
 SECTION_K1, SECTION_B = 1.2, 0.75  # a grid over k1 0.9-2.0 and b 0.3-0.75 moved no measure by more than noise
+FIELDS = ("title", "headings", "description", "path")  # page fields whose query coverage the re-ranker reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +75,47 @@ class SearchResult:
     def best(self) -> Match | None:
         """Return the top match, if any."""
         return self.matches[0] if self.matches else None
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One candidate page of a retrieval, with the score components the ranking and the re-ranker use."""
+
+    url: str
+    docs: float  # docs score (0 when the page is not among the docs candidates)
+    faq: float  # best FAQ entry score for this URL (0 when no candidate entry links to it)
+    combined: float  # the lexical ranking score
+    heading: str = ""
+    entry: str | None = None  # best FAQ entry linking here
+    faq_similarity: float = 0.0  # fuzzy similarity of the message to that entry's closest phrasing
+    faq_link: float = -1.0  # position of this URL among that entry's links (-1: none)
+    page: float = 0.0  # docs page score even when the page was not a docs candidate
+    section: float = 0.0  # best section score of the page
+    summary: float = 0.0  # page summary score (title, description, headings, path)
+    coverage: tuple[float, ...] = ()  # share of the query's IDF mass in FIELDS + body (when asked for)
+
+
+@dataclass(frozen=True, slots=True)
+class Retrieval:
+    """The lexical candidates of one message, best first, and the top match's calibration features."""
+
+    lang: str
+    tokens: Mapping[str, float]
+    candidates: tuple[Candidate, ...]
+    features: Mapping[str, float]
+
+
+class _FieldPostings:
+    """Term -> flat positions (field * n_pages + page) of the pages whose field holds the term."""
+
+    def __init__(self, pages: Sequence[Sequence[set[str]]], n_fields: int) -> None:
+        n_pages = len(pages)
+        gathered: dict[str, list[int]] = defaultdict(list)
+        for page_id, fields in enumerate(pages):
+            for field_id, terms in enumerate(fields[:n_fields]):
+                for term in terms:
+                    gathered[term].append(field_id * n_pages + page_id)
+        self.postings = {term: np.array(ids, dtype=np.int32) for term, ids in gathered.items()}
 
 
 class Bm25:
@@ -139,17 +185,18 @@ class DocIndex:
         site_url: str,
         vocabulary: Vocabulary | None = None,
     ) -> None:
-        self.vocabulary = vocabulary or default_vocabulary()  # glossary + stopwords for indexing and queries
-        document_tokens = self.vocabulary.document_tokens
         self.entries = list(entries)
         self._entry_position = {entry.id: position for position, entry in enumerate(self.entries)}
         self._placeholders = dict(placeholders)
         self._site_url = site_url
+        self.vocabulary = vocabulary or default_vocabulary()  # glossary + stopwords for indexing and queries
+        document_tokens = self.vocabulary.document_tokens
         self._page_by_url: dict[str, _Page] = {}
         self._page_titles: dict[str, str] = {}
         self._section_meta: list[tuple[str, str, str]] = []  # (page url, anchor, heading)
         self._summary_urls: list[str] = []
         summary_docs: list[list[str]] = []
+        field_tokens: list[list[set[str]]] = []  # per page: title, headings, description, URL path tokens
 
         def section_documents() -> Iterator[list[str]]:
             # A generator, so the tokens of thousands of sections never sit in memory all at once.
@@ -162,6 +209,9 @@ class DocIndex:
                 self._page_titles[page.url] = page.title
                 headings = " ".join(s.heading for s in page.sections)
                 path_words = " ".join(page.url.rstrip("/").rsplit("/", 3)[-3:])
+                field_tokens.append(
+                    [set(document_tokens([text])) for text in (page.title, headings, page.description, path_words)]
+                )
                 summary_docs.append(
                     document_tokens([page.title, page.title, page.title, page.description, headings, path_words])
                 )
@@ -173,6 +223,10 @@ class DocIndex:
         self.pages: tuple[_Page, ...] = tuple(self._page_by_url.values())
         url_to_page_id = {url: i for i, url in enumerate(self._summary_urls)}
         self._section_page = np.array([url_to_page_id[m[0]] for m in self._section_meta], dtype=np.int32)
+        self._page_id = url_to_page_id
+        self._fields = _FieldPostings(field_tokens, len(FIELDS))
+        self._term_pages: dict[str, np.ndarray] = {}
+        self.reranker: Reranker | None = None  # set by the engine when a trained artefact is available
 
         faq_docs: list[list[str]] = []
         self._faq_links: list[tuple[str, ...]] = []
@@ -188,7 +242,7 @@ class DocIndex:
             self._faq_links.append(tuple(self._canonical(link) for link in entry.links))
         self._faq = Bm25(faq_docs)
         self._vocab_by_initial: dict[str, list[str]] = defaultdict(list)
-        for term in set(self._sections.terms) | set(self._faq.terms):
+        for term in sorted(set(self._sections.terms) | set(self._faq.terms)):  # sorted: ties repair the same way
             if len(term) >= 5 and term.isalpha() and term.isascii():
                 self._vocab_by_initial[term[0]].append(term)
         self._known_terms = frozenset(self._sections.terms) | frozenset(self._faq.terms)
@@ -229,7 +283,7 @@ class DocIndex:
     def _repair_typos(self, tokens: list[str]) -> list[str]:
         repaired = list(tokens)
         known = self._known_terms
-        for token in set(tokens):
+        for token in dict.fromkeys(tokens):  # insertion order: the result must not depend on the hash seed
             if len(token) < 5 or token in known or not token.isalpha() or not token.isascii():
                 continue
             candidates = self._vocab_by_initial.get(token[0])
@@ -244,7 +298,7 @@ class DocIndex:
         # Repeated words and words of a forum/issue title say more about the topic than a passing mention.
         counts = Counter(tokens)
         weights = {t: 1.0 + math.log(c) for t, c in counts.items()}
-        for t in set(title_tokens):
+        for t in dict.fromkeys(title_tokens):
             weights[t] = weights.get(t, 0.0) + 1.0
         if len(weights) > MAX_QUERY_TOKENS:
             rarity = {t: max(self._sections.idf(t), self._faq.idf(t)) * w for t, w in weights.items()}
@@ -252,32 +306,78 @@ class DocIndex:
         return weights
 
     def search(self, text: str, lang: str = "en", limit: int = 5, title: str | None = None) -> SearchResult:
-        """Return up to `limit` ranked page matches for a user message (and forum/issue title) in `lang`."""
+        """Return up to `limit` ranked page matches for a user message (and forum/issue title) in `lang`.
+
+        With a re-ranker attached (`self.reranker`), a larger candidate pool is re-ordered by it and every
+        `Match.score` is its calibrated probability that the page answers the message.
+        """
+        reranker = self.reranker
+        pool = max(limit, reranker.pool) if reranker is not None else limit
+        retrieval = self.retrieve(text, lang, pool, title, fields=reranker is not None)
+        if not retrieval.candidates:
+            return SearchResult((), retrieval.features)
+        if reranker is not None:
+            order, scores, features = reranker.rank(retrieval)
+            return SearchResult(
+                self._matches(retrieval, order[:limit], scores[:limit]), {**retrieval.features, **features}
+            )
+        confidence = calibrate(retrieval.features)
+        top = retrieval.candidates[0].combined
+        # Lower ranks get the top confidence scaled by their raw-score ratio: comparable, never above #1.
+        scores = [
+            confidence if i == 0 else confidence * c.combined / max(top, 1e-9)
+            for i, c in enumerate(retrieval.candidates)
+        ]
+        return SearchResult(self._matches(retrieval, range(len(retrieval.candidates)), scores), retrieval.features)
+
+    def _matches(self, retrieval: Retrieval, order: Iterable[int], scores: Iterable[float]) -> tuple[Match, ...]:
+        matches = []
+        for position, score in zip(order, scores, strict=False):
+            cand = retrieval.candidates[position]
+            entry_id = cand.entry if cand.faq >= cand.docs else None
+            source = "faq" if entry_id else "docs"
+            title = self.title_of(cand.url) or (self._entry_title(entry_id) if entry_id else cand.url)
+            matches.append(
+                Match(cand.url, title, round(float(score), 4), source, entry_id, cand.heading, round(cand.combined, 4))
+            )
+        return tuple(matches)
+
+    def retrieve(
+        self, text: str, lang: str = "en", limit: int = 5, title: str | None = None, *, fields: bool = False
+    ) -> Retrieval:
+        """Return the lexical candidates of a message in the index's own order, with their score components.
+
+        `fields` adds, per candidate, the share of the query's IDF mass found in the page's title, headings,
+        description, URL path and body (the re-ranker's features; ~0.1 ms).
+        """
         query_tokens = self.vocabulary.query_tokens
         title_tokens = self._repair_typos(query_tokens(title, lang)) if title else []
         tokens = self._weigh(self._repair_typos(query_tokens(text, lang)) + title_tokens, title_tokens)
         if title:
             text = f"{title}\n{text}"
         if not tokens or (not self.pages and not self.entries):
-            return SearchResult((), {"tokens": 0.0})
+            return Retrieval(lang, {}, (), {"tokens": 0.0})
         candidates: dict[str, dict[str, float | str | None]] = {}
 
-        def offer(url: str, score: float, source: str, entry_id: str | None, heading: str = "") -> None:
+        def offer(url: str, score: float, source: str, entry_id: str | None, heading: str = "", link: int = 0) -> None:
             current = candidates.get(url)
             if current is None:
-                candidates[url] = {"docs": 0.0, "faq": 0.0, "heading": heading, "entry": None}
+                candidates[url] = {"docs": 0.0, "faq": 0.0, "heading": heading, "entry": None, "link": -1.0}
                 current = candidates[url]
             if score > float(current[source] or 0.0):
                 current[source] = score
                 if source == "faq":
                     current["entry"] = entry_id
+                    current["link"] = float(link)
                 elif heading:
                     current["heading"] = heading
 
         # One ceiling for every collection, so "share of the query matched" is comparable between FAQ and docs.
         # A word no document knows counts as a rare word the index cannot match (it lowers the share), unless it is
         # a Chinese bigram (most bigrams of a sentence are not words) or a number.
-        ceiling = sum(w * self._ceiling_idf(t) * (self._sections.k1 + 1) for t, w in tokens.items()) or 1.0
+        term_idf = {t: self._ceiling_idf(t) for t in tokens}
+        ceiling = sum(w * term_idf[t] * (self._sections.k1 + 1) for t, w in tokens.items()) or 1.0
+        page_scores = page_best = summary_scores = None
         if self.pages:
             section_scores = self._sections.scores(tokens) / ceiling
             summary_scores = self._summaries.scores(tokens) / ceiling
@@ -303,38 +403,74 @@ class DocIndex:
                 if score <= 0:
                     break
                 for rank, url in enumerate(self._faq_links[entry_id][:3]):
-                    offer(url, score * (_SECOND_LINK_FACTOR**rank), "faq", self.entries[entry_id].id)
+                    offer(url, score * (_SECOND_LINK_FACTOR**rank), "faq", self.entries[entry_id].id, link=rank)
 
         ranked = sorted(
             candidates.items(),
             key=lambda item: -_combine(float(item[1]["docs"] or 0), float(item[1]["faq"] or 0)),
         )[:limit]
         if not ranked:
-            return SearchResult((), {"tokens": float(len(tokens))})
-        combined = [_combine(float(c["docs"] or 0), float(c["faq"] or 0)) for _, c in ranked]
-        top = ranked[0][1]
-        top_entry = top["entry"]
-        top_entry_index = self._entry_position.get(str(top_entry)) if top_entry else None
+            return Retrieval(lang, tokens, (), {"tokens": float(len(tokens))})
+        coverage = self._field_coverage(tokens, term_idf) if fields and self.pages else None
+        out: list[Candidate] = []
+        for url, cand in ranked:
+            docs, faq = float(cand["docs"] or 0), float(cand["faq"] or 0)
+            entry = str(cand["entry"]) if cand["entry"] else None
+            entry_index = self._entry_position.get(entry) if entry else None
+            page_id = self._page_id.get(url.split("#", 1)[0])
+            known = page_id is not None and page_scores is not None
+            out.append(
+                Candidate(
+                    url=url,
+                    docs=docs,
+                    faq=faq,
+                    combined=_combine(docs, faq),
+                    heading=str(cand["heading"] or ""),
+                    entry=entry,
+                    faq_similarity=faq_similarity.get(entry_index, 0.0) if entry_index is not None else 0.0,
+                    faq_link=float(cand["link"] or 0) if entry else -1.0,
+                    page=float(page_scores[page_id]) if known else 0.0,
+                    section=float(page_best[page_id]) if known else 0.0,
+                    summary=float(summary_scores[page_id]) if known else 0.0,
+                    coverage=tuple(float(v) for v in coverage[:, page_id]) if known and coverage is not None else (),
+                )
+            )
+        top = out[0]
         features = {
-            "coverage": combined[0],
-            "margin": combined[0] - (combined[1] if len(combined) > 1 else 0.0),
-            "faq_similarity": faq_similarity.get(top_entry_index, 0.0) if top_entry_index is not None else 0.0,
-            "agreement": 1.0 if float(top["docs"] or 0) > 0 and float(top["faq"] or 0) > 0 else 0.0,
+            "coverage": top.combined,
+            "margin": top.combined - (out[1].combined if len(out) > 1 else 0.0),
+            "faq_similarity": top.faq_similarity,
+            "agreement": 1.0 if top.docs > 0 and top.faq > 0 else 0.0,
             "tokens": float(len(tokens)),
             "log_tokens": math.log(1 + len(tokens)),
         }
-        confidence = calibrate(features)
-        matches = []
-        for rank, ((url, cand), raw) in enumerate(zip(ranked, combined, strict=True)):
-            # Lower ranks get the top confidence scaled by their raw-score ratio: comparable, never above #1.
-            score = confidence if rank == 0 else confidence * raw / max(combined[0], 1e-9)
-            entry_id = cand["entry"] if float(cand["faq"] or 0) >= float(cand["docs"] or 0) else None
-            source = "faq" if entry_id else "docs"
-            title = self.title_of(url) or (self._entry_title(entry_id) if entry_id else url)
-            matches.append(
-                Match(url, title, round(score, 4), source, entry_id, str(cand["heading"] or ""), round(raw, 4))
-            )
-        return SearchResult(tuple(matches), features)
+        return Retrieval(lang, tokens, tuple(out), features)
+
+    def _field_coverage(self, tokens: Mapping[str, float], term_idf: Mapping[str, float]) -> np.ndarray:
+        # Share of the query's IDF mass present in each page field: rows FIELDS (+ body), columns pages.
+        total = sum(w * term_idf[t] for t, w in tokens.items()) or 1.0
+        n_pages = len(self._summary_urls)
+        out = np.zeros(len(FIELDS) * n_pages + n_pages, dtype=np.float32)
+        body = out[len(FIELDS) * n_pages :]
+        for term, weight in tokens.items():
+            value = weight * term_idf[term] / total
+            if value <= 0:
+                continue
+            flat = self._fields.postings.get(term)
+            if flat is not None:
+                out[flat] += value
+            section = self._sections.terms.get(term)
+            if section is not None:
+                body[self._sections_pages(term, section[0])] += value
+        return out.reshape(len(FIELDS) + 1, n_pages)
+
+    def _sections_pages(self, term: str, section_ids: np.ndarray) -> np.ndarray:
+        # Distinct pages holding a term (cached per term: the docs vocabulary is bounded).
+        pages = self._term_pages.get(term)
+        if pages is None:
+            pages = np.unique(self._section_page[section_ids])
+            self._term_pages[term] = pages
+        return pages
 
     def _ceiling_idf(self, term: str) -> float:
         known = max(self._sections.idf(term), self._faq.idf(term), self._summaries.idf(term))

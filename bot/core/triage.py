@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bot.core.analysis import Analysis, analyse
+from bot.core.analysis import Analyser, Analysis, default_analyser
 from bot.core.decision import Action, Decision, DecisionSettings, Incident, Role, ThreadState, decide
 from bot.core.docs import DocPage, DocsFormatError, load_docs_folder
 from bot.core.faq import FaqEntry, load_faq_folder
 from bot.core.index import DocIndex, SearchResult
 from bot.core.render import RenderContext, neutralise_mentions, render_decision
+from bot.core.rerank import load_optional as load_reranker
 
 MAX_MESSAGE_CHARS = 20_000  # longer input (a pasted log) is cut before analysis: Discord allows 4,000 anyway
 
@@ -46,10 +47,17 @@ class TriageResult:
 class TriageEngine:
     """Holds the index and settings; `triage()` is the one entry point for a message."""
 
-    def __init__(self, index: DocIndex, render_context: RenderContext, settings: DecisionSettings) -> None:
+    def __init__(
+        self,
+        index: DocIndex,
+        render_context: RenderContext,
+        settings: DecisionSettings,
+        analyser: Analyser | None = None,
+    ) -> None:
         self.index = index
         self.render_context = render_context
         self.settings = settings
+        self.analyser = analyser or default_analyser()
 
     @classmethod
     def from_folders(
@@ -73,6 +81,9 @@ class TriageEngine:
         if not entries and not pages:
             raise DocsFormatError(str(faq_path or docs_path), 0, "nothing to index: no FAQ entries and no docs pages")
         index = DocIndex.build(pages, entries, placeholders, site_url)
+        if pages and entries:
+            # The learned re-ranker and its confidence were trained on FAQ + docs; FAQ-only keeps the lexical order.
+            index.reranker = load_reranker()
         return cls(index, RenderContext(placeholders, docs_base_url, docs_locales), settings)
 
     def triage(
@@ -90,7 +101,7 @@ class TriageEngine:
     ) -> TriageResult:
         """Decide what the bot does with one message and render the reply."""
         text = text[:MAX_MESSAGE_CHARS]
-        analysis = analyse(text, title=title, lang_hint=lang_hint)
+        analysis = self.analyser.analyse(text, title=title, lang_hint=lang_hint)
         search = self.index.search(text, analysis.lang, title=title)
         decision = decide(
             analysis,
