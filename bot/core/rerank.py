@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 ARTEFACT = "rerank.npz"
 FEATURE_VERSION = 2
 POOL = 20  # candidates asked of the index and re-ranked
+MIN_PAGES = 100  # fitted on a 513-page docs site: below this, the engine keeps the lexical ranking
 COVERAGE = (*FIELDS, "body")
 
 # Per-candidate features; the names are stored in the artefact and checked at load time.

