@@ -38,6 +38,8 @@ C_GRID = (2.0, 8.0, 32.0)
 # Balanced class weights: a rare route weighs as much as the many "none" messages.
 WEIGHT_GRID = ("balanced",)
 FOLDS = 5
+CASCADE_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+CASCADE_SLACK = 0.01  # accuracy the cascade may give up against always encoding, per measure
 ROUTE_THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
 #: weights are stored as float32; a rebuilt model may differ from the shipped one by solver round-off only
 CHECK_TOLERANCE = 1e-3
@@ -243,6 +245,75 @@ def _fmt(result: dict) -> str:
     return " ".join(f"{k}={v:.3f}" for k, v in result.items() if not k.startswith("f1:"))
 
 
+def out_of_fold(
+    split: Split, features: Features, params: dict[str, dict], semantic: bool
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Out-of-fold probabilities of every task's model for every example of train + validation."""
+    pool = split.part("train", "validation")
+    suffix = "+sem" if semantic else ""
+    out: dict[str, dict[str, dict[str, float]]] = {task.name: {} for task in TASKS}
+    for kept, held in split.folds(pool, FOLDS):
+        for task in TASKS:
+            p = params[task.name + suffix]
+            model = fit(task, kept, features, p["C"], p["class_weight"], semantic)
+            for e in held:
+                vector = features.vectors.get(e.uid) if semantic else None
+                out[task.name][e.uid] = model.probabilities(features.ids[e.uid], vector)
+    return out
+
+
+def tune_cascade(split: Split, features: Features, meta: dict) -> dict[str, float]:
+    """When may the analyser skip the sentence encoder? Choose the n-gram confidence above which the n-gram models
+    decide alone: the least encoder use whose cross-validated intent, routing and steps accuracy stay within
+    CASCADE_SLACK of always encoding."""
+    pool = split.part("train", "validation")
+    ngram = out_of_fold(split, features, meta["params"], semantic=False)
+    sem = out_of_fold(split, features, meta["params"], semantic=True)
+    thresholds = {False: meta["route_threshold"], True: meta["route_threshold+sem"]}
+
+    def figures(sure: Callable[[Example], bool]) -> dict[str, float]:
+        intent_ok, route_ok, steps_ok, false_routes, encoded = [], [], [], [], 0
+        for e in pool:
+            alone = sure(e)
+            encoded += not alone
+            probs = ngram if alone else sem
+            if (label := _intent(e)) is not None:
+                p = probs["intent"][e.uid]
+                intent_ok.append(max(p, key=p.__getitem__) == label)
+            route = route_of(probs["route"][e.uid], thresholds[not alone])
+            if e.kind == "routing":
+                route_ok.append(route == _route(e))
+            else:
+                false_routes.append(route != "none")
+            if (label := _steps(e)) is not None:
+                steps_ok.append((probs["steps"][e.uid]["yes"] >= 0.5) == (label == "yes"))
+        mean = lambda xs: sum(xs) / max(len(xs), 1)  # noqa: E731
+        return {
+            "intent": mean(intent_ok),
+            "routing": mean(route_ok),
+            "steps": mean(steps_ok),
+            "false_routes": mean(false_routes),
+            "encoded": encoded / max(len(pool), 1),
+        }
+
+    always = figures(lambda e: False)
+    best = {"intent_sure": 1.01, "none_sure": 1.01, **always}
+    for intent_sure in CASCADE_GRID:
+        for none_sure in CASCADE_GRID:
+
+            def sure(e: Example, a: float = intent_sure, b: float = none_sure) -> bool:
+                return max(ngram["intent"][e.uid].values()) >= a and ngram["route"][e.uid]["none"] >= b
+
+            f = figures(sure)
+            ok = all(f[k] >= always[k] - CASCADE_SLACK for k in ("intent", "routing", "steps"))
+            ok = ok and f["false_routes"] <= always["false_routes"] + CASCADE_SLACK
+            if ok and f["encoded"] < best["encoded"]:
+                best = {"intent_sure": intent_sure, "none_sure": none_sure, **f}
+    print(f"cascade: always encoding {_fmt(always)}", file=sys.stderr)
+    print(f"cascade: chosen {_fmt(best)}", file=sys.stderr)
+    return {k: round(v, 4) for k, v in best.items()}
+
+
 def fingerprint(examples: Sequence[Example]) -> str:
     """Hash of the training data (ids, texts, labels): tells which data an artefact was built from."""
     digest = hashlib.sha256()
@@ -280,6 +351,8 @@ def build(split: Split, verbose: bool = True) -> tuple[dict[str, LinearModel], d
             labels = Counter(task.label(e) for e in pool if task.label(e) is not None)
             if verbose:
                 print(f"{name}: C={c} weights={weight} cv {_fmt(result)}; examples {dict(labels)}", file=sys.stderr)
+    if encoder is not None:
+        meta["cascade"] = tune_cascade(split, features, meta)
     return models, meta
 
 

@@ -42,8 +42,9 @@ LANGS: tuple[str, ...] = ("en", "fr", "es", "it", "de", "pt", "id", "zh")
 DETAILS: tuple[str, ...] = ("error", "code", "versions", "platform", "steps")
 ROUTES: tuple[str, ...] = ("billing", "account", "out_of_scope", "incident", "escalate")
 
-#: the sentence encoder reads this much of a message's prose (the opening says what it is; e5 cost grows with length)
-MAX_EMBED_CHARS = 600
+#: the sentence encoder reads this much of the prose: the opening says what a message is, and e5 time grows with
+#: length (2 threads: p99 117 ms at 600 characters, 65 ms at 300)
+MAX_EMBED_CHARS = 300
 #: a bug report whose question probability reaches this is also a how-to question (answer it when sure)
 ASKS_HOWTO_PROBABILITY = 0.3
 #: below this confidence, :func:`detect_language` returns the hint (or "en")
@@ -75,6 +76,8 @@ class Analysis:
     asks_howto: bool = False  # phrased as a how-to / information question, even inside a bug report
     intent_probabilities: Mapping[str, float] = field(default_factory=dict)
     route_probability: float = 0.0  # probability that the message needs a policy route at all
+    # the message's sentence embedding when the analyser computed one (reused by retrieval), else None
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -761,6 +764,14 @@ class Analyser:
         self.steps_model = models[f"steps{suffix}"]
         tuned = models.meta.get(f"route_threshold{suffix}", models.meta.get("route_threshold", 0.5))
         self.route_threshold = float(route_threshold if route_threshold is not None else tuned)  # type: ignore[arg-type]
+        self.ngram_intent, self.ngram_route, self.ngram_steps = models["intent"], models["route"], models["steps"]
+        self.ngram_route_threshold = float(
+            route_threshold if route_threshold is not None else models.meta.get("route_threshold", 0.5)  # type: ignore[arg-type]
+        )
+        # Cascade (semantic only): when the n-gram models are this sure, the encoder is skipped.
+        cascade = models.meta.get("cascade") or {}
+        self.intent_sure = float(cascade.get("intent_sure", 1.01)) if semantic else 1.01  # type: ignore[union-attr]
+        self.none_sure = float(cascade.get("none_sure", 1.01)) if semantic else 1.01  # type: ignore[union-attr]
 
     @property
     def semantic(self) -> bool:
@@ -776,19 +787,30 @@ class Analyser:
         lang, conf = _detect(parts.plain, lang_hint)
         present = set(_details(parts))
         ids = _feature_ids(parts, lang, frozenset(present), has_title, self.vocabulary)
-        vector = None
-        if self.encoder is not None:
+        intents = self.ngram_intent.probabilities(ids)
+        routes = self.ngram_route.probabilities(ids)
+        steps_model, intent_model, route_model, vector = self.ngram_steps, None, None, None
+        route_threshold = self.ngram_route_threshold
+        sure = max(intents.values()) >= self.intent_sure and routes["none"] >= self.none_sure
+        if self.encoder is not None and not sure:
+            # The n-gram models are unsure: the sentence embedding decides (about 20 ms; see the cascade in
+            # bench/train.py for how often and what it buys).
             prose = parts.prose.strip()[:MAX_EMBED_CHARS]
             vector = self.encoder.encode(prose) if prose else np.zeros(self.encoder.dimensions, np.float32)
-        steps = self.steps_model.probabilities(ids, vector)["yes"]
+            steps_model, intent_model, route_model = self.steps_model, self.intent_model, self.route_model
+            intents = intent_model.probabilities(ids, vector)
+            routes = route_model.probabilities(ids, vector)
+            route_threshold = self.route_threshold
+        steps = steps_model.probabilities(ids, vector)["yes"]
         if steps >= 0.5:
             present.add("steps")
-        intents = self.intent_model.probabilities(ids, vector)
         intent = Intent(max(intents, key=intents.__getitem__))
-        routes = self.route_model.probabilities(ids, vector)
         best_route = max((r for r in routes if r != "none"), key=routes.__getitem__)
-        route = best_route if 1.0 - routes["none"] >= self.route_threshold else None
-        signals = [f"lang={lang} ({conf:.2f})", f"intent={intent.value} ({intents[intent.value]:.2f})"]
+        route = best_route if 1.0 - routes["none"] >= route_threshold else None
+        signals = [
+            f"lang={lang} ({conf:.2f})",
+            f"intent={intent.value} ({intents[intent.value]:.2f}, {'semantic' if vector is not None else 'n-gram'})",
+        ]
         if present:
             signals.append("details=" + ",".join(d for d in DETAILS if d in present))
         signals.append(f"route={route or 'none'} ({best_route} {1.0 - routes['none']:.2f})")
@@ -803,6 +825,7 @@ class Analyser:
             signals=tuple(signals),
             intent_probabilities=intents,
             route_probability=round(1.0 - routes["none"], 4),
+            vector=vector,
         )
 
 

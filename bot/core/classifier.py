@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import math
+import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -107,7 +109,7 @@ def load_models(path: Path | None = None) -> ModelSet:
     try:
         with source.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
             arrays = {key: data[key] for key in data.files}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:  # missing, empty, damaged
         raise ModelError(f"cannot read the model artefact {source}: {exc} (run: python3 dev.py train)") from exc
     try:
         meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))

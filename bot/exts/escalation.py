@@ -18,7 +18,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.core.analysis import analyse
+from bot.core.analysis import detect_language
 from bot.core.eligibility import check_eligibility, sla_deadline, sla_for
 from bot.core.escalation_messages import DETAIL_CATEGORY_LABELS, ESCALATION_MESSAGES, SEVERITY_LABELS
 from bot.core.redact import redact
@@ -246,7 +246,7 @@ class Escalations(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         org, app = form.chosen_target()
         source_text = form.source.content if form.source is not None else details
-        out_of_scope = analyse(f"{summary}\n{source_text}").route == "out_of_scope"
+        out_of_scope = self.deps.engine.analyser.analyse(f"{summary}\n{source_text}").route == "out_of_scope"
         result = check_eligibility(
             to_access(form.account),
             org_id=org.org_id if org else None,
@@ -447,7 +447,7 @@ class Escalations(commands.Cog):
 
 def _lang_of(interaction: discord.Interaction, source: discord.Message | None = None) -> str:
     if source is not None and source.content:
-        return analyse(source.content).lang
+        return detect_language(source.content)[0]
     locale = str(getattr(interaction, "locale", "en") or "en").split("-")[0]
     return locale if locale in ("en", "fr", "es", "it", "de", "pt", "id", "zh") else "en"
 
@@ -644,7 +644,7 @@ class EscalationModal(discord.ui.Modal, title="Ask the support team"):
         super().__init__(timeout=900, custom_id="esc:form")
         self.form = form
         source = form.source.content if form.source is not None else ""
-        analysis = analyse(source) if source else None
+        analysis = form.cog.deps.engine.analyser.analyse(source) if source else None
         summary_default = " ".join(source.split())[:100] if source else ""
         missing = ", ".join(analysis.missing) if analysis and analysis.missing else ""
         details_default = redact(source)[:3500] + (f"\n\n(still missing: {missing})" if missing else "")

@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.analysis import analyse, detect_language
+from bot.core.analysis import detect_language
 from bot.core.decision import Action, Decision
 from bot.core.index import Match
 from bot.core.render import neutralise_mentions, render_decision, truncate
@@ -152,7 +152,7 @@ class Volunteer(commands.Cog):
         """Post a reminder listing the reproduction details the message lacks."""
         if not await self._allowed(interaction):
             return
-        analysis = analyse(target.content)
+        analysis = self.deps.engine.analyser.analyse(target.content)
         if not analysis.missing:
             await interaction.response.send_message("That message already has every detail.", ephemeral=True)
             return

@@ -12,6 +12,7 @@ Behaviour (the spec of this cog):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import replace
@@ -21,7 +22,6 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.core.analysis import analyse
 from bot.core.decision import Action, Decision, DecisionSettings, Role, ThreadState
 from bot.core.render import neutralise_mentions, render_decision
 from bot.exts._common import NO_MENTIONS, apply_forum_tag, decision_settings, member_role, staff_log, watch_root
@@ -80,13 +80,16 @@ class Watcher(commands.Cog):
         settings = decision_settings(self.deps, config)
         if thread is None:
             settings = _with_cooldown(settings, config.channel_cooldown_seconds)
-        result = self.deps.engine.triage(
+        opted_out = await store.is_opted_out(message.author.id)
+        # Off the event loop: the sentence encoder takes ~20 ms on the messages the n-gram models are unsure of.
+        result = await asyncio.to_thread(
+            self.deps.engine.triage,
             message.content,
             now=now,
             title=title,
             thread=state,
             author=role,
-            opted_out=await store.is_opted_out(message.author.id),
+            opted_out=opted_out,
             settings=settings,
             incident=None if ignore_incident else self.deps.incident,
         )
@@ -230,7 +233,7 @@ class Watcher(commands.Cog):
 
     async def update_reminder(self, reply: BotReply, text: str) -> None:
         """Edit a reminder to list only what is still missing; delete it once nothing is."""
-        still_missing = tuple(d for d in reply.missing if d in analyse(text).missing)
+        still_missing = tuple(d for d in reply.missing if d in self.deps.engine.analyser.analyse(text).missing)
         if still_missing == reply.missing:
             log.debug("reminder %s unchanged: still missing %s", reply.reply_message_id, still_missing)
             return

@@ -18,7 +18,14 @@ from tests.fake_discord import FakeDiscord, point_discord_py_at, run_bot
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 QUESTION = "how do I initialise the widget?"
-BUG = "the widget crashes all the time. no idea why"
+# A first-person failure report without any reproduction detail (the learned intent model is sure it is a bug report);
+# BUG_DETAILS then supplies all five (the steps as an action sequence, as the steps model learned them).
+BUG = "the widget crashes every time I open the app, no idea why"
+BUG_DETAILS = (
+    "Android 14, widget-plugin 1.2.3. What I did:\n"
+    "1. upload a new bundle to the production channel\n2. kill the app\n3. reopen it, it crashes at launch\n"
+    "```\nE/Widget: java.lang.NullPointerException at Widget.init\n```\n```ts\nWidget.init({ retries: 3 })\n```"
+)
 
 
 @pytest.fixture
@@ -124,12 +131,7 @@ async def test_bug_report_reminder_updates_then_disappears(fake: FakeDiscord, tm
         await fake.user_edits(general, int(report["id"]), BUG + "\nAndroid 14, widget-plugin 1.2.3")
         edited = await fake.wait_for_request("PATCH", rf"/channels/{general}/messages/{reminder['id']}$")
         assert edited.json["content"].count("- [ ]") == 3  # versions and platform are no longer asked for
-        complete = (
-            "Android 14, widget-plugin 1.2.3. Steps: 1. open the app 2. tap login 3. it crashes\n"
-            "```\nE/Widget: java.lang.NullPointerException at Widget.init\n```\n"
-            "```ts\nWidget.init({ retries: 3 })\n```"
-        )
-        await fake.user_edits(general, int(report["id"]), complete)
+        await fake.user_edits(general, int(report["id"]), BUG_DETAILS)
         await fake.wait_for_request("DELETE", rf"/channels/{general}/messages/{reminder['id']}$")
 
 
@@ -326,11 +328,7 @@ async def test_forum_reminder_is_completed_by_a_follow_up_in_the_post(fake: Fake
         thread_id = int(post["id"])
         reminder = await settled(fake, bot, thread_id)
         assert reminder["content"].count("- [ ]") == 5
-        details = (
-            "Android 14, widget-plugin 1.2.3. Steps: 1. open the app 2. tap login 3. it crashes\n"
-            "```\nE/Widget: java.lang.NullPointerException at Widget.init\n```\n```ts\nWidget.init({ retries: 3 })\n```"
-        )
-        await fake.user_sends(thread_id, alice, details)
+        await fake.user_sends(thread_id, alice, BUG_DETAILS)
         await fake.wait_for_request("DELETE", rf"/channels/{thread_id}/messages/{reminder['id']}$")
         # A second question in the same post gets no second bot answer.
         writes = len(fake.message_writes)
