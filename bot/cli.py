@@ -22,6 +22,7 @@ from bot.core.decision import DecisionSettings, Incident, Role
 from bot.core.docs import DocsFormatError, load_docs_folder
 from bot.core.faq import LANGS, load_faq_folder, render, resolve_link
 from bot.core.triage import TriageEngine, TriageResult
+from bot.services import page_vectors as vectors
 from bot.services.semantic import load_encoder
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -36,8 +37,15 @@ def build_engine(
     faq: Path | None = None,
     docs: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    page_vectors: str = "sync",
+    vectors_cache: Path | None = None,
 ) -> TriageEngine:
-    """Build the triage engine from settings (folders may be overridden on the command line)."""
+    """Build the triage engine from settings (folders may be overridden on the command line).
+
+    `page_vectors` says when the semantic re-ranker's page vectors are computed if not cached: "sync" now (the
+    command line and benchmarks; a progress line on stderr), "background" in a thread while the engine already
+    answers with the lexical re-ranker (the bot), "off" never. `vectors_cache` overrides .cache/page-vectors.npz.
+    """
     placeholders = settings.brand.placeholders(settings.docs_site.docs_url)
     engine = TriageEngine.from_folders(
         faq_path=faq or settings.faq_path,
@@ -55,6 +63,12 @@ def build_engine(
         progress=progress,
     )
     engine.analyser = build_analyser(settings)
+    engine.encoder = engine.analyser.encoder
+    if engine.wants_page_vectors and engine.encoder is not None and page_vectors != "off":
+        if page_vectors == "background":
+            vectors.attach_in_background(engine.index, engine.page_summaries, engine.encoder, vectors_cache)
+        else:
+            vectors.attach(engine.index, engine.page_summaries, engine.encoder, vectors_cache)
     return engine
 
 

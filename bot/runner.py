@@ -46,7 +46,9 @@ def _close_on_signals(bot: SupportBot) -> None:
 async def run_discord(settings: Settings, *, bot_options: dict | None = None) -> int:
     """Connect to Discord with DISCORD_TOKEN and run until the bot is closed."""
     point_at_discord(settings)
-    engine = await asyncio.to_thread(build_engine, settings)
+    # Page vectors of the semantic re-ranker: loaded from .cache/ or computed in a background thread (minutes on a
+    # new docs site); until they are attached the engine answers with the lexical re-ranker.
+    engine = await asyncio.to_thread(build_engine, settings, page_vectors="background")
     # Load what the first message would load lazily (language model, regexes), off the event loop: otherwise the
     # first question of the day stalls every other event for ~0.2 s.
     await asyncio.to_thread(engine.triage, "warm-up: how do I upload a bundle?", now=utcnow())

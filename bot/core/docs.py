@@ -219,6 +219,14 @@ def parse_page(source: str, relative: str, base_url: str, rule: str = "starlight
     return DocPage(url, title, description, relative, tuple(sections))
 
 
+def page_summary(page: DocPage) -> str:
+    """What the sentence encoder reads of a docs page (the re-ranker's page vectors): title, description, headings
+    and the opening 300 characters, cut at 1,200 characters (e5 reads ~512 tokens; the opening says what it is)."""
+    headings = "; ".join(s.heading for s in page.sections if s.heading)
+    opening = page.sections[0].text[:300] if page.sections else ""
+    return f"{page.title}. {page.description} {headings}. {opening}"[:1200]
+
+
 def iter_doc_files(root: Path) -> Iterator[Path]:
     """Yield every Markdown/MDX file under `root`, sorted, skipping hidden folders and node_modules."""
     for path in sorted(root.rglob("*")):

@@ -96,6 +96,23 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
+class PageVectors:
+    """Sentence-encoder vectors of the docs pages (L2-normalised rows) for the semantic re-ranker."""
+
+    rows: Mapping[str, int]  # page URL (no anchor) -> row of `matrix`
+    matrix: np.ndarray  # pages x dimensions, float32
+    encoder: str = ""
+
+    @classmethod
+    def of(cls, urls: Sequence[str], matrix: np.ndarray, encoder: str = "") -> PageVectors:
+        """Build from page URLs and their vectors, in the same order."""
+        matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+        if matrix.ndim != 2 or len(urls) != matrix.shape[0]:
+            raise ValueError(f"page vectors: {len(urls)} URLs for a matrix of shape {matrix.shape}")
+        return cls({url: i for i, url in enumerate(urls)}, matrix, encoder)
+
+
+@dataclass(frozen=True, slots=True)
 class Retrieval:
     """The lexical candidates of one message, best first, and the top match's calibration features."""
 
@@ -227,6 +244,8 @@ class DocIndex:
         self._fields = _FieldPostings(field_tokens, len(FIELDS))
         self._term_pages: dict[str, np.ndarray] = {}
         self.reranker: Reranker | None = None  # set by the engine when a trained artefact is available
+        # Set once the page vectors are ready (possibly from another thread: one atomic attribute assignment).
+        self.page_vectors: PageVectors | None = None
 
         faq_docs: list[list[str]] = []
         self._faq_links: list[tuple[str, ...]] = []
@@ -305,19 +324,43 @@ class DocIndex:
             weights = {t: weights[t] for t in sorted(weights, key=lambda t: -rarity[t])[:MAX_QUERY_TOKENS]}
         return weights
 
-    def search(self, text: str, lang: str = "en", limit: int = 5, title: str | None = None) -> SearchResult:
+    def attach_page_vectors(self, urls: Sequence[str], matrix: np.ndarray, encoder: str = "") -> None:
+        """Attach the docs pages' sentence vectors (same encoder as the query vectors given to `search`)."""
+        self.page_vectors = PageVectors.of(urls, matrix, encoder)
+
+    @property
+    def semantic_ready(self) -> bool:
+        """Whether a query vector given to `search` would be used (page vectors and a semantic re-ranker)."""
+        return self.page_vectors is not None and self.reranker is not None and self.reranker.semantic is not None
+
+    def search(
+        self,
+        text: str,
+        lang: str = "en",
+        limit: int = 5,
+        title: str | None = None,
+        vector: np.ndarray | None = None,
+    ) -> SearchResult:
         """Return up to `limit` ranked page matches for a user message (and forum/issue title) in `lang`.
 
         With a re-ranker attached (`self.reranker`), a larger candidate pool is re-ordered by it and every
-        `Match.score` is its calibrated probability that the page answers the message.
+        `Match.score` is its calibrated probability that the page answers the message. With a query `vector` of
+        the message (the sentence encoder's) and page vectors attached, the semantic re-ranker is used.
         """
         reranker = self.reranker
+        vectors = self.page_vectors
         pool = max(limit, reranker.pool) if reranker is not None else limit
         retrieval = self.retrieve(text, lang, pool, title, fields=reranker is not None)
         if not retrieval.candidates:
             return SearchResult((), retrieval.features)
         if reranker is not None:
-            order, scores, features = reranker.rank(retrieval)
+            similarities = None
+            usable = vector is not None and vectors is not None and reranker.semantic is not None
+            if usable and float(np.dot(vector, vector)) > 1e-6:  # an empty message embeds to zeros
+                from bot.core.rerank import page_similarities
+
+                similarities = page_similarities(retrieval, vectors, vector)
+            order, scores, features = reranker.rank(retrieval, similarities)
             return SearchResult(
                 self._matches(retrieval, order[:limit], scores[:limit]), {**retrieval.features, **features}
             )

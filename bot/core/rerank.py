@@ -11,6 +11,11 @@ Inference is plain numpy: the weights come from ``bot/core/models/rerank.npz``, 
   scores so it is calibrated on messages the ranker did not see.
 
 `Match.score` of the top match is that probability; lower matches get it scaled by their share of the softmax.
+
+The artefact holds two such pairs, trained with the same protocol: the lexical one above, and a semantic one whose
+ranker also reads the e5 cosine between the message and each candidate page (:data:`SEMANTIC_FEATURES`) and
+whose confidence also reads the top page's cosine. The semantic pair is used only when the index has page vectors
+and the message has a query vector (:meth:`Reranker.rank` with ``similarities``); otherwise the lexical pair.
 """
 
 from __future__ import annotations
@@ -24,12 +29,12 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.core.index import FIELDS, Retrieval, calibrate
+from bot.core.index import FIELDS, PageVectors, Retrieval, calibrate
 
 log = logging.getLogger(__name__)
 
 ARTEFACT = "rerank.npz"
-FEATURE_VERSION = 2
+FEATURE_VERSION = 3
 POOL = 20  # candidates asked of the index and re-ranked
 MIN_PAGES = 100  # fitted on a 513-page docs site: below this, the engine keeps the lexical ranking
 COVERAGE = (*FIELDS, "body")
@@ -63,6 +68,19 @@ FEATURES = (
     *_QUERY,
     *_CROSS,
 )
+# Semantic candidate features (e5 cosine of the message with the candidate page's summary): the cosine, its gap to
+# the best candidate, the page's rank by cosine among all pages and among the candidates, crossed with non-English
+# (where the glossary leaves the lexical match weakest), and whether the page has a vector at all.
+SEMANTIC_FEATURES = (
+    "cos",
+    "gap_cos",
+    "recip_rank_cos_all",
+    "recip_rank_cos",
+    "non_en*cos",
+    "non_en*gap_cos",
+    "has_vector",
+)
+SEMANTIC_CONFIDENCE_EXTRA = ("top_cos", "top_gap_cos", "best_cos")
 CONFIDENCE_FEATURES = (
     "top",
     "margin",
@@ -77,16 +95,38 @@ CONFIDENCE_FEATURES = (
 )
 
 
+SEM_FEATURES = (*FEATURES, *SEMANTIC_FEATURES)
+SEM_CONFIDENCE_FEATURES = (*CONFIDENCE_FEATURES, *SEMANTIC_CONFIDENCE_EXTRA)
+
+
 class RerankError(ValueError):
     """The re-ranker artefact is missing, corrupt or was built for other features."""
 
 
-def candidate_features(retrieval: Retrieval) -> np.ndarray:
-    """Return the feature matrix (candidates x FEATURES) of a retrieval, candidates in the index's order."""
+def page_similarities(retrieval: Retrieval, vectors: PageVectors, query: np.ndarray) -> np.ndarray:
+    """Return (candidates x 3): e5 cosine of the query vector with each candidate page, that page's rank by cosine
+    among all pages (0 = closest), and 1 when the page has a vector (an FAQ link outside the docs has none)."""
+    sims = vectors.matrix @ np.asarray(query, dtype=np.float32)
+    out = np.zeros((len(retrieval.candidates), 3), dtype=np.float64)
+    floor = float(sims.min()) if len(sims) else 0.0
+    for i, cand in enumerate(retrieval.candidates):
+        row = vectors.rows.get(cand.url.split("#", 1)[0])
+        if row is None:
+            out[i] = (floor, len(sims), 0.0)
+        else:
+            out[i] = (float(sims[row]), float(np.count_nonzero(sims > sims[row])), 1.0)
+    return out
+
+
+def candidate_features(retrieval: Retrieval, similarities: np.ndarray | None = None) -> np.ndarray:
+    """Return the feature matrix (candidates x FEATURES) of a retrieval, candidates in the index's order.
+
+    With `similarities` (from :func:`page_similarities`), the columns are SEM_FEATURES.
+    """
     cands = retrieval.candidates
     n = len(cands)
     if not n:
-        return np.zeros((0, len(FEATURES)), dtype=np.float64)
+        return np.zeros((0, len(FEATURES if similarities is None else SEM_FEATURES)), dtype=np.float64)
     top = max(cands[0].combined, 1e-9)
     rows = np.zeros((n, len(_BASE) + len(COVERAGE)), dtype=np.float64)
     for i, c in enumerate(cands):
@@ -116,22 +156,34 @@ def candidate_features(retrieval: Retrieval) -> np.ndarray:
     query = [np.full(n, non_en)]
     cross = [non_en * named["recip_rank"], non_en * named["faq"], non_en * named["cov_title"]]
     cross += [non_en * named["cov_body"], non_en * gaps[_GAPS.index("summary")]]
-    return np.column_stack([rows, *gaps, *query, *cross])
+    if similarities is None:
+        return np.column_stack([rows, *gaps, *query, *cross])
+    cos, rank_all, has = similarities[:, 0], similarities[:, 1], similarities[:, 2]
+    gap_cos = cos - cos.max()
+    rank_cands = np.argsort(np.argsort(-cos, kind="stable"), kind="stable")
+    semantic = [cos, gap_cos, 1.0 / (1.0 + rank_all), 1.0 / (1.0 + rank_cands), non_en * cos, non_en * gap_cos, has]
+    return np.column_stack([rows, *gaps, *query, *cross, *semantic])
 
 
 def confidence_features(scores: np.ndarray, retrieval: Retrieval, features: np.ndarray) -> np.ndarray:
-    """Return CONFIDENCE_FEATURES for ranker scores (logits) of a retrieval's candidates and their feature rows.
+    """Return CONFIDENCE_FEATURES (SEM_CONFIDENCE_FEATURES for SEM_FEATURES rows) for ranker scores (logits) of a
+    retrieval's candidates and their feature rows.
 
     Besides the ranker's own certainty (top score, margin, softmax share), the absolute evidence for the top page
     (share of the query in its body and title, FAQ phrasing similarity) keeps an off-topic message whose one
     accidental match stands out from scoring high.
     """
     best = int(np.argmax(scores))
-    row = dict(zip(FEATURES, features[best], strict=True))
+    semantic = features.shape[1] == len(SEM_FEATURES)
+    row = dict(zip(SEM_FEATURES if semantic else FEATURES, features[best], strict=True))
     ordered = np.sort(scores)[::-1]
     top = float(ordered[0])
     second = float(ordered[1]) if len(ordered) > 1 else top - 5.0
     shifted = np.exp(ordered - top)
+    extra = []
+    if semantic:
+        cos = features[:, len(FEATURES)]
+        extra = [row["cos"], row["gap_cos"], float(cos.max())]
     return np.array(
         [
             top,
@@ -144,6 +196,7 @@ def confidence_features(scores: np.ndarray, retrieval: Retrieval, features: np.n
             row["cov_title"],
             row["faq_similarity"],
             row["combined"],
+            *extra,
         ],
         dtype=np.float64,
     )
@@ -151,7 +204,10 @@ def confidence_features(scores: np.ndarray, retrieval: Retrieval, features: np.n
 
 @dataclass(frozen=True, slots=True)
 class Reranker:
-    """Standardised linear ranker plus a logistic confidence model (weights from the training artefact)."""
+    """Standardised linear ranker plus a logistic confidence model (weights from the training artefact).
+
+    `semantic` is the pair trained with SEM_FEATURES, used by :meth:`rank` when similarities are given.
+    """
 
     mean: np.ndarray
     scale: np.ndarray
@@ -161,6 +217,12 @@ class Reranker:
     conf_coef: np.ndarray
     conf_bias: float
     pool: int = POOL
+    semantic: Reranker | None = None
+
+    @property
+    def is_semantic(self) -> bool:
+        """Whether this pair reads SEM_FEATURES (its coefficients say so)."""
+        return len(self.coef) == len(SEM_FEATURES)
 
     def scores(self, features: np.ndarray) -> np.ndarray:
         """Return the ranking score (a logit, up to a per-message constant) of each candidate row."""
@@ -171,9 +233,16 @@ class Reranker:
         z = self.conf_bias + float(((features - self.conf_mean) / self.conf_scale) @ self.conf_coef)
         return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
-    def rank(self, retrieval: Retrieval) -> tuple[list[int], list[float], dict[str, float]]:
-        """Return candidate positions best first, their calibrated scores, and the confidence features."""
-        x = candidate_features(retrieval)
+    def rank(
+        self, retrieval: Retrieval, similarities: np.ndarray | None = None
+    ) -> tuple[list[int], list[float], dict[str, float]]:
+        """Return candidate positions best first, their calibrated scores, and the confidence features.
+
+        With `similarities` (:func:`page_similarities`) and a semantic pair, the semantic pair ranks and scores.
+        """
+        if similarities is not None and self.semantic is not None:
+            return self.semantic.rank(retrieval, similarities)
+        x = candidate_features(retrieval, similarities if self.is_semantic else None)
         scores = self.scores(x)
         # Stable order: ties keep the index's own order.
         order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
@@ -182,14 +251,22 @@ class Reranker:
         top = scores[order[0]]
         # Lower ranks: the top confidence scaled by their softmax weight relative to the top (never above #1).
         out = [confidence * math.exp(max(float(scores[i] - top), -30.0)) for i in order]
-        features = {f"rerank_{name}": float(v) for name, v in zip(CONFIDENCE_FEATURES, conf_x, strict=True)}
+        names = SEM_CONFIDENCE_FEATURES if self.is_semantic else CONFIDENCE_FEATURES
+        features = {f"rerank_{name}": float(v) for name, v in zip(names, conf_x, strict=True)}
         features["rerank_confidence"] = confidence
+        features["rerank_semantic"] = float(self.is_semantic)
         return order, out, features
 
 
 def save(path: Path, reranker: Reranker, meta: Mapping[str, float | str] | None = None) -> None:
-    """Write a re-ranker artefact (npz, no pickles)."""
+    """Write a re-ranker artefact (npz, no pickles): the lexical pair, and the semantic pair under ``sem_`` keys."""
     meta = dict(meta or {})
+    semantic = {}
+    if reranker.semantic is not None:
+        sem = reranker.semantic
+        semantic = {f"sem_{key}": getattr(sem, key) for key in _ARRAYS}
+        semantic |= {"sem_conf_bias": np.array(sem.conf_bias), "sem_features": np.array(SEM_FEATURES)}
+        semantic["sem_confidence_features"] = np.array(SEM_CONFIDENCE_FEATURES)
     np.savez(
         path,
         version=np.array(FEATURE_VERSION),
@@ -205,6 +282,7 @@ def save(path: Path, reranker: Reranker, meta: Mapping[str, float | str] | None 
         pool=np.array(reranker.pool),
         meta_keys=np.array(list(meta), dtype=str),
         meta_values=np.array([str(v) for v in meta.values()], dtype=str),
+        **semantic,
     )
 
 
@@ -218,7 +296,16 @@ def load(path: Path | None = None) -> Reranker:
             if tuple(data["confidence_features"]) != CONFIDENCE_FEATURES:
                 raise RerankError(f"{ARTEFACT}: built for other confidence features")
             arrays = {key: np.asarray(data[key], dtype=np.float64) for key in _ARRAYS}
-            return Reranker(**arrays, conf_bias=float(data["conf_bias"]), pool=int(data["pool"]))
+            pool = int(data["pool"])
+            semantic = None
+            if "sem_coef" in data.files:
+                if tuple(data["sem_features"]) != SEM_FEATURES:
+                    raise RerankError(f"{ARTEFACT}: semantic model built for other features; retrain")
+                if tuple(data["sem_confidence_features"]) != SEM_CONFIDENCE_FEATURES:
+                    raise RerankError(f"{ARTEFACT}: semantic model built for other confidence features; retrain")
+                sem = {key: np.asarray(data[f"sem_{key}"], dtype=np.float64) for key in _ARRAYS}
+                semantic = Reranker(**sem, conf_bias=float(data["sem_conf_bias"]), pool=pool)
+            return Reranker(**arrays, conf_bias=float(data["conf_bias"]), pool=pool, semantic=semantic)
     except (OSError, KeyError, ValueError) as exc:
         if isinstance(exc, RerankError):
             raise

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bot.core.analysis import Analyser, Analysis, default_analyser
+from bot.core.analysis import Analyser, Analysis, Encoder, Intent, default_analyser, embedding_text
 from bot.core.decision import Action, Decision, DecisionSettings, Incident, Role, ThreadState, decide
-from bot.core.docs import DocPage, DocsFormatError, load_docs_folder
+from bot.core.docs import DocPage, DocsFormatError, load_docs_folder, page_summary
 from bot.core.faq import FaqEntry, load_faq_folder
 from bot.core.index import DocIndex, SearchResult
 from bot.core.render import RenderContext, neutralise_mentions, render_decision
@@ -17,6 +17,25 @@ from bot.core.rerank import MIN_PAGES as RERANK_MIN_PAGES
 from bot.core.rerank import load_optional as load_reranker
 
 MAX_MESSAGE_CHARS = 20_000  # longer input (a pasted log) is cut before analysis: Discord allows 4,000 anyway
+#: Which messages get a query vector for the semantic re-ranker when the analyser's cascade skipped the encoder
+#: (TriageEngine._needs_vector; always only answerable messages: question or bug report, no policy route).
+#: Measured (grouped 5-fold CV of the 370 train+validation questions, `python -m bench.train_rerank --cv-only
+#: --gates`; cost over the 200 dev messages x 2 rounds, engine as `build_engine` makes it, on the shared 2-core box):
+#:
+#: | rule    | right page first | top 3 | answered @0.70 | precision @0.70 | encoder calls/msg | mean ms | p99 ms |
+#: |---------|------------------|-------|----------------|-----------------|-------------------|---------|--------|
+#: | cascade | 0.705            | 0.873 | 0.38           | 0.866           | 0.32              | 13-14   | 73-82  |
+#: | non_en  | 0.727            | 0.892 | 0.47           | 0.884           | 0.55              | 17-18   | 72-79  |
+#: | band    | 0.705            | 0.878 | 0.47           | 0.884           | 0.65              | 26      | 113    |
+#: | always  | 0.727            | 0.892 | 0.48           | 0.875           | 0.82              | 52-58   | 1,000+ |
+#:
+#: "non_en" gets all of what "always" gets (the English questions the cascade did not embed rank the same with or
+#: without a vector: both rules reach 0.727 / 0.892) for +4 ms mean and no p99 change; "band" (a second, semantic
+#: search when the lexical confidence is in GATE_BAND) costs more and gains less. "cascade" (never compute) is the
+#: choice when latency matters most.
+GATE_RULES = ("cascade", "non_en", "band", "always")
+GATE_RULE = "non_en"
+GATE_BAND = (0.30, 0.85)  # "band": lexical confidence in which a second, semantic search is worth ~20 ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +73,18 @@ class TriageEngine:
         render_context: RenderContext,
         settings: DecisionSettings,
         analyser: Analyser | None = None,
+        encoder: Encoder | None = None,
+        gate: str = GATE_RULE,
     ) -> None:
         self.index = index
         self.render_context = render_context
         self.settings = settings
         self.analyser = analyser or default_analyser()
+        self.encoder = encoder  # computes a query vector the analyser's cascade skipped (see _needs_vector)
+        if gate not in GATE_RULES:
+            raise ValueError(f"gate must be one of {GATE_RULES}, got {gate!r}")
+        self.gate = gate
+        self.page_summaries: dict[str, str] = {}  # page URL -> summary text embedded as its page vector
 
     @classmethod
     def from_folders(
@@ -86,7 +112,39 @@ class TriageEngine:
             # The learned re-ranker and its confidence were fitted on FAQ + a full docs site; FAQ-only or a small
             # docs folder (its pool-relative features out of range) keeps the lexical order and calibration.
             index.reranker = load_reranker()
-        return cls(index, RenderContext(placeholders, docs_base_url, docs_locales), settings)
+        engine = cls(index, RenderContext(placeholders, docs_base_url, docs_locales), settings)
+        # What the page vectors are computed from (the index releases page texts): the composition root embeds
+        # them, ahead or in the background, and attaches them to the index (bot/services/page_vectors.py).
+        engine.page_summaries = {page.url: page_summary(page) for page in pages}
+        return engine
+
+    @property
+    def wants_page_vectors(self) -> bool:
+        """Whether page vectors would be used: a semantic re-ranker, an encoder, and none attached yet."""
+        reranker = self.index.reranker
+        return (
+            self.encoder is not None
+            and reranker is not None
+            and reranker.semantic is not None
+            and self.index.page_vectors is None
+            and bool(self.page_summaries)
+        )
+
+    def _needs_vector(self, analysis: Analysis, lexical: SearchResult | None) -> bool:
+        """Whether to embed a message the analyser did not embed, for the semantic re-ranker (~20 ms).
+
+        Only messages the bot could answer (a question or bug report, no policy route) are considered; the rule is
+        `self.gate` (default GATE_RULE; the measurements behind it are in the comment above GATE_RULES).
+        """
+        if analysis.route is not None or analysis.intent not in (Intent.QUESTION, Intent.BUG_REPORT):
+            return False
+        if self.gate == "always":
+            return True
+        if self.gate == "non_en":
+            return analysis.lang != "en"
+        if self.gate == "band" and lexical is not None and lexical.best is not None:
+            return GATE_BAND[0] <= lexical.best.score < GATE_BAND[1]
+        return False
 
     def triage(
         self,
@@ -104,7 +162,16 @@ class TriageEngine:
         """Decide what the bot does with one message and render the reply."""
         text = text[:MAX_MESSAGE_CHARS]
         analysis = self.analyser.analyse(text, title=title, lang_hint=lang_hint)
-        search = self.index.search(text, analysis.lang, title=title)
+        vector = analysis.vector
+        search = None
+        if vector is None and self.encoder is not None and self.gate != "cascade" and self.index.semantic_ready:
+            lexical = self.index.search(text, analysis.lang, title=title) if self.gate == "band" else None
+            if self._needs_vector(analysis, lexical):
+                vector = self.encoder.encode(embedding_text(text, title))
+            else:
+                search = lexical
+        if search is None:
+            search = self.index.search(text, analysis.lang, title=title, vector=vector)
         decision = decide(
             analysis,
             search,

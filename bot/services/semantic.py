@@ -15,7 +15,9 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 #: e5 reads at most 512 tokens; the opening of a message says what it is, and shorter inputs embed faster
-MAX_EMBED_CHARS = 600
+MAX_EMBED_CHARS = 300
+#: a docs page summary (title, description, headings, opening text; see bot.core.docs.page_summary) is cut here
+MAX_PASSAGE_CHARS = 1200
 
 
 class E5Encoder:
@@ -43,6 +45,19 @@ class E5Encoder:
             chunk = [t[:MAX_EMBED_CHARS] for t in texts[start : start + batch]]
             with self._lock:
                 out.append(np.asarray(self._model.query(chunk), dtype=np.float32))
+        return np.vstack(out) if out else np.zeros((0, self.dimensions), dtype=np.float32)
+
+    def encode_passages(self, texts: list[str], batch: int = 4) -> np.ndarray:
+        """Embeddings of documents (the ``passage:`` prefix of e5), shape (n, 384).
+
+        Small batches: the lock is released between them, so a message arriving while page vectors are built in
+        the background waits for one batch (~1 s), not for the whole docs site.
+        """
+        out = []
+        for start in range(0, len(texts), batch):
+            chunk = [t[:MAX_PASSAGE_CHARS] for t in texts[start : start + batch]]
+            with self._lock:
+                out.append(np.asarray(self._model.passage(chunk), dtype=np.float32))
         return np.vstack(out) if out else np.zeros((0, self.dimensions), dtype=np.float32)
 
 

@@ -99,3 +99,58 @@ def test_training_is_deterministic_on_a_fixed_input() -> None:
     for a, b in zip(first, second, strict=True):
         assert np.array_equal(a, b)
     assert first[2][0] > 0  # it learned the signal
+
+
+def test_packaged_artefact_has_a_semantic_pair() -> None:
+    semantic = rerank.load().semantic
+    assert semantic is not None and semantic.is_semantic
+    assert semantic.coef.shape == (len(rerank.SEM_FEATURES),)
+    assert semantic.conf_coef.shape == (len(rerank.SEM_CONFIDENCE_FEATURES),)
+
+
+def _two_equal_candidates() -> Retrieval:
+    # Lexically the same evidence, the first slightly ahead: the lexical pair keeps the index's order.
+    a = Candidate(
+        "https://x/a/",
+        docs=0.3,
+        faq=0.0,
+        combined=0.3,
+        page=0.3,
+        section=0.3,
+        summary=0.2,
+        coverage=(0.3, 0.3, 0.2, 0.2, 0.6),
+    )
+    return _retrieval(a, replace(a, url="https://x/b/", docs=0.29, combined=0.29, page=0.29))
+
+
+def test_semantic_features_change_the_ranking() -> None:
+    from bot.core.index import PageVectors
+
+    model = rerank.load()
+    retrieval = _two_equal_candidates()
+    assert model.rank(retrieval)[0][0] == 0
+    # The message's vector is close to page b and far from page a (and from the other pages of the site).
+    rng = np.random.default_rng(0)
+    others = rng.normal(size=(30, 16))
+    matrix = np.vstack([[1.0] + [0.0] * 15, [0.0, 1.0] + [0.0] * 14, others / np.linalg.norm(others, axis=1)[:, None]])
+    vectors = PageVectors.of(["https://x/a/", "https://x/b/", *(f"https://x/o{i}/" for i in range(30))], matrix)
+    query = np.array([0.1, 0.99] + [0.0] * 14)
+    sims = rerank.page_similarities(retrieval, vectors, query)
+    assert sims[1, 0] > sims[0, 0] and sims[1, 1] == 0.0  # page b is the closest page of all
+    order, scores, features = model.rank(retrieval, sims)
+    assert order[0] == 1
+    assert features["rerank_semantic"] == 1.0
+    assert 0.0 <= scores[1] <= scores[0] <= 1.0
+    # A lexical-only artefact ignores the similarities.
+    assert replace(model, semantic=None).rank(retrieval, sims)[0][0] == 0
+
+
+def test_semantic_pair_round_trips(tmp_path: Path) -> None:
+    model = rerank.load()
+    path = tmp_path / "both.npz"
+    rerank.save(path, model)
+    loaded = rerank.load(path)
+    assert loaded.semantic is not None and model.semantic is not None
+    assert np.array_equal(loaded.semantic.coef, model.semantic.coef)
+    rerank.save(path, replace(model, semantic=None))
+    assert rerank.load(path).semantic is None

@@ -1,0 +1,145 @@
+"""Page vectors for the semantic re-ranker: one e5 passage embedding per docs page, cached on disk.
+
+Embedding the 513 pages of the docs site takes minutes, so vectors are cached in an npz file keyed by
+(encoder name, sha256 of the page summary text): a restart re-embeds only pages whose summary changed. The bot
+starts with the lexical re-ranker and attaches the vectors when they are ready (:func:`attach_in_background`);
+the command line and the benchmarks compute them synchronously (:func:`attach`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from bot.core.index import DocIndex
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+DEFAULT_CACHE = ROOT / ".cache" / "page-vectors.npz"
+CHUNK = 32  # pages embedded between two cache saves (an interrupted build keeps its progress)
+
+
+class PassageEncoder(Protocol):
+    """What the cache needs of an encoder (see :class:`bot.services.semantic.E5Encoder`)."""
+
+    name: str
+    dimensions: int
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        """Embeddings of documents, shape (n, dimensions)."""
+        ...
+
+
+def text_key(text: str) -> str:
+    """The cache key of one text: sha256 of its UTF-8 bytes."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class VectorCache:
+    """Text hash -> vector of one encoder, persisted in an npz file (no pickles)."""
+
+    def __init__(self, path: Path, encoder_name: str, dimensions: int) -> None:
+        self.path = path
+        self.encoder_name = encoder_name
+        self.dimensions = dimensions
+        self.vectors: dict[str, np.ndarray] = {}
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            with np.load(self.path, allow_pickle=False) as data:
+                if str(data["encoder"]) != self.encoder_name or data["vectors"].shape[1:] != (self.dimensions,):
+                    log.info("page vectors: %s was built by another encoder; rebuilding", self.path)
+                    return
+                keys = (str(k) for k in data["keys"])
+                self.vectors = dict(zip(keys, data["vectors"].astype(np.float32), strict=True))
+        except FileNotFoundError:
+            return
+        except (OSError, KeyError, ValueError) as exc:
+            log.warning("page vectors: unreadable cache %s (%s); rebuilding", self.path, exc)
+
+    def save(self, keep: Sequence[str] | None = None) -> None:
+        """Write the cache atomically (only the `keep` keys when given: pages gone from the docs are dropped)."""
+        keys = [k for k in (keep if keep is not None else self.vectors) if k in self.vectors]
+        matrix = np.vstack([self.vectors[k] for k in keys]) if keys else np.zeros((0, self.dimensions), np.float32)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_name(self.path.name + f".{os.getpid()}.tmp.npz")
+        np.savez(partial, encoder=np.array(self.encoder_name), keys=np.array(keys, dtype=str), vectors=matrix)
+        os.replace(partial, self.path)
+
+    def missing(self, texts: Sequence[str]) -> list[str]:
+        """The distinct texts of `texts` that have no cached vector, in order."""
+        return [t for t in dict.fromkeys(texts) if text_key(t) not in self.vectors]
+
+
+def page_vectors(
+    summaries: Mapping[str, str],
+    encoder: PassageEncoder,
+    cache_path: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[tuple[str, ...], np.ndarray]:
+    """Return (urls, matrix) of the pages' passage vectors, embedding only summaries absent from the cache."""
+    cache = VectorCache(cache_path or DEFAULT_CACHE, encoder.name, encoder.dimensions)
+    todo = cache.missing(list(summaries.values()))
+    for start in range(0, len(todo), CHUNK):
+        chunk = todo[start : start + CHUNK]
+        vectors = np.asarray(encoder.encode_passages(chunk), dtype=np.float32)
+        for text, vector in zip(chunk, vectors, strict=True):
+            cache.vectors[text_key(text)] = vector
+        cache.save()
+        if progress is not None:
+            progress(min(start + CHUNK, len(todo)), len(todo))
+    keys = [text_key(t) for t in summaries.values()]
+    if todo or len(cache.vectors) != len(set(keys)):
+        cache.save(keep=keys)
+    urls = tuple(summaries)
+    matrix = np.vstack([cache.vectors[k] for k in keys]) if keys else np.zeros((0, encoder.dimensions), np.float32)
+    return urls, matrix
+
+
+def stderr_progress(done: int, total: int) -> None:
+    """Progress line on stderr for the synchronous build."""
+    sys.stderr.write(f"\rEmbedding docs pages for the semantic re-ranker: {done}/{total}")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def attach(
+    index: DocIndex,
+    summaries: Mapping[str, str],
+    encoder: PassageEncoder,
+    cache_path: Path | None = None,
+    progress: Callable[[int, int], None] | None = stderr_progress,
+) -> None:
+    """Compute (or load) the page vectors now and attach them to the index (command line, benchmarks)."""
+    started = time.perf_counter()
+    urls, matrix = page_vectors(summaries, encoder, cache_path, progress)
+    index.attach_page_vectors(urls, matrix)
+    log.info("page vectors attached: %d pages in %.1f s", len(urls), time.perf_counter() - started)
+
+
+def attach_in_background(
+    index: DocIndex, summaries: Mapping[str, str], encoder: PassageEncoder, cache_path: Path | None = None
+) -> threading.Thread:
+    """Start a daemon thread that builds the page vectors and attaches them; the index stays lexical until then."""
+
+    def run() -> None:
+        try:
+            attach(index, summaries, encoder, cache_path, progress=None)
+        except Exception:  # a failed build must not take the bot down: it keeps the lexical re-ranker
+            log.exception("page vectors: build failed; the re-ranker stays lexical")
+
+    thread = threading.Thread(target=run, name="page-vectors", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,91 @@
+"""Page-vector cache: round trip, only changed pages re-embedded, another encoder rebuilds, background attach."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+from bot.services import page_vectors
+
+
+class FakeEncoder:
+    """Deterministic vectors from a hash of the text; counts what it was asked to embed."""
+
+    dimensions = 8
+
+    def __init__(self, name: str = "fake-v1") -> None:
+        self.name = name
+        self.passages: list[str] = []
+
+    @staticmethod
+    def vector(text: str) -> np.ndarray:
+        """A deterministic unit vector of `text`."""
+        seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
+        v = np.random.default_rng(seed).normal(size=FakeEncoder.dimensions).astype(np.float32)
+        return v / np.linalg.norm(v)
+
+    def encode(self, text: str) -> np.ndarray:
+        """Query vector."""
+        return self.vector("query: " + text)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        """Passage vectors."""
+        self.passages.extend(texts)
+        return np.vstack([self.vector(t) for t in texts])
+
+
+SUMMARIES = {f"https://x/{i}/": f"Page {i}. About topic {i}." for i in range(5)}
+
+
+def test_cache_round_trips_and_reembeds_only_changed_pages(tmp_path: Path) -> None:
+    cache = tmp_path / "pv.npz"
+    first = FakeEncoder()
+    urls, matrix = page_vectors.page_vectors(SUMMARIES, first, cache)
+    assert urls == tuple(SUMMARIES)
+    assert matrix.shape == (5, 8)
+    assert len(first.passages) == 5
+    assert np.allclose(matrix[2], FakeEncoder.vector(SUMMARIES["https://x/2/"]))
+
+    again = FakeEncoder()
+    _, reloaded = page_vectors.page_vectors(SUMMARIES, again, cache)
+    assert again.passages == []
+    assert np.array_equal(reloaded, matrix)
+
+    changed = dict(SUMMARIES)
+    changed["https://x/3/"] = "Page 3, rewritten."
+    del changed["https://x/4/"]
+    third = FakeEncoder()
+    urls, updated = page_vectors.page_vectors(changed, third, cache)
+    assert third.passages == ["Page 3, rewritten."]
+    assert len(urls) == 4
+    assert np.array_equal(updated[:3], matrix[:3])
+    assert len(page_vectors.VectorCache(cache, "fake-v1", 8).vectors) == 4  # the removed page left the cache
+
+
+def test_another_encoder_or_a_corrupt_file_rebuilds(tmp_path: Path) -> None:
+    cache = tmp_path / "pv.npz"
+    page_vectors.page_vectors(SUMMARIES, FakeEncoder(), cache)
+    other = FakeEncoder("fake-v2")
+    page_vectors.page_vectors(SUMMARIES, other, cache)
+    assert len(other.passages) == 5
+    cache.write_bytes(b"not an npz")
+    fresh = FakeEncoder("fake-v2")
+    page_vectors.page_vectors(SUMMARIES, fresh, cache)
+    assert len(fresh.passages) == 5
+
+
+class _Index:
+    page_vectors = None
+
+    def attach_page_vectors(self, urls, matrix, encoder: str = "") -> None:  # type: ignore[no-untyped-def]
+        self.page_vectors = (urls, matrix)
+
+
+def test_background_attach_sets_the_vectors(tmp_path: Path) -> None:
+    index = _Index()
+    thread = page_vectors.attach_in_background(index, SUMMARIES, FakeEncoder(), tmp_path / "pv.npz")  # type: ignore[arg-type]
+    thread.join(timeout=10)
+    assert index.page_vectors is not None
+    assert index.page_vectors[1].shape == (5, 8)
