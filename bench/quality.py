@@ -297,8 +297,10 @@ def cross_validated(split: Split, docs: Path, faq: Path) -> list[tuple[Example, 
     for kept, held in split.folds(pool, FOLDS):
         models = {}
         for task in TASKS:
-            p = params.get(task.name + suffix, {"C": 8.0, "class_weight": "balanced"})
-            models[task.name + suffix] = fit(task, kept, features, p["C"], p["class_weight"], bool(suffix))
+            for semantic in (False, True) if suffix else (False,):
+                name = task.name + ("+sem" if semantic else "")
+                p = params[name]
+                models[name] = fit(task, kept, features, p["C"], p["class_weight"], semantic)
         engine.analyser = Analyser(ModelSet(models, shipped.meta), encoder=encoder)
         for e in held:
             result = engine.triage(e.text, now=now, title=e.title)

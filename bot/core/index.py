@@ -525,7 +525,8 @@ class DocIndex:
 
     def _best_heading(self, page_id: int, section_scores: np.ndarray) -> str:
         page = self._page_by_url[self._summary_urls[page_id]]
-        best = max(page.section_ids, key=lambda i: section_scores[i])
+        ids = page.section_ids
+        best = ids[int(np.argmax(section_scores[list(ids)]))]  # first of the best, as max() picked
         return self._section_meta[best][2]
 
     def _fuzzy_faq(self, text: str, lang: str, candidates: Iterable[int]) -> dict[int, float]:
