@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +12,8 @@ import discord
 from discord.ext import commands
 
 from bot.core.decision import Incident
+from bot.core.render import default_escalation_texts
+from bot.core.resources import EscalationTexts
 from bot.core.triage import TriageEngine
 from bot.services.store import SqliteStore
 from bot.settings import Settings
@@ -46,6 +48,7 @@ class Deps:
     outbox: Any = None  # Outbox when the support API is configured
     status: Any = None  # StatusPageClient for the brand's status page
     incident: Incident | None = None  # the platform incident in progress, from the status page
+    escalation_texts: EscalationTexts = field(default_factory=default_escalation_texts)  # bot/resources/escalation/
 
 
 def make_intents() -> discord.Intents:

@@ -15,8 +15,8 @@ from pathlib import Path
 import aiohttp
 
 from bot.core.eligibility import REQUEST_CATEGORIES, check_eligibility, sla_for
-from bot.core.escalation_messages import ESCALATION_MESSAGES
-from bot.core.render import RenderContext, message
+from bot.core.render import RenderContext, default_escalation_texts, message
+from bot.core.resources import EscalationTexts
 from bot.sandbox import run_sandbox
 from bot.services.escalations import NewEscalation
 from bot.services.outbox import Outbox, ticket_request_from_payload
@@ -25,16 +25,27 @@ from bot.services.support_api import HttpSupportApiClient, SupportApiError, to_a
 from bot.settings import Settings
 
 
-def run_demo(settings: Settings, ctx: RenderContext, email: str, category: str, severity: int) -> str:
-    """Return the transcript of one offline escalation (or the reason it is refused)."""
+def run_demo(
+    settings: Settings,
+    ctx: RenderContext,
+    email: str,
+    category: str,
+    severity: int,
+    *,
+    texts: EscalationTexts | None = None,
+) -> str:
+    """Return the transcript of one offline escalation (or the reason it is refused); `texts` default to the
+    packaged escalation texts."""
     if category not in REQUEST_CATEGORIES:
         return f"category must be one of: {', '.join(REQUEST_CATEGORIES)}"
     if not 1 <= severity <= 4:
         return "severity must be 1 (urgent) .. 4 (low)"
-    return asyncio.run(_demo(settings, ctx, email, category, severity))
+    return asyncio.run(_demo(settings, ctx, texts or default_escalation_texts(), email, category, severity))
 
 
-async def _demo(settings: Settings, ctx: RenderContext, email: str, category: str, severity: int) -> str:
+async def _demo(
+    settings: Settings, ctx: RenderContext, texts: EscalationTexts, email: str, category: str, severity: int
+) -> str:
     lines: list[str] = []
     now = datetime.now(UTC)
     async with run_sandbox(db=":memory:", api_key="demo") as sandbox, aiohttp.ClientSession() as session:
@@ -56,7 +67,7 @@ async def _demo(settings: Settings, ctx: RenderContext, email: str, category: st
                                    app_id=app.app_id if app else None, category=category, out_of_scope=False,
                                    policy=settings.policy)  # fmt: skip
         if not result.eligible:
-            text = message(f"refuse.{result.failed}", "en", ctx, table=ESCALATION_MESSAGES)
+            text = message(f"refuse.{result.failed}", "en", ctx, table=texts.messages)
             return "\n".join([*lines, f"refused ({result.failed}): {text}"])
         with tempfile.TemporaryDirectory() as tmp:
             store = await SqliteStore.open(Path(tmp) / "demo.db")

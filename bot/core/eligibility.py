@@ -100,7 +100,7 @@ class Eligibility:
 
     @property
     def message_key(self) -> str | None:
-        """Key of the localised refusal in `ESCALATION_MESSAGES` ("refuse.<failed>"), None when eligible."""
+        """Key of the localised refusal in the escalation texts ("refuse.<failed>"), None when eligible."""
         return f"refuse.{self.failed}" if self.failed else None
 
 

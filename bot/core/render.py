@@ -10,7 +10,7 @@ from functools import cache
 from bot.core.decision import Action, Decision
 from bot.core.docs import localise_url
 from bot.core.faq import FaqEntry, render
-from bot.core.resources import Messages, load_messages
+from bot.core.resources import EscalationTexts, Messages, load_escalation_texts, load_messages
 
 DISCORD_MESSAGE_LIMIT = 2000
 _MASS_MENTION = re.compile(r"@(everyone|here)")
@@ -21,6 +21,12 @@ _MENTION = re.compile(r"<(@[!&]?|#)(\d+)>")
 def default_messages() -> Messages:
     """Return the packaged reply texts (bot/resources/messages/), loaded on first call."""
     return load_messages()
+
+
+@cache
+def default_escalation_texts() -> EscalationTexts:
+    """Return the packaged escalation texts (bot/resources/escalation/), loaded on first call."""
+    return load_escalation_texts()
 
 
 @dataclass(frozen=True, slots=True)

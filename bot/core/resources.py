@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from importlib.abc import Traversable
 from importlib.resources import files
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 GLOSSARY_PACKAGE = "bot.resources.glossary"
 MESSAGES_PACKAGE = "bot.resources.messages"
+ESCALATION_PACKAGE = "bot.resources.escalation"
+
+_K = TypeVar("_K")
 
 
 class ResourceError(ValueError):
@@ -103,6 +106,62 @@ def load_messages(folder: Traversable | None = None) -> Messages:
     return Messages(_frozen(texts), _frozen(details))
 
 
+# The values the bot passes when it renders these escalation messages (besides the brand placeholders, which every
+# message may use): part of the code's contract with the texts, not text, so it lives here rather than in a file.
+ESCALATION_EXTRA_PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "ticket.created": frozenset({"ticket_id", "where", "sla"}),
+        "ticket.sent_later": frozenset({"ticket_id"}),
+        "ticket.public": frozenset({"ticket_id"}),
+        "ticket.solved": frozenset({"ticket_id"}),
+        "whoami.linked": frozenset({"details"}),
+    }
+)
+_ESCALATION_TABLES = ("messages", "detail_categories", "severity")
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationTexts:
+    """Localised texts of the official-support escalation, by key then language: `messages[key][lang]` (refusals,
+    ticket and linking notices; {name} placeholders, see ESCALATION_EXTRA_PLACEHOLDERS), `detail_categories[code]
+    [lang]` and `severity[level][lang]` (the form's labels). Keys keep the order of en.toml."""
+
+    messages: Mapping[str, Mapping[str, str]]
+    detail_categories: Mapping[str, Mapping[str, str]]
+    severity: Mapping[int, Mapping[str, str]]
+
+
+def load_escalation_texts(folder: Traversable | None = None) -> EscalationTexts:
+    """Read every `<lang>.toml` of the escalation folder (default: the packaged `bot/resources/escalation/`).
+
+    Each file holds a `[messages]`, a `[detail_categories]` and a `[severity]` table (level "1".."4" = "label").
+    Raises ResourceError naming the file when one is malformed.
+    """
+    folder = files(ESCALATION_PACKAGE) if folder is None else folder
+    tables: dict[str, dict[str, dict[str, str]]] = {table: {} for table in _ESCALATION_TABLES}
+    # English first, so that the keys (hence the form's options) follow the order of en.toml.
+    paths = sorted(
+        (p for p in folder.iterdir() if p.name.endswith(".toml")), key=lambda p: (p.name != "en.toml", p.name)
+    )
+    if not paths:
+        raise ResourceError(f"no escalation text files (*.toml) in {folder}")
+    for path in paths:
+        lang = path.name.removesuffix(".toml")
+        data = _toml(path.name, path.read_text(encoding="utf-8"))
+        unknown = set(data) - set(_ESCALATION_TABLES)
+        if unknown:
+            expected = ", ".join(f"[{table}]" for table in _ESCALATION_TABLES)
+            raise ResourceError(f"{path.name}: unknown table(s) {sorted(unknown)}; expected {expected}")
+        for table, into in tables.items():
+            for key, text in _string_table(path.name, data, table).items():
+                into.setdefault(key, {})[lang] = text
+        for level in data["severity"]:
+            if not (level.isascii() and level.isdigit()):
+                raise ResourceError(f'{path.name}: [severity] key {level!r} must be a level number such as "1"')
+    severity = {int(level): labels for level, labels in tables["severity"].items()}
+    return EscalationTexts(_frozen(tables["messages"]), _frozen(tables["detail_categories"]), _frozen(severity))
+
+
 def _string_table(name: str, data: Mapping[str, Any], table: str) -> dict[str, str]:
     values = data.get(table)
     if not isinstance(values, dict):
@@ -113,7 +172,7 @@ def _string_table(name: str, data: Mapping[str, Any], table: str) -> dict[str, s
     return values
 
 
-def _frozen(table: dict[str, dict[str, str]]) -> Mapping[str, Mapping[str, str]]:
+def _frozen(table: dict[_K, dict[str, str]]) -> Mapping[_K, Mapping[str, str]]:
     return MappingProxyType({key: MappingProxyType(by_lang) for key, by_lang in table.items()})
 
 

@@ -20,7 +20,6 @@ from discord.ext import commands, tasks
 
 from bot.core.analysis import detect_language
 from bot.core.eligibility import check_eligibility, sla_deadline, sla_for
-from bot.core.escalation_messages import DETAIL_CATEGORY_LABELS, ESCALATION_MESSAGES, SEVERITY_LABELS
 from bot.core.redact import redact
 from bot.core.render import message, neutralise_mentions
 from bot.exts._common import NO_MENTIONS, apply_forum_tag, is_helper, is_staff, staff_log
@@ -49,7 +48,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 def text(deps: Deps, key: str, lang: str, **values: str) -> str:
     """Return a localised escalation text with brand placeholders and `values` filled in."""
-    return message(key, lang, deps.engine.render_context, table=ESCALATION_MESSAGES, **values)
+    return message(key, lang, deps.engine.render_context, table=deps.escalation_texts.messages, **values)
 
 
 class Escalations(commands.Cog):
@@ -358,7 +357,7 @@ class Escalations(commands.Cog):
         if not await self.deps.store.mark_escalation_notice(row.id, "staff", self.deps.clock()):
             return
         deadline = sla_deadline(row.tier, row.severity, row.sent_at or row.created_at, self.deps.settings.policy)
-        severity = SEVERITY_LABELS[row.severity]["en"]
+        severity = self.deps.escalation_texts.severity[row.severity]["en"]
         lines = [
             f"**New ticket {row.ticket_id}** ({row.ticket_url})",
             f"Tier: {row.tier or '-'} · severity {row.severity} ({severity}) · category {row.category}",
@@ -584,7 +583,7 @@ class EscalationForm(discord.ui.View):
             options=[
                 discord.SelectOption(label=labels.get(lang, labels["en"])[:100], value=code,
                                      default=code == self.category)
-                for code, labels in DETAIL_CATEGORY_LABELS.items()
+                for code, labels in cog.deps.escalation_texts.detail_categories.items()
             ],
         )  # fmt: skip
         category_select.callback = self._category_chosen
@@ -596,7 +595,7 @@ class EscalationForm(discord.ui.View):
             options=[
                 discord.SelectOption(label=f"{level} - {labels.get(lang, labels['en'])}"[:100], value=str(level),
                                      default=level == self.severity)
-                for level, labels in SEVERITY_LABELS.items()
+                for level, labels in cog.deps.escalation_texts.severity.items()
             ],
         )  # fmt: skip
         severity_select.callback = self._severity_chosen

@@ -1,6 +1,5 @@
 import dataclasses
 import itertools
-import re
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -17,18 +16,11 @@ from bot.core.eligibility import (
     sla_deadline,
     sla_for,
 )
-from bot.core.escalation_messages import (
-    DETAIL_CATEGORY_LABELS,
-    ESCALATION_MESSAGES,
-    EXTRA_PLACEHOLDERS,
-    LANGS,
-    SEVERITY_LABELS,
-)
-from bot.core.faq import LEFTOVER_MARKER, render
+from bot.core.resources import load_escalation_texts
 from bot.settings import load_settings
-from tests.conftest import PLACEHOLDERS
 
 POLICY = load_settings({}, env_file=None).policy
+REFUSALS = load_escalation_texts().messages
 
 PLANS = ("free", "trial", "solo", "maker", "team", "enterprise")
 STATUSES = ("active", "trialing", "past_due", "cancelled", None)
@@ -204,7 +196,7 @@ def test_names_are_case_insensitive_and_eligible_has_no_message() -> None:
 
 def test_every_failure_has_a_refusal_message() -> None:
     for failed in FAILURES:
-        assert f"refuse.{failed}" in ESCALATION_MESSAGES
+        assert f"refuse.{failed}" in REFUSALS
     assert Eligibility(False, "role", "r", "n").message_key == "refuse.role"
 
 
@@ -288,62 +280,3 @@ def test_no_sla_no_deadline() -> None:
     with_team = dataclasses.replace(POLICY, sla={**POLICY.sla, "team": team})
     created = datetime(2026, 3, 9, 10, tzinfo=UTC)
     assert sla_deadline("team", 1, created, with_team) == created + timedelta(hours=24)
-
-
-# --- Messages -----------------------------------------------------------------------------------------------
-
-BRAND_PLACEHOLDERS = {
-    "brand",
-    "support_email",
-    "support_policy_url",
-    "sla_url",
-    "premium_support_url",
-    "console_url",
-    "status_url",
-}
-REQUIRED_KEYS = {
-    *(f"refuse.{f}" for f in FAILURES),
-    "billing.where",
-    "ticket.created",
-    "ticket.no_sla",
-    "ticket.queued",
-    "ticket.sent_later",
-    "ticket.solved",
-    "incident.hold",
-    "link.code_sent",
-    "link.done",
-    "link.invalid_code",
-    "link.too_many",
-    "link.unavailable",
-    "unlink.done",
-    "whoami.linked",
-    "whoami.not_linked",
-}
-
-
-def test_escalation_messages_are_complete() -> None:
-    assert set(ESCALATION_MESSAGES) >= REQUIRED_KEYS
-    assert set(DETAIL_CATEGORY_LABELS) == set(REQUEST_CATEGORIES)
-    assert set(SEVERITY_LABELS) == {1, 2, 3, 4}
-    for table in (ESCALATION_MESSAGES, DETAIL_CATEGORY_LABELS, SEVERITY_LABELS):
-        for key, texts in table.items():
-            assert set(texts) == set(LANGS), key
-            assert all(t.strip() for t in texts.values()), key
-
-
-@pytest.mark.parametrize("lang", LANGS)
-def test_escalation_messages_use_only_known_placeholders_and_render(lang: str) -> None:
-    extra = {"ticket_id": "#1234", "sla": "2 business hours", "where": "by e-mail", "details": "- Plan: team"}
-    for key, texts in ESCALATION_MESSAGES.items():
-        used = set(re.findall(r"\{([a-z_]+)\}", texts[lang]))
-        allowed = BRAND_PLACEHOLDERS | EXTRA_PLACEHOLDERS.get(key, frozenset())
-        assert used <= allowed, (key, lang, used - allowed)
-        assert used >= EXTRA_PLACEHOLDERS.get(key, frozenset()), (key, lang)
-        text = render(texts[lang], {**PLACEHOLDERS, **extra})
-        assert not LEFTOVER_MARKER.search(text), (key, lang)
-        assert len(text) <= 2000
-
-
-def test_link_code_sent_never_reveals_whether_the_address_exists() -> None:
-    assert ESCALATION_MESSAGES["link.code_sent"]["en"].startswith("If ")
-    assert "10" in ESCALATION_MESSAGES["link.code_sent"]["zh"]

@@ -13,7 +13,6 @@ import pytest
 from bot.bot import Deps, SupportBot
 from bot.cli import build_engine
 from bot.core.decision import Incident
-from bot.core.escalation_messages import ESCALATION_MESSAGES
 from bot.core.faq import render
 from bot.runner import wire_support
 from bot.sandbox import run_sandbox
@@ -179,7 +178,7 @@ async def test_api_down_queues_then_sends_exactly_one_ticket(fake: FakeDiscord, 
         assert [t.ticket_id for t in sandbox.tickets()] == ["T-1001"]  # retried, never duplicated
         posts = [r for r in proxy.requests if r[0] == "POST" and r[1].endswith("/tickets")]
         assert len(posts) >= 3, proxy.requests  # the lost answers were retried with the same key
-        queued = ESCALATION_MESSAGES["ticket.queued"]["en"]
+        queued = bot.deps.escalation_texts.messages["ticket.queued"]["en"]
         assert result["content"] == render(queued, bot.deps.engine.render_context.placeholders)
         rows = await bot.deps.store.list_escalations(fake.guild_id)
         assert [(r.status, r.ticket_id) for r in rows] == [("sent", "T-1001")]
