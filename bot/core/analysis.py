@@ -744,7 +744,9 @@ class Analyser:
 
     Language is py3langid's (restricted to :data:`LANGS`); ``error``, ``code``, ``versions`` and ``platform`` are
     structural rules (a fenced block of code is code, ``7.2.1`` is a version); ``steps``, the intent and the policy
-    route come from the linear models trained by ``python3 dev.py train`` (see :mod:`bench.train`).
+    route come from the linear models trained by ``python3 dev.py train`` (see :mod:`bench.train`). With an
+    encoder, the n-gram models answer alone when they are sure (cascade thresholds from the artefact) and the
+    semantic models, which also read the message's sentence embedding, decide the rest.
     """
 
     def __init__(
@@ -789,18 +791,16 @@ class Analyser:
         ids = _feature_ids(parts, lang, frozenset(present), has_title, self.vocabulary)
         intents = self.ngram_intent.probabilities(ids)
         routes = self.ngram_route.probabilities(ids)
-        steps_model, intent_model, route_model, vector = self.ngram_steps, None, None, None
-        route_threshold = self.ngram_route_threshold
+        steps_model, vector, route_threshold = self.ngram_steps, None, self.ngram_route_threshold
         sure = max(intents.values()) >= self.intent_sure and routes["none"] >= self.none_sure
         if self.encoder is not None and not sure:
             # The n-gram models are unsure: the sentence embedding decides (about 20 ms; see the cascade in
             # bench/train.py for how often and what it buys).
             prose = parts.prose.strip()[:MAX_EMBED_CHARS]
             vector = self.encoder.encode(prose) if prose else np.zeros(self.encoder.dimensions, np.float32)
-            steps_model, intent_model, route_model = self.steps_model, self.intent_model, self.route_model
-            intents = intent_model.probabilities(ids, vector)
-            routes = route_model.probabilities(ids, vector)
-            route_threshold = self.route_threshold
+            steps_model, route_threshold = self.steps_model, self.route_threshold
+            intents = self.intent_model.probabilities(ids, vector)
+            routes = self.route_model.probabilities(ids, vector)
         steps = steps_model.probabilities(ids, vector)["yes"]
         if steps >= 0.5:
             present.add("steps")
