@@ -44,8 +44,6 @@ CONFIDENCE_C = 1.0
 # No-answer messages in the confidence fit teach "weak evidence -> low"; weighed down to keep questions calibrated.
 NEGATIVE_WEIGHT = 0.5
 FOLDS = 5
-OBJECTIVE = "pointwise"
-FAQ_WEIGHT = 0.0  # weight of an FAQ phrasing in the ranker fit, relative to a real question (0: not used)
 THRESHOLDS = (0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
 
 
@@ -62,7 +60,6 @@ class Query:
     baseline: tuple[str, ...]  # the current index's top 5 (search with the default limit)
     baseline_confidence: float
     xs: np.ndarray | None = None  # candidates x rerank.SEM_FEATURES (when vectors are available)
-    weight: float = 1.0  # in the ranker fit (FAQ phrasings weigh FAQ_WEIGHT)
 
     def features(self, semantic: bool) -> np.ndarray:
         """The lexical or the semantic feature matrix."""
@@ -136,56 +133,6 @@ def collect(
     return out
 
 
-def faq_examples(
-    index: DocIndex, faq: Path = ROOT / "faq", docs: Path = SHARED / "capgo-docs"
-) -> list[tuple[DocIndex, list[Example]]]:
-    """Every FAQ phrasing as a training query whose answers are its entry's links, asked of an index built without
-    that phrasing (5 folds over each entry's phrasings, as bench/calibrate.py does: the entry and its other
-    phrasings stay). Returns (fold index, its held-out phrasings); each fold index shares `index`'s page vectors.
-    Never read for evaluation: FAQ phrasings only join the training side of the re-ranker's folds."""
-    from bot.core.docs import load_docs_folder
-    from bot.core.faq import LANGS as FAQ_LANGS
-    from bot.core.faq import load_faq_folder
-    from bot.settings import load_settings
-
-    settings = load_settings({}, env_file=None)
-    pages = load_docs_folder(docs, settings.docs_site.base_url, settings.docs_site.url_rule)
-    placeholders = settings.brand.placeholders(settings.docs_site.docs_url)
-    entries = load_faq_folder(faq)
-    out = []
-    for fold in range(FOLDS):
-        held: list[Example] = []
-        kept = []
-        for entry in entries:
-            gold = tuple(dict.fromkeys(page(index._canonical(link)) for link in entry.links))
-            questions = {}
-            for lang in FAQ_LANGS:
-                phrasings = entry.questions[lang]
-                out_phrasings = [p for i, p in enumerate(phrasings) if i % FOLDS == fold and len(phrasings) > 1]
-                for p in out_phrasings:
-                    uid = f"faq:{entry.id}:{lang}:{phrasings.index(p)}"
-                    held.append(Example(uid, "faq", lang, p, answer_docs=gold, source="faq"))
-                questions[lang] = tuple(p for p in phrasings if p not in out_phrasings) or phrasings
-            kept.append(replace(entry, questions=questions))
-        fold_index = DocIndex.build(pages, kept, placeholders, settings.brand.site_url)
-        fold_index.page_vectors = index.page_vectors
-        out.append((fold_index, held))
-    return out
-
-
-def collect_faq(index: DocIndex, semantic: bool, weight: float = 1.0, faq: Path = ROOT / "faq") -> list[Query]:
-    """The labelled candidates of every FAQ phrasing (:func:`faq_examples`), each weighing `weight`; when
-    `semantic` (and the index has page vectors), also the semantic features."""
-    folds = faq_examples(index, faq)
-    vectors = None
-    if semantic and index.page_vectors is not None:
-        vectors = query_vectors([e for _, held in folds for e in held])
-    out = []
-    for fold_index, held in folds:
-        out += [replace(q, weight=weight) for q in collect(fold_index, held, vectors=vectors)]
-    return out
-
-
 def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
@@ -209,77 +156,14 @@ def fit_logistic(
 
 
 def fit_ranker(
-    queries: Sequence[Query], c: float = RANKER_C, semantic: bool = False, objective: str = "pointwise"
+    queries: Sequence[Query], c: float = RANKER_C, semantic: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fit the ranker on the candidates of `queries` (each weighing its `weight`); return (mean, scale, coef).
-
-    `objective`: "pointwise" (logistic regression on every candidate), "pairwise" (logistic regression on the
-    feature differences between each correct candidate and each wrong one of the same message, both signs, no
-    intercept) or "listwise" (softmax over each message's candidates, the correct pages' share maximised)."""
+    """Fit the pointwise ranker on the candidates of `queries`; return (mean, scale, coef)."""
     answerable = [q for q in queries if len(q.y) and q.gold]  # messages with no answer train the confidence only
     x = np.vstack([q.features(semantic) for q in answerable])
     y = np.concatenate([q.y for q in answerable])
-    if objective == "pointwise":
-        w = np.concatenate([np.full(len(q.y), q.weight) for q in answerable])
-        mean, scale, coef, _ = fit_logistic(x, y, c, w)
-        return mean, scale, coef
-    mean, scale = _standardise(x)
-    if objective == "pairwise":
-        return mean, scale, _fit_pairwise(answerable, semantic, mean, scale, c)
-    return mean, scale, _fit_listwise(answerable, semantic, mean, scale, c)
-
-
-def _fit_pairwise(
-    queries: Sequence[Query], semantic: bool, mean: np.ndarray, scale: np.ndarray, c: float
-) -> np.ndarray:
-    from sklearn.linear_model import LogisticRegression
-
-    diffs, weights = [], []
-    for q in queries:
-        z = (q.features(semantic) - mean) / scale
-        pos, neg = z[q.y > 0], z[q.y == 0]
-        if not len(pos) or not len(neg):
-            continue
-        d = (pos[:, None, :] - neg[None, :, :]).reshape(-1, z.shape[1])
-        diffs.append(d)
-        weights.append(np.full(len(d), q.weight / len(d)))  # every message weighs its weight, whatever its pairs
-    d = np.vstack(diffs)
-    w = np.concatenate(weights)
-    x = np.vstack([d, -d])
-    y = np.concatenate([np.ones(len(d)), np.zeros(len(d))])
-    model = LogisticRegression(C=c, max_iter=5000, solver="lbfgs", fit_intercept=False)
-    model.fit(x, y, sample_weight=np.concatenate([w, w]))
-    return model.coef_[0].astype(np.float64)
-
-
-def _fit_listwise(
-    queries: Sequence[Query], semantic: bool, mean: np.ndarray, scale: np.ndarray, c: float
-) -> np.ndarray:
-    """Conditional logit: minimise sum_q w_q * -log(sum of the correct candidates' softmax share) + |coef|^2/(2c)."""
-    from scipy.optimize import minimize
-
-    groups = [((q.features(semantic) - mean) / scale, q.y > 0, q.weight) for q in queries if 0 < q.y.sum() < len(q.y)]
-    z = np.vstack([g[0] for g in groups])
-    pos = np.concatenate([g[1] for g in groups])
-    w = np.array([g[2] for g in groups])
-    sizes = np.array([len(g[1]) for g in groups])
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    seg = np.repeat(np.arange(len(groups)), sizes)
-
-    def loss(coef: np.ndarray) -> tuple[float, np.ndarray]:
-        s = z @ coef
-        top = np.maximum.reduceat(s, starts)
-        e = np.exp(s - top[seg])
-        total = np.add.reduceat(e, starts)
-        good = np.add.reduceat(np.where(pos, e, 0.0), starts)
-        value = float(np.sum(w * (np.log(total) - np.log(good)))) + float(coef @ coef) / (2 * c)
-        p_all = e / total[seg]
-        p_good = np.where(pos, e / good[seg], 0.0)
-        grad = z.T @ (w[seg] * (p_all - p_good)) + coef / c
-        return value, grad
-
-    result = minimize(loss, np.zeros(z.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 2000})
-    return result.x.astype(np.float64)
+    mean, scale, coef, _ = fit_logistic(x, y, c)
+    return mean, scale, coef
 
 
 def fit_confidence(
@@ -309,24 +193,16 @@ def ranked_urls(model: rerank.Reranker, query: Query) -> tuple[list[str], np.nda
 
 
 def out_of_fold(
-    split: Split,
-    queries: Sequence[Query],
-    examples: Sequence[Example],
-    c: float = RANKER_C,
-    semantic: bool = False,
-    objective: str = OBJECTIVE,
-    extra: Sequence[Query] = (),
+    split: Split, queries: Sequence[Query], examples: Sequence[Example], c: float = RANKER_C, semantic: bool = False
 ) -> dict:
     """Grouped k-fold: re-ranked URLs, confidence features and labels for every query, each from a model that
-    did not see its fold. Also returns the fold of every query (for the nested confidence fit). The `extra`
-    queries (FAQ phrasings) join the training side of every fold and are never evaluated."""
+    did not see its fold. Also returns the fold of every query (for the nested confidence fit)."""
     by_uid = {q.uid: q for q in queries}
     urls: dict[str, list[str]] = {}
     conf_x: dict[str, np.ndarray] = {}
     fold_of: dict[str, int] = {}
     for fold, (kept, held) in enumerate(split.folds(list(examples), k=FOLDS)):
-        train_side = [by_uid[e.uid] for e in kept] + list(extra)
-        model = _reranker(fit_ranker(train_side, c, semantic, objective), semantic=semantic)
+        model = _reranker(fit_ranker([by_uid[e.uid] for e in kept], c, semantic), semantic=semantic)
         for e in held:
             q = by_uid[e.uid]
             fold_of[q.uid] = fold
@@ -424,16 +300,10 @@ class CvSystem:
 
 
 def cross_validate(
-    split: Split,
-    queries: Sequence[Query],
-    examples: Sequence[Example],
-    c: float = RANKER_C,
-    semantic: bool = False,
-    objective: str = OBJECTIVE,
-    extra: Sequence[Query] = (),
+    split: Split, queries: Sequence[Query], examples: Sequence[Example], c: float = RANKER_C, semantic: bool = False
 ) -> CvSystem:
     """Grouped k-fold ranker, then the confidence nested over the same folds on out-of-fold ranker features."""
-    oof = out_of_fold(split, queries, examples, c, semantic, objective, extra)
+    oof = out_of_fold(split, queries, examples, c, semantic)
     xs, ys, folds, labelled = _confidence_data(queries, oof)
     answerable = np.array([bool(q.gold) for q in labelled])
     p = np.zeros(len(ys))
