@@ -40,7 +40,7 @@ WEIGHT_GRID = ("balanced",)
 FOLDS = 5
 CASCADE_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 CASCADE_SLACK = 0.01  # accuracy the cascade may give up against always encoding, per measure
-ROUTE_THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
+ROUTE_THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
 #: weights are stored as float32; a rebuilt model may differ from the shipped one by solver round-off only
 CHECK_TOLERANCE = 1e-3
 
