@@ -360,10 +360,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
 
     if not args.no_cv:
-        cv = measure(cross_validated(split, args.docs, args.faq))
+        cv_pairs = cross_validated(split, args.docs, args.faq)
+        cv = measure(cv_pairs)
         print_summary("Grouped 5-fold cross-validation on train + validation (understanding models refitted)", cv)
         print("Per language, cross-validation:\n")
         print_details(cv)
+        print("Answer threshold under cross-validation (choose ANSWER_THRESHOLD here, never on the test split):\n")
+        print("| threshold | answer rate | precision |\n|---|---|---|")
+        for t, rate, precision in precision_curve(cv_pairs, (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)):
+            print(f"| {t:.2f} | {rate:.2f} | {precision:.2f} |")
+        print()
 
     if args.verbose:
         _print_misses(pairs)
