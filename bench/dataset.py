@@ -21,7 +21,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,8 +62,14 @@ def _jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def load_examples(eval_dir: Path = EVAL) -> list[Example]:
-    """Every labelled message of the dev sets and the corpus, in file order."""
+def load_examples(eval_dir: Path = EVAL, extra: Sequence[Path] = ()) -> list[Example]:
+    """Every labelled message of the dev sets and the corpus, in file order, then of each `extra` folder.
+
+    An extra folder holds a community's own labelled messages in the corpus format (``questions.jsonl``,
+    ``routing.jsonl``, ``silence.jsonl``, ``bug_reports.jsonl``; any may be missing), e.g. lines written by
+    ``python -m bot export-gaps`` and labelled by a person. Their ids are prefixed with the folder name, so they
+    get splits of their own by the same rule and the existing split never moves.
+    """
     out: list[Example] = []
     corpus = eval_dir / "corpus"
 
@@ -94,6 +100,23 @@ def load_examples(eval_dir: Path = EVAL) -> list[Example]:
         add("routing", "routing", _jsonl(corpus / "routing.jsonl"))
         add("silence", "silence", _jsonl(corpus / "silence.jsonl"))
         add("bug", "bugs", _jsonl(corpus / "bug_reports.jsonl"))
+    for folder in extra:
+        if not folder.is_dir():
+            raise SystemExit(f"labelled folder not found: {folder}")
+        files = {"questions.jsonl": "question", "routing.jsonl": "routing", "silence.jsonl": "silence",
+                 "bug_reports.jsonl": "bug"}  # fmt: skip
+        found = [name for name in files if (folder / name).is_file()]
+        if not found:
+            raise SystemExit(f"{folder}: no questions.jsonl, routing.jsonl, silence.jsonl or bug_reports.jsonl")
+        for name in found:
+            try:
+                rows = _jsonl(folder / name)
+            except json.JSONDecodeError as exc:
+                raise SystemExit(f"{folder / name}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+            missing = [i for i, row in enumerate(rows, 1) if "id" not in row or "text" not in row]
+            if missing:
+                raise SystemExit(f"{folder / name}:{missing[0]}: every line needs an id and a text")
+            add(files[name], f"local-{folder.name}-{name.split('.')[0]}", rows)
     return out
 
 
@@ -176,10 +199,13 @@ def _fold_of(representative: str, k: int) -> int:
     return int(hashlib.sha256(("fold:" + representative).encode("utf-8")).hexdigest(), 16) % k
 
 
-def load_split(eval_dir: Path = EVAL) -> Split:
-    """Load every labelled example and assign its split."""
-    examples = load_examples(eval_dir)
-    group = groups(examples)
+def load_split(eval_dir: Path = EVAL, extra: Sequence[Path] = ()) -> Split:
+    """Load every labelled example (plus `extra` labelled folders) and assign its split."""
+    examples = load_examples(eval_dir, extra)
+    # A community's own messages are grouped among themselves only: linking them to the shared sets could merge two
+    # existing groups (or change a group's smallest uid) and move the fixed split.
+    local = [e for e in examples if e.source.startswith("local-")]
+    group = groups([e for e in examples if not e.source.startswith("local-")]) | groups(local)
     return Split(tuple(examples), {uid: split_of_group(rep) for uid, rep in group.items()}, group)
 
 

@@ -315,10 +315,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--docs", type=Path, default=SHARED / "capgo-docs")
     parser.add_argument("--faq", type=Path, default=ROOT / "faq")
     parser.add_argument("--no-cv", action="store_true", help="skip the cross-validated run (test split only)")
+    parser.add_argument("--extra", type=Path, action="append", default=[], metavar="DIR",
+                        help="also evaluate a folder of your own labelled messages (as given to train)")  # fmt: skip
     parser.add_argument("--verbose", action="store_true", help="list every test-split miss")
     args = parser.parse_args(argv)
 
-    split = load_split(args.eval)
+    split = load_split(args.eval, args.extra)
     test = split.part("test")
     records = run_bot([item(e) for e in test], args.docs, args.faq)
     pairs = list(zip(test, records, strict=True))

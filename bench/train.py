@@ -11,7 +11,7 @@ cross-validation on train + validation; the shipped models are then fitted on tr
 never read here. Fitting is deterministic (lbfgs on sorted inputs), so the artefact is reproducible; ``--check``
 rebuilds it in memory and compares it with the shipped one.
 
-Usage: python -m bench.train [--check] [--cv-only] [--out PATH]
+Usage: python -m bench.train [--check] [--out PATH] [--extra DIR ...] [--quiet]
 """
 
 from __future__ import annotations
@@ -381,8 +381,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="rebuild in memory and compare with the shipped artefact")
     parser.add_argument("--out", type=Path, default=OUT, help=f"where to write the artefact (default {OUT})")
     parser.add_argument("--quiet", action="store_true", help="no per-candidate cross-validation lines")
+    parser.add_argument(
+        "--extra", type=Path, action="append", default=[], metavar="DIR",
+        help="a folder of your community's labelled messages in the corpus format (repeatable; README)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
-    split = load_split()
+    split = load_split(extra=args.extra)
     models, meta = build(split, verbose=not args.quiet)
     if args.check:
         problems = compare(models, args.out)

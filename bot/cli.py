@@ -293,6 +293,53 @@ def setup_logging(level: str) -> None:
     logging.getLogger("discord.gateway").setLevel(max(logging.INFO, logging.getLevelName(level)))
 
 
+def cmd_export_gaps(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """Write the recorded gaps as JSON lines in the corpus format, for a person to label (README, "How the models
+    are trained"). Secrets and e-mail addresses are redacted; the label fields are left empty on purpose."""
+    import asyncio
+    from datetime import timedelta
+
+    from bot.core.analysis import detect_language
+    from bot.core.redact import redact
+    from bot.services.store import SqliteStore
+
+    if not 1 <= args.days <= 3650:
+        sys.stderr.write("error: --days must be 1..3650\n")
+        return EXIT_BAD_INPUT
+    if not settings.database_path.is_file():
+        sys.stderr.write(f"error: no database at {settings.database_path} (setting DATABASE_PATH)\n")
+        return EXIT_BAD_INPUT
+
+    async def read() -> list[tuple[int, str, str, str]]:
+        store = await SqliteStore.open(settings.database_path)
+        try:
+            return await store.gaps_since(datetime.now(UTC) - timedelta(days=args.days))
+        finally:
+            await store.close()
+
+    rows = asyncio.run(read())
+    target = out if args.out == "-" else open(args.out, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+    try:
+        for gap_id, question, source, created_at in rows:
+            text = redact(question)
+            record = {
+                "id": f"gap-{gap_id}",
+                "lang": detect_language(text)[0],
+                "text": text,
+                "source": source,
+                "created_at": created_at,
+                # Fill one of these, then move the line to questions.jsonl / routing.jsonl / silence.jsonl:
+                "answer_docs": [],
+                "route": None,
+            }
+            target.write(json.dumps(record, ensure_ascii=False) + "\n")
+    finally:
+        if target is not out:
+            target.close()
+    sys.stderr.write(f"{len(rows)} gap(s) from the last {args.days} days\n")
+    return EXIT_OK
+
+
 def make_parser() -> argparse.ArgumentParser:
     """Return the argument parser of `python -m bot`."""
     parser = argparse.ArgumentParser(
@@ -316,6 +363,12 @@ def make_parser() -> argparse.ArgumentParser:
     check.add_argument("--docs", type=Path, help="docs folder (default: $DOCS_PATH)")
     check.add_argument("--faq", type=Path, help="FAQ folder (default: faq/)")
     sub.add_parser("console", help="open the offline console")
+    export = sub.add_parser(
+        "export-gaps",
+        help="write the unanswered and 'Not helpful' questions as JSON lines to label and retrain on (README)",
+    )
+    export.add_argument("--days", type=int, default=30, help="how far back (default: 30 days)")
+    export.add_argument("--out", default="-", help="output file (default: stdout)")
     return parser
 
 
@@ -347,6 +400,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
             return cmd_triage(args, settings, out)
         if args.command == "check":
             return cmd_check(args, settings, out)
+        if args.command == "export-gaps":
+            return cmd_export_gaps(args, settings, out)
         if args.command is None and settings.discord_token:
             import asyncio
 

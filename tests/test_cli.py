@@ -128,3 +128,35 @@ def test_console_without_docs_says_how_to_add_them(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "No docs folder indexed: set DOCS_PATH" in proc.stdout
+
+
+def test_export_gaps_writes_redacted_lines_to_label(tmp_path: Path) -> None:
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    from bot.services.store import SqliteStore
+
+    db = tmp_path / "bot.sqlite3"
+
+    async def fill() -> None:
+        store = await SqliteStore.open(db)
+        now = datetime.now(UTC)
+        await store.record_gap(1, "comment épingler un appareil sur le canal beta ?", now, "unanswered")
+        await store.record_gap(1, "write to jane@example.com, token ghp_abcdefghijklmnopqrstuvwxyz0123456789", now, "not_helpful")
+        await store.record_gap(1, "an old question nobody answered", now - timedelta(days=90), "unanswered")
+        await store.close()
+
+    asyncio.run(fill())
+    out = tmp_path / "gaps.jsonl"
+    proc = run("export-gaps", "--days", "30", "--out", str(out), env={"DATABASE_PATH": str(db)})
+    assert proc.returncode == 0, proc.stderr
+    assert "2 gap(s)" in proc.stderr
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line["source"] for line in lines] == ["unanswered", "not_helpful"]
+    assert lines[0]["lang"] == "fr" and lines[0]["answer_docs"] == [] and lines[0]["route"] is None
+    assert "jane@example.com" not in lines[1]["text"] and "ghp_" not in lines[1]["text"]
+
+
+def test_export_gaps_without_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    proc = run("export-gaps", env={"DATABASE_PATH": str(tmp_path / "none.sqlite3")})
+    assert proc.returncode == 1 and "no database at" in proc.stderr and "Traceback" not in proc.stderr

@@ -259,6 +259,9 @@ class Store(Protocol):
     async def top_gaps(self, guild_id: int, since: datetime, limit: int = 10) -> list[tuple[str, int]]:
         """Return the most frequent gap questions since a moment, with their counts."""
 
+    async def gaps_since(self, since: datetime) -> list[tuple[int, str, str, str]]:
+        """Return every gap recorded since a moment, oldest first: (id, question, source, created_at)."""
+
     async def set_opt_out(self, user_id: int, opted_out: bool, now: datetime) -> bool:
         """Opt a user out of (or back into) triage; return whether that changed anything."""
 
@@ -686,6 +689,14 @@ class SqliteStore(EscalationQueries):
             (guild_id, _ts(since, "since"), limit),
         )
         return [(row["question"], row["n"]) for row in rows]
+
+    async def gaps_since(self, since: datetime) -> list[tuple[int, str, str, str]]:
+        """Return every gap recorded since `since` in every guild, oldest first: (id, question, source, created_at)."""
+        rows = await self._read_all(
+            "SELECT id, question, source, created_at FROM gap WHERE created_at >= ? ORDER BY created_at, id",
+            (_ts(since, "since"),),
+        )
+        return [(row["id"], row["question"], row["source"], row["created_at"]) for row in rows]
 
     # -- opt-outs ----------------------------------------------------------------------------------------------------
 

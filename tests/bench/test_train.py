@@ -5,7 +5,9 @@ Skipped when the labelled sets (``shared/eval``) are not available; the artefact
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 
@@ -51,9 +53,12 @@ def test_shipped_ngram_models_match_the_training_script(split: dataset.Split) ->
     from bench import train
     from bot.core.classifier import load_models
 
-    params = load_models(train.OUT).meta["params"]
+    meta = load_models(train.OUT).meta
+    params = meta["params"]
     assert isinstance(params, dict)
     pool = split.part("train", "validation")
+    if meta.get("data") != train.fingerprint(pool):
+        pytest.skip("the shipped artefact was trained on other data (python3 dev.py train --extra ...)")
     features = train.Features(pool)  # n-gram features only: the semantic models need the encoder
     built = {
         task.name: train.fit(task, pool, features, params[task.name]["C"], params[task.name]["class_weight"])
@@ -61,3 +66,31 @@ def test_shipped_ngram_models_match_the_training_script(split: dataset.Split) ->
     }
     assert set(built) == {"intent", "route", "steps"}
     assert train.compare(built, train.OUT) == []
+
+
+def test_extra_labelled_folder_joins_the_split_without_moving_it(tmp_path: Path, split: dataset.Split) -> None:
+    folder = tmp_path / "ours"
+    folder.mkdir()
+    rows = [
+        {"id": "q1", "lang": "en", "text": "how do I pin a device to the beta channel?",
+         "answer_docs": ["https://capgo.app/docs/live-updates/channels/"]},
+        {"id": "q2", "lang": "fr", "text": "comment forcer un appareil sur le canal beta ?",
+         "answer_docs": ["https://capgo.app/docs/live-updates/channels/"]},
+    ]  # fmt: skip
+    (folder / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    (folder / "routing.jsonl").write_text('{"id": "r1", "text": "refund please", "route": "billing"}\n')
+    extended = dataset.load_split(extra=[folder])
+    ours = [e for e in extended.examples if e.source.startswith("local-ours")]
+    assert {e.kind for e in ours} == {"question", "routing"}
+    assert {e.route for e in ours if e.kind == "routing"} == {"billing"}
+    for uid, name in split.split.items():  # the existing split never moves
+        assert extended.split[uid] == name
+        assert extended.group[uid] == split.group[uid]
+
+
+def test_extra_labelled_folder_errors_name_the_file(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match=r"no questions\.jsonl"):
+        dataset.load_examples(extra=[tmp_path])
+    (tmp_path / "silence.jsonl").write_text('{"id": "s1", "text": "hi"}\n{"text": "no id"}\n', encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"silence.jsonl:2: every line needs an id and a text"):
+        dataset.load_examples(extra=[tmp_path])
