@@ -54,6 +54,8 @@ class TriageResult:
             "action": d.action.value,
             "lang": self.analysis.lang,
             "intent": self.analysis.intent.value,
+            "intent_probabilities": {k: round(v, 4) for k, v in self.analysis.intent_probabilities.items()},
+            "route_probability": self.analysis.route_probability,
             "missing": list(self.analysis.missing),
             "route": self.analysis.route,
             "matches": [{"url": m.url, "title": m.title, "score": m.score} for m in self.search.matches[:5]],
