@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 import numpy as np
 
@@ -40,12 +41,7 @@ class E5Encoder:
 
     def encode_many(self, texts: list[str], batch: int = 32) -> np.ndarray:
         """Embeddings of many messages (training), shape (n, 384)."""
-        out = []
-        for start in range(0, len(texts), batch):
-            chunk = [t[:MAX_EMBED_CHARS] for t in texts[start : start + batch]]
-            with self._lock:
-                out.append(np.asarray(self._model.query(chunk), dtype=np.float32))
-        return np.vstack(out) if out else np.zeros((0, self.dimensions), dtype=np.float32)
+        return self._batched(self._model.query, [t[:MAX_EMBED_CHARS] for t in texts], batch)
 
     def encode_passages(self, texts: list[str], batch: int = 4) -> np.ndarray:
         """Embeddings of documents (the ``passage:`` prefix of e5), shape (n, 384).
@@ -53,11 +49,13 @@ class E5Encoder:
         Small batches: the lock is released between them, so a message arriving while page vectors are built in
         the background waits for one batch (~1 s), not for the whole docs site.
         """
+        return self._batched(self._model.passage, [t[:MAX_PASSAGE_CHARS] for t in texts], batch)
+
+    def _batched(self, embed: Callable[[list[str]], object], texts: list[str], batch: int) -> np.ndarray:
         out = []
         for start in range(0, len(texts), batch):
-            chunk = [t[:MAX_PASSAGE_CHARS] for t in texts[start : start + batch]]
             with self._lock:
-                out.append(np.asarray(self._model.passage(chunk), dtype=np.float32))
+                out.append(np.asarray(embed(texts[start : start + batch]), dtype=np.float32))
         return np.vstack(out) if out else np.zeros((0, self.dimensions), dtype=np.float32)
 
 
