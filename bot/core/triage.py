@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,8 @@ from bot.core.render import RenderContext, neutralise_mentions, render_decision
 from bot.core.rerank import MIN_PAGES as RERANK_MIN_PAGES
 from bot.core.rerank import load_optional as load_reranker
 
+#: @here / @everyone ping a channel; they say nothing about the message ("@here is capgo down?" is "is capgo down?")
+_BROADCAST_MENTION_RE = re.compile(r"(?<![\w<])@(?:here|everyone)\b[,:]?\s*")
 MAX_MESSAGE_CHARS = 20_000  # longer input (a pasted log) is cut before analysis: Discord allows 4,000 anyway
 #: Which messages get a query vector for the semantic re-ranker when the analyser's cascade skipped the encoder
 #: (TriageEngine._needs_vector; always only answerable messages: question or bug report, no policy route).
@@ -167,7 +170,7 @@ class TriageEngine:
         settings: DecisionSettings | None = None,
     ) -> TriageResult:
         """Decide what the bot does with one message and render the reply."""
-        text = text[:MAX_MESSAGE_CHARS]
+        text = _BROADCAST_MENTION_RE.sub("", text[:MAX_MESSAGE_CHARS])
         analysis = self.analyser.analyse(text, title=title, lang_hint=lang_hint)
         vector = analysis.vector
         search = None

@@ -44,3 +44,10 @@ def test_random_unicode_never_crashes(engine) -> None:
         record = engine.triage(text, now=NOW).as_record()
         assert record["action"] in {"answer", "remind", "route", "escalate", "silent"}
         assert set(record["missing"]) <= {"error", "code", "versions", "platform", "steps"}
+
+
+@pytest.mark.parametrize("ping", ["@here ", "@everyone ", "@here: ", "@everyone, "])
+def test_broadcast_mentions_do_not_change_the_decision(engine, ping: str) -> None:
+    now = datetime.now(UTC)
+    for text in ("is the service down? nothing works", "how do I initialise the widget?", "thanks a lot!"):
+        assert engine.triage(ping + text, now=now).as_record() == engine.triage(text, now=now).as_record()
