@@ -131,26 +131,34 @@ def cmd_ask(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 def cmd_triage(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     engine = build_engine(settings, faq=args.faq, docs=args.docs, progress=terminal_progress())
-    source = sys.stdin if str(args.jsonl) == "-" else None
+    from_stdin = str(args.jsonl) == "-"
     try:
-        stream = source or Path(args.jsonl).open(encoding="utf-8")  # noqa: SIM115 - closed below
+        # Bytes, decoded line by line: one line of invalid UTF-8 gets an error record instead of ending the run.
+        stream = sys.stdin.buffer if from_stdin else Path(args.jsonl).open("rb")  # noqa: SIM115 - closed below
     except OSError as exc:
         sys.stderr.write(f"error: cannot read {args.jsonl}: {exc.strerror}\n")
         return EXIT_BAD_INPUT
     failures = 0
     now = _now()
     try:
-        for number, line in enumerate(stream, start=1):
-            if not line.strip():
-                continue
+        for number, raw in enumerate(stream, start=1):
             try:
-                item = json.loads(line)
+                line = raw.decode("utf-8")
+                if not line.strip():
+                    continue
+                try:
+                    item = json.loads(line)
+                except RecursionError:
+                    raise ValueError("JSON nested too deeply") from None
                 if not isinstance(item, dict) or not isinstance(item.get("text"), str):
                     raise ValueError("each line must be a JSON object with a string 'text'")
+            except UnicodeDecodeError as exc:
+                failures += 1
+                _bad_line(args.jsonl, number, f"not valid UTF-8 (byte {exc.start + 1})", out)
+                continue
             except ValueError as exc:
                 failures += 1
-                sys.stderr.write(f"{args.jsonl}:{number}: skipped: {exc}\n")
-                out.write(json.dumps({"line": number, "error": str(exc)}) + "\n")
+                _bad_line(args.jsonl, number, str(exc), out)
                 continue
             title = item.get("title") if isinstance(item.get("title"), str) else None
             hint = item.get("lang") if item.get("lang") in LANGS else None
@@ -160,9 +168,15 @@ def cmd_triage(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
                 record = {"id": item["id"], **record}
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     finally:
-        if source is None:
+        if not from_stdin:
             stream.close()
     return EXIT_BAD_INPUT if failures else EXIT_OK
+
+
+def _bad_line(source: object, number: int, problem: str, out: TextIO) -> None:
+    """Report a bad input line on stderr and as an error record, in order with the others."""
+    sys.stderr.write(f"{source}:{number}: skipped: {problem}\n")
+    out.write(json.dumps({"line": number, "error": problem}) + "\n")
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:

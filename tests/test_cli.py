@@ -64,6 +64,20 @@ def test_triage_reports_bad_lines_and_goes_on(tmp_path: Path) -> None:
     assert "in.jsonl:2" in proc.stderr and "in.jsonl:3" in proc.stderr
 
 
+def test_triage_survives_invalid_utf8_and_deep_nesting(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(
+        b'{"text": "hello"}\n{"text": "caf\xe9 \xff"}\n' + b"[" * 100_000 + b"\n" + b'{"text": "widget init?"}\n'
+    )
+    proc = run("triage", "--docs", str(DATA / "docs"), "--jsonl", str(source))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(records) == 4
+    assert records[1] == {"line": 2, "error": "not valid UTF-8 (byte 14)"}
+    assert records[2]["line"] == 3 and "error" in records[2]
+    assert records[0]["action"] and records[3]["action"]  # the valid lines before and after are kept
+
+
 def test_triage_reads_stdin() -> None:
     proc = run("triage", "--jsonl", "-", stdin='{"text": "is the service down?"}\n')
     assert proc.returncode == 0, proc.stderr
