@@ -333,6 +333,11 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     support_api_url = env.get("SUPPORT_API_URL") or None
     if support_api_url and not re.match(r"^https?://", support_api_url):
         raise SettingsError("setting SUPPORT_API_URL must be an http(s) URL")
+    if support_api_url and support_api_url.lower().startswith("http://") and not _is_loopback(support_api_url):
+        raise SettingsError(
+            "setting SUPPORT_API_URL must use https: the API key would travel in clear text "
+            "(plain http is accepted only for a loopback address such as the local sandbox)"
+        )
     status_url: str | None = env.get("STATUS_URL") or brand.status_api_url
     if status_url.lower() in ("off", "none", "disabled"):
         status_url = None  # no polling (offline runs, tests)
@@ -374,6 +379,20 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         log_level=log_level,
         semantic=semantic_raw == "on",
     )
+
+
+def _is_loopback(url: str) -> bool:
+    """Whether a URL's host is this machine (127.0.0.0/8, ::1 or localhost)."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _default_docs_path() -> Path | None:

@@ -37,6 +37,8 @@ def test_unknown_brand_names_the_setting() -> None:
         ({"SUGGEST_THRESHOLD": "0.9", "ANSWER_THRESHOLD": "0.5"}, "SUGGEST_THRESHOLD"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"SUPPORT_API_URL": "ftp://x"}, "SUPPORT_API_URL"),
+        ({"SUPPORT_API_URL": "http://support.example.com/v1", "SUPPORT_API_KEY": "k"}, "must use https"),
+        ({"SUPPORT_API_URL": "http://10.0.0.5:8765/v1", "SUPPORT_API_KEY": "k"}, "must use https"),
         ({"DOCS_PATH": "/definitely/not/here"}, "DOCS_PATH"),
     ],
 )
@@ -93,6 +95,14 @@ def test_env_example_documents_every_setting_the_loader_reads() -> None:
 def test_support_api_needs_its_key() -> None:
     with pytest.raises(SettingsError, match="SUPPORT_API_KEY"):
         load_settings({"SUPPORT_API_URL": "http://127.0.0.1:8765/v1"}, env_file=None)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://support.example.com/v1", "http://127.0.0.1:8765/v1", "http://localhost:8765/v1", "http://[::1]:8/v1"],
+)
+def test_support_api_url_is_https_or_loopback(url: str) -> None:
+    assert load_settings({"SUPPORT_API_URL": url, "SUPPORT_API_KEY": "k"}, env_file=None).support_api_url == url
 
 
 def test_status_polling_can_be_switched_off_and_bad_urls_are_named() -> None:
