@@ -88,7 +88,13 @@ class Volunteer(commands.Cog):
 
     @faq.autocomplete("query")
     async def faq_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        """Suggest FAQ entries and docs pages for what the volunteer typed."""
+        """Suggest FAQ entries and docs pages for what the volunteer typed (helpers only, like the command)."""
+        if interaction.guild is None:
+            return []
+        config = await self.deps.store.get_config(interaction.guild.id)
+        if not is_helper(interaction.user, config):
+            log.debug("faq autocomplete skipped: user %s is not a volunteer or staff member", interaction.user.id)
+            return []
         index = self.deps.engine.index
         if not current.strip():
             return [app_commands.Choice(name=e.title[:100], value=f"faq:{e.id}") for e in index.entries[:25]]

@@ -161,6 +161,10 @@ async def test_faq_command_with_autocomplete_posts_publicly(fake: FakeDiscord, t
         ).wait_response()
         choices = suggestions["data"]["choices"]
         assert choices and choices[0]["value"] == "faq:widget-init"
+        members = await (
+            await fake.autocomplete(general, fake.user_id("alice"), "faq", {"query": "widget init"}, "query")
+        ).wait_response()
+        assert members["data"]["choices"] == []  # like the command itself: volunteers and staff only
         posted = await (
             await fake.slash_command(general, vera, "faq", {"query": "faq:widget-init", "user": fake.user_id("alice")})
         ).wait_response()
