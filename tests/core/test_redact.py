@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from bot.core.redact import API_KEY, CREDENTIALS, EMAIL, PASSWORD, PRIVATE_KEY, TOKEN, redact
@@ -116,6 +118,170 @@ def test_prefix_is_kept_and_structure_preserved() -> None:
     assert redact("https://u:p4ss@host.example/x") == f"https://{CREDENTIALS}@host.example/x"
     assert redact("Authorization: Bearer abc123defg") == f"Authorization: Bearer {TOKEN}"
     assert redact(f"a\n{PEM}\nb") == f"a\n{PRIVATE_KEY}\nb"
+
+
+# Issue 11: one row per secret format pasted in support threads. (id, text, secret body, marker). The secret body
+# is the random part (without the well-known prefix): no 8-character piece of it may survive redaction.
+HEX40 = "4f1c9e2a7b3d8f6e0a5c1b9d7e3f2a4c6b8d0e1f"
+B64 = "Zq7Xw2Kp9LmN4vR8tY1uJ6hG3fD5sA0e"  # 32 random-looking base64 characters
+SERVICE_ROLE_JWT = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZSIsInJvbGUiOiJzZXJ2aWNlX3JvbGUifQ."
+    "Qm9ndXNTaWduYXR1cmVPZlNlcnZpY2VSb2xlS2V5MTIz"
+)
+SECRET_FORMATS = [
+    ("supabase-pat", f"SUPABASE_SERVICE_ROLE_KEY=sbp_{HEX40}", HEX40, TOKEN),
+    ("supabase-service-role-jwt", f"SUPABASE_SERVICE_ROLE_KEY={SERVICE_ROLE_JWT}", SERVICE_ROLE_JWT, TOKEN),
+    ("supabase-secret-key", f"const supabase = createClient(url, 'sb_secret_{B64}')", B64, API_KEY),
+    (
+        "google-api-key",
+        "firebase apiKey AIza" + "SyD3x4mpl3-K3y_ABCDEFGHIJKLMNOPQRSTU",
+        "SyD3x4mpl3-K3y_ABCDEFGHIJKLMNOPQRSTU",
+        API_KEY,
+    ),
+    (
+        "google-api-key-bare",
+        '"current_key": "AIza' + 'SyB9q8w7e6r5t4y3u2i1o0pAsDfGhJkLzXc"',
+        "SyB9q8w7e6r5t4y3u2i1o0pAsDfGhJkLzXc",
+        API_KEY,
+    ),
+    ("openai-project-key", f"OPENAI_API_KEY=sk-proj-{B64}T3BlbkFJ{B64[::-1]}", B64, API_KEY),
+    ("openai-legacy-key", f"using openai with sk-{B64}9aB8cD7eF6gH5iJ4", B64, API_KEY),
+    ("anthropic-key", f'client = Anthropic(api_key="sk-ant-api03-{B64}-{HEX40}AA")', B64, API_KEY),
+    ("gitlab-pat", "git clone with glpat-" + "xY9zA8bC7dE6fG5hI4jK", "xY9zA8bC7dE6fG5hI4jK", TOKEN),
+    (
+        "keytool-storepass",
+        "keytool -genkey -v -keystore my.keystore -storepass Xk9#mP2qL -alias app",
+        "Xk9#mP2qL",
+        PASSWORD,
+    ),
+    (
+        "keytool-keypass",
+        "keytool -importkeystore -srckeystore a.jks --keypass 'Tr0ub4dor&3' -noprompt",
+        "Tr0ub4dor&3",
+        PASSWORD,
+    ),
+    (
+        "capacitor-keystorepass",
+        "npx cap build android --keystorepath rel.jks --keystorepass=Ab12Cd34Ef",
+        "Ab12Cd34Ef",
+        PASSWORD,
+    ),
+    ("cli-password-flag", "npx some-cli publish --password correcthorse42", "correcthorse42", PASSWORD),
+    ("gradle-store-password", 'signingConfigs { release { storePassword "My$tore99" } }', "My$tore99", PASSWORD),
+    ("gradle-key-password", "    keyPassword 'k3yP@ssw0rd!'\n    keyAlias 'upload'", "k3yP@ssw0rd!", PASSWORD),
+    ("gradle-kts-password", 'storePassword = "kts-S3cret-Pass"', "kts-S3cret-Pass", PASSWORD),
+    ("firebase-server-key", f"FCM server key AAAAq1w2e3R:APA91b{B64}{HEX40}", B64, API_KEY),
+    (
+        "github-classic",
+        "GH_TOKEN=ghp_" + "Qw3Er5Ty7Ui9Op1As3Df5Gh7Jk9Lz1Xc3Vb5",
+        "Qw3Er5Ty7Ui9Op1As3Df5Gh7Jk9Lz1Xc3Vb5",
+        TOKEN,
+    ),
+    ("github-fine-grained", f"token github_pat_11AB{B64}_{HEX40}", B64, TOKEN),
+    ("slack-bot-token", "xoxb-" + "2048-1234567890-Zq7Xw2Kp9LmN4vR8", "1234567890-Zq7Xw2Kp9LmN4vR8", TOKEN),
+    ("slack-webhook", f"https://hooks.slack.com/services/T0ABCDEF1/B0ABCDEF2/{B64}", B64, TOKEN),
+    ("stripe-live-key", f"STRIPE_SECRET=sk_live_51H{B64}", B64, TOKEN),
+    ("aws-access-key-id", "aws_access_key_id = AKIA" + "Z7Q2W4E6R8T0Y1U3", "Z7Q2W4E6R8T0Y1U3", TOKEN),
+    (
+        "aws-secret-key",
+        "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCY9Xq2Lm4Np6",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCY9Xq2Lm4Np6",
+        TOKEN,
+    ),
+    (
+        "npm-token",
+        "//registry.npmjs.org/:_authToken=npm_" + "Zq7Xw2Kp9LmN4vR8tY1uJ6hG3fD5sA0eAb12",
+        "Zq7Xw2Kp9LmN4vR8tY1uJ6hG3fD5sA0eAb12",
+        TOKEN,
+    ),
+    ("pypi-token", f"password = pypi-AgEIcHlwaS5vcmc{B64}{B64[::-1]}", B64, TOKEN),
+    ("pypi-token-bare", f"TWINE token is pypi-AgEIcHlwaS5vcmc{B64}{B64[::-1]}", B64, TOKEN),
+    ("jwt", f"the header had {JWT}", JWT, TOKEN),
+    (
+        "openssh-private-key",
+        f"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA{B64}\n-----END OPENSSH PRIVATE KEY-----",
+        B64,
+        PRIVATE_KEY,
+    ),
+    ("capgo-uuid-apikey", f"npx @capgo/cli@latest bundle upload --apikey {UUID}", UUID, API_KEY),
+    ("capgo-ak-key", f"CAPGO_KEY ak_{B64}", B64, API_KEY),
+    ("capgo-key-env", f"CAPGO_KEY={UUID}", UUID, TOKEN),
+    ("discord-bot-token", f"client.login('{DISCORD}')", DISCORD, TOKEN),
+    ("discord-webhook", f"https://discord.com/api/webhooks/1187812345678901234/{B64}-{HEX40}", B64, TOKEN),
+    (
+        "telegram-bot-token",
+        "bot 1234567890:AA" + "Hq7Xw2Kp9LmN4vR8tY1uJ6hG3fD5sA0eZc",
+        "Hq7Xw2Kp9LmN4vR8tY1uJ6hG3fD5sA0eZc",
+        TOKEN,
+    ),
+    ("huggingface-token", f"HF: hf_{B64}xy", B64, TOKEN),
+    ("sendgrid-key", f"SG.{B64[:22]}.{B64}{B64[:11]}", B64, API_KEY),
+    ("google-oauth-secret", f"client secret GOCSPX-{B64[:28]}", B64[:28], TOKEN),
+    ("twilio-api-key", f"twilio SK{HEX40[:32]}", HEX40[:32], API_KEY),
+    ("revenuecat-secret", f"Purchases secret sk_{B64}", B64, API_KEY),
+    ("generic-password", "DB_PASSWORD: 'p4ssw0rd-Prod'", "p4ssw0rd-Prod", PASSWORD),
+    ("generic-secret", "JWT_SECRET=sup3r-l0ng-s1gning-s3cret", "sup3r-l0ng-s1gning-s3cret", TOKEN),
+    ("generic-key-json", f'{{"onesignal_rest_key": "{B64}"}}', B64, TOKEN),
+    ("token-flag", f"npx vercel deploy --token {B64}", B64, TOKEN),
+    ("entropy-near-word", f"the key they gave me is {B64} but it fails", B64, TOKEN),
+    ("hex-near-word", f"my service secret, if useful: {HEX40}", HEX40, TOKEN),
+    ("password-in-prose", "my password is hunter22. what now?", "hunter22", PASSWORD),
+    ("azure-account-key", f"DefaultEndpointsProtocol=https;AccountKey={B64}==;EndpointSuffix=x", B64, TOKEN),
+    ("url-credentials", "redis://default:Zq7Xw2Kp9LmN@redis.example.com:6379", "Zq7Xw2Kp9LmN", CREDENTIALS),
+]
+
+
+def _pieces(secret: str, size: int = 8) -> set[str]:
+    return {secret[i : i + size] for i in range(max(1, len(secret) - size + 1))}
+
+
+@pytest.mark.parametrize(
+    ("text", "secret", "marker"), [r[1:] for r in SECRET_FORMATS], ids=[r[0] for r in SECRET_FORMATS]
+)
+def test_secret_formats_are_fully_removed(text: str, secret: str, marker: str) -> None:
+    out = redact(text)
+    survivors = {piece for piece in _pieces(secret) if piece in out}
+    assert not survivors, out
+    assert not re.search(r"\][A-Za-z0-9_+/-]", out), out  # no tail of the secret glued to the marker
+    assert marker in out, out
+    assert redact(out) == out
+
+
+LOOK_ALIKES = [
+    "upgraded @capgo/cli from 7.2.1 to 7.10.0-alpha.3",
+    "npm i @capgo/capacitor-updater @capacitor/android@6.1.2 capacitor-plugin-safe-area",
+    "regression since commit a1b2c3d (was fine at 9f8e7d6)",
+    "npx @capgo/cli@latest channel set production-ios-2024 --bundle 1.4.2",
+    "channel names: beta, internal-testers-v2, prod_eu_west_1",
+    "appId: com.example.myapp and ee.forgr.capacitor_go",
+    "see https://capgo.app/docs/plugin/api/#notifyappready and https://capgo.app/docs/cli/commands/#login",
+    "https://discord.com/channels/912707985829163099/1034424580124315678/1187812345678901234",
+    "message 1187812345678901234 in thread 1034424580124315678",
+    "the keystore is android/app/my-release-key.keystore with alias upload",
+    'storePassword System.getenv("STORE_PASSWORD")',
+    "npx cap build android --keystorepass $KEYSTORE_PASS --keystorealiaspass ${{ secrets.ALIAS_PASS }}",
+    "npx cap sync android --bypass-cache --password-file ./pw.txt",
+    "key: production, token: null, secret: undefined",
+    "pip install scikit-learn; ask-anthropic is a different tool",
+    "Error: Invalid API key provided, token expired at 2026-03-09T10:00:00Z",
+    "the Supabase publishable key sb_publishable_Zq7Xw2Kp9LmN4vR8tY1uJ6 is public",
+    "RevenueCat public key appl_Zq7Xw2Kp9LmN4vR8tY1uJ6hG3f",
+    "the signing key alias is release-key-2024 and my keyboard layout is azerty",
+    "CapacitorUpdater.notifyAppReady() must be called within 10000 ms, see the key docs",
+    "Xcode 15.3 (15E204a), iOS 17.4.1, Android 14 (API 34), Node v20.11.1",
+    "secrets are stored in GitHub Actions secrets: CAPGO_TOKEN, KEYSTORE_PASSWORD",
+    "DATABASE_PASSWORD=${{ secrets.DB_PASSWORD }} and KEY_ALIAS=upload",
+    "monkey=banana123, hotkey=ctrl1+shift",
+    "my password is wrong and the token: expired",
+    "App Store Connect key file: --key ./private_keys/AuthKey_AB12CD34EF.p8",
+    "const key = process.env.SUPABASE_SERVICE_ROLE_KEY",
+    "Author: Capgo Bot\ncommit 3f2a9c1d8b7e6f5a4c3b2a1f0e9d8c7b6a5f4e3d",
+]
+
+
+@pytest.mark.parametrize("text", LOOK_ALIKES)
+def test_look_alikes_stay_intact(text: str) -> None:
+    assert redact(text) == text
 
 
 @pytest.mark.parametrize("text", [p[0] for p in POSITIVE] + NEGATIVE)
