@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.core.analysis import Analyser
 from bot.core.classifier import load_models
@@ -26,9 +26,33 @@ from bot.services import page_vectors as vectors
 from bot.services.semantic import load_encoder
 from bot.settings import Settings, SettingsError, load_settings
 
+if TYPE_CHECKING:
+    from bot.services.store import SqliteStore
+
 log = logging.getLogger("bot")
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_CONFIG = 0, 1, 2
+
+
+class StartupError(Exception):
+    """The bot cannot start in this state (database, network, token): `main` prints the one-line message, no
+    traceback, and exits with `exit_code` (EXIT_BAD_INPUT for a bad state, EXIT_CONFIG for a setting to change)."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_BAD_INPUT) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+async def open_store(path: Path) -> SqliteStore:
+    """Open the SQLite store at `path` (DATABASE_PATH); a database that cannot be used raises `StartupError`."""
+    from bot.services.store import DatabaseUnusableError, SqliteStore, StoreError
+
+    try:
+        return await SqliteStore.open(path)
+    except DatabaseUnusableError as exc:
+        raise StartupError(str(exc), EXIT_CONFIG if exc.bad_setting else EXIT_BAD_INPUT) from exc
+    except StoreError as exc:  # a migration that failed, or a database newer than this code
+        raise StartupError(f"{exc} (DATABASE_PATH)") from exc
 
 
 def build_engine(
@@ -317,24 +341,27 @@ def cmd_export_gaps(args: argparse.Namespace, settings: Settings, out: TextIO) -
 
     from bot.core.analysis import detect_language
     from bot.core.redact import redact
-    from bot.services.store import SqliteStore
 
     if not 1 <= args.days <= 3650:
         sys.stderr.write("error: --days must be 1..3650\n")
         return EXIT_BAD_INPUT
-    if not settings.database_path.is_file():
+    if not settings.database_path.exists():
         sys.stderr.write(f"error: no database at {settings.database_path} (setting DATABASE_PATH)\n")
         return EXIT_BAD_INPUT
 
     async def read() -> list[tuple[int, str, str, str]]:
-        store = await SqliteStore.open(settings.database_path)
+        store = await open_store(settings.database_path)
         try:
             return await store.gaps_since(datetime.now(UTC) - timedelta(days=args.days))
         finally:
             await store.close()
 
     rows = asyncio.run(read())
-    target = out if args.out == "-" else open(args.out, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+    try:
+        target = out if args.out == "-" else open(args.out, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        sys.stderr.write(f"error: cannot write {args.out} ({exc.strerror or exc}); choose another --out file\n")
+        return EXIT_BAD_INPUT
     try:
         for gap_id, question, source, created_at in rows:
             text = redact(question)
@@ -431,5 +458,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     except DocsFormatError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_BAD_INPUT
+    except StartupError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return exc.exit_code
     except KeyboardInterrupt:
         return EXIT_OK

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import sqlite3
 import sys
 from pathlib import Path
@@ -80,5 +81,32 @@ async def test_a_wrong_token_stops_with_a_clear_message(tmp_path: Path) -> None:
         )  # fmt: skip
         output = (await asyncio.wait_for(proc.communicate(), timeout=30))[0].decode()
         assert proc.returncode == 2
-        assert "Discord refused the token" in output
-        assert "Traceback" not in output
+        assert (
+            "error: DISCORD_TOKEN was refused by Discord (401 Unauthorized); reset it in the Developer Portal" in output
+        )
+        assert "Traceback" not in output and "not-the-token" not in output
+
+
+async def test_an_unreachable_gateway_stops_with_a_clear_message(tmp_path: Path) -> None:
+    # REST answers (the token is good), the gateway's port is closed: discord.py alone would crash with an
+    # AttributeError and a traceback on its first connection.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    async with FakeDiscord() as fake:
+        env = {**os.environ, **fake.env(), "DISCORD_GATEWAY_URL": f"ws://127.0.0.1:{port}/gateway",
+               "DISCORD_TOKEN": fake.token, "DATABASE_PATH": str(tmp_path / "b.db"), "FAQ_PATH": str(DATA / "faq"),
+               "DOCS_PATH": str(DATA / "docs"), "STATUS_URL": "off"}  # fmt: skip
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=ROOT, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        stdout, stderr = await asyncio.wait_for(proc.communicate(), timeout=30)
+        output = stdout.decode() + stderr.decode()
+        assert proc.returncode == 1, output
+        errors = [line for line in stderr.decode().splitlines() if line.startswith("error:")]
+        assert len(errors) == 1, output
+        assert errors[0].startswith(f"error: cannot reach the Discord gateway at ws://127.0.0.1:{port}/gateway: ")
+        assert errors[0].endswith("; check the network or DISCORD_GATEWAY_URL")
+        assert "Traceback" not in output and fake.token not in output
+        assert not fake.identifies  # it stopped before any session
