@@ -6,7 +6,11 @@ JSON, refused connections, answers lost after the ticket was created, and calls 
 Reported: lost (escalations without a ticket), duplicated (tickets beyond one per escalation), time to drain,
 attempts; then ticket-creation latency p50/p99 against the healthy API on loopback (no proxy), the baseline.
 
-Usage: python -m bench outbox [--escalations N] [--failure-rate R]
+The outage scenario (issue 11) runs the production configuration (default breaker, backoff and worker loop,
+`Outbox.run`): users escalate through an outage (503s, then refused connections), the API comes back, and the
+table reports the drain after the recovery: time from the recovery to the last ticket (target: 10 s).
+
+Usage: python -m bench outbox [--escalations N] [--failure-rate R] [--outage-seconds S] [--outage-only]
 """
 
 from __future__ import annotations
@@ -152,6 +156,58 @@ async def _outbox_run(count: int, failure_rate: float, tmp: Path) -> dict:
     }
 
 
+async def _outage_run(count: int, outage: float, tmp: Path) -> dict:
+    """Escalate `count` times, evenly, through an outage of `outage` seconds; time the drain after the recovery."""
+    loop = asyncio.get_running_loop()
+    async with _sandbox(tmp / "outage-sandbox.db") as base, FaultyProxy(base, seed=11) as proxy:
+        store = await SqliteStore.open(tmp / "outage-bot.db")
+        async with aiohttp.ClientSession() as session:
+            # Production defaults: 3 s budget, the client's own breaker, the default Backoff, the worker loop.
+            client = HttpSupportApiClient(session, proxy.base_url, API_KEY, rng=random.Random(5))
+            delivered: list[float] = []
+            all_delivered = asyncio.Event()
+
+            async def on_sent(_row: object) -> None:
+                delivered.append(loop.time())
+                if len(delivered) == count:
+                    all_delivered.set()
+
+            outbox = Outbox(store, client, ticket_request_from_payload, clock=_now, rng=random.Random(6),
+                            on_sent=on_sent)  # fmt: skip
+            worker = asyncio.create_task(outbox.run())
+            try:
+                proxy.failure_rate, proxy.random_faults = 1.0, ("503",)
+                started = loop.time()
+                for i in range(count):
+                    if i == count // 2:
+                        proxy.down()  # the second half of the outage: connections refused
+                    await asyncio.sleep(max(0.0, started + outage * i / count - loop.time()))
+                    await outbox.submit(_escalation(300_000 + i))
+                await asyncio.sleep(max(0.0, started + outage - loop.time()))
+                requests_during_outage = len(proxy.requests)
+                proxy.failure_rate = 0.0
+                proxy.up()
+                recovered = loop.time()
+                await asyncio.wait_for(all_delivered.wait(), 900)  # the old doubling took ~200 s here
+                drain = delivered[-1] - recovered
+            finally:
+                worker.cancel()
+                await asyncio.gather(worker, return_exceptions=True)
+        attempts = await store._read_one("SELECT SUM(attempts) AS n, MAX(attempts) AS m FROM escalation")
+        counts = await store.count_escalations()
+        await store.close()
+    with sqlite3.connect(tmp / "outage-sandbox.db") as db:
+        per_subject = collections.Counter(
+            row[0] for row in db.execute("SELECT json_extract(request, '$.subject') FROM tickets")
+        )
+    return {
+        "escalations": count, "outage_s": outage, "drain_s": drain, "lost": count - len(per_subject),
+        "duplicated": sum(n - 1 for n in per_subject.values()), "sent_rows": counts.get("sent", 0),
+        "requests_during_outage": requests_during_outage, "attempts": int(attempts["n"]),
+        "max_attempts": int(attempts["m"]),
+    }  # fmt: skip
+
+
 async def _latency_run(count: int, tmp: Path) -> dict:
     async with _sandbox(tmp / "healthy.db") as base, aiohttp.ClientSession() as session:
         store = await SqliteStore.open(tmp / "latency.db")
@@ -184,12 +240,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--escalations", type=int, default=10_000)
     parser.add_argument("--failure-rate", type=float, default=0.3)
     parser.add_argument("--latency-samples", type=int, default=500)
+    parser.add_argument("--outage-seconds", type=float, default=18.0, help="0: skip the outage scenario")
+    parser.add_argument("--outage-escalations", type=int, default=200)
+    parser.add_argument("--outage-only", action="store_true", help="run only the outage scenario")
     args = parser.parse_args(argv)
     # Each injected fault is logged by the client and the outbox (WARNING) and by the proxy's server when a client
     # gives up mid-request; thousands of those lines would bury the table.
     logging.basicConfig(level=logging.ERROR)
     logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
     with tempfile.TemporaryDirectory() as tmp:
+        outage = None
+        if args.outage_seconds > 0:
+            outage = asyncio.run(_outage_run(args.outage_escalations, args.outage_seconds, Path(tmp)))
+        if args.outage_only:
+            if outage is None:
+                parser.error("--outage-only needs --outage-seconds > 0")
+            _print_outage(outage)
+            return 0 if outage["lost"] == 0 and outage["duplicated"] == 0 else 1
         result = asyncio.run(_outbox_run(args.escalations, args.failure_rate, Path(tmp)))
         latency = asyncio.run(_latency_run(args.latency_samples, Path(tmp)))
     r = result
@@ -209,7 +276,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"| through the outbox (SQLite write + HTTP + SQLite update) | {latency['p50']:.1f} ms | "
           f"{latency['p99']:.1f} ms |")  # fmt: skip
     print(f"| baseline: client.create_ticket alone | {latency['direct_p50']:.1f} ms | {latency['direct_p99']:.1f} ms |")
-    return 0 if r["lost"] == 0 and r["duplicated"] == 0 else 1
+    ok = r["lost"] == 0 and r["duplicated"] == 0
+    if outage is not None:
+        print()
+        _print_outage(outage)
+        ok = ok and outage["lost"] == 0 and outage["duplicated"] == 0
+    return 0 if ok else 1
+
+
+def _print_outage(o: dict) -> None:
+    n = o["escalations"]
+    print(f"### Outage ({n} escalations during {o['outage_s']:.0f} s of 503s then refused connections; "
+          "production breaker, backoff and worker)\n")  # fmt: skip
+    print("| measure | value | target |")
+    print("|---|---|---|")
+    print(f"| drain after recovery (recovery to last ticket) | {o['drain_s']:.1f} s | <= 10 s |")
+    print(f"| lost / duplicated | {o['lost']} / {o['duplicated']} | 0 / 0 |")
+    print(f"| outbox rows sent | {o['sent_rows']} | {n} |")
+    print(f"| requests reaching the API during the outage | {o['requests_during_outage']} | |")
+    print(f"| attempts per escalation (mean / max) | {o['attempts'] / max(n, 1):.2f} / {o['max_attempts']} | |")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 """Official support: account linking, eligibility, the escalation form, the outbox worker and staff notices.
 
 Entry points: the "Ask staff" button under bot answers, `/escalate` in a thread or channel, and the volunteers'
-message menu "Escalate for the author" (eligibility is always the author's). Every refusal is private, in the
-requester's language, and says which condition failed and what to do next. No e-mail address or plan is ever
-shown publicly; the public notice in the thread only says that the conversation went to the support team.
+message menu "Escalate for the author", which asks the author (the account owner, whose eligibility applies) to
+open the form themselves: a volunteer never sees another member's account, plan or refusal. Every refusal is
+private, in the requester's language, and says which condition failed and what to do next. No e-mail address or
+plan is ever shown publicly; the public notice in the thread only says that the conversation went to the support
+team.
 """
 
 from __future__ import annotations
@@ -202,12 +204,49 @@ class Escalations(commands.Cog):
         await self.open_form(interaction, requester=interaction.user, source=None)
 
     async def escalate_for_author(self, interaction: discord.Interaction, message: discord.Message) -> None:
-        """Volunteers: escalate a message on behalf of its author (the author's eligibility applies)."""
+        """Volunteers: offer a message's author the escalation form (the author's eligibility applies).
+
+        Whether the author is linked, their organisations, apps, plan and any refusal are theirs alone, so the
+        volunteer never sees the form: the bot asks the author under their message (a notice that says nothing
+        about the account) with an "Ask staff" button only the author can use; the form and its outcome are then
+        private to the author. The volunteer is only told that the author was asked.
+        """
         config = await self.deps.store.get_config(interaction.guild_id or 0)
         if not is_helper(interaction.user, config):
             await interaction.response.send_message("This command is for volunteers and staff.", ephemeral=True)
             return
-        await self.open_form(interaction, requester=message.author, source=message)
+        author = message.author
+        if author.id == interaction.user.id:  # their own message: they are the account owner
+            await self.open_form(interaction, requester=interaction.user, source=message)
+            return
+        if author.bot:
+            await interaction.response.send_message("That message is from a bot.", ephemeral=True)
+            return
+        if self.deps.support is None or self.deps.outbox is None:
+            await interaction.response.send_message(text(self.deps, "billing.where", _lang_of(interaction)),
+                                                    ephemeral=True)  # fmt: skip
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        view = discord.ui.View(timeout=None)
+        view.add_item(AskStaffButton(message.id))
+        note = text(self.deps, "author.asked", _lang_of(interaction, message))
+        only_author = discord.AllowedMentions(
+            users=[discord.Object(author.id)], everyone=False, roles=False, replied_user=False
+        )
+        try:
+            await message.reply(f"<@{author.id}> {note}", view=view, allowed_mentions=only_author)
+        except discord.HTTPException as exc:
+            log.warning("could not ask the author of message %s: %s", message.id, exc)
+            await interaction.followup.send(
+                "I couldn't post under that message; ask the author to use `/escalate` themselves.", ephemeral=True
+            )
+            return
+        log.info("volunteer %s offered escalation to the author of message %s", interaction.user.id, message.id)
+        await interaction.followup.send(
+            text(self.deps, "author.asked_volunteer", _lang_of(interaction)),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
 
     async def open_form(
         self, interaction: discord.Interaction, *, requester: discord.abc.User, source: discord.Message | None
@@ -219,10 +258,7 @@ class Escalations(commands.Cog):
             return
         account_id = await self.deps.store.linked_account(requester.id)
         if account_id is None:
-            message = text(self.deps, "refuse.not_linked", lang)
-            if requester.id != interaction.user.id:
-                message = f"{requester.display_name}: {message}"
-            await interaction.response.send_message(neutralise_mentions(message), ephemeral=True)
+            await interaction.response.send_message(text(self.deps, "refuse.not_linked", lang), ephemeral=True)
             return
         incident = self.deps.incident
         if incident is not None and not getattr(interaction, "_unrelated", False):
@@ -262,8 +298,20 @@ class Escalations(commands.Cog):
         thread_id = channel.id if isinstance(channel, discord.Thread) else None
         now = self.deps.clock()
         transcript = await self._transcript(channel, form)
-        anchor = form.source.id if form.source is not None else (thread_id or interaction.channel_id)
-        key = hashlib.sha256(f"{interaction.guild_id}:{anchor}:{form.requester.id}".encode()).hexdigest()[:40]
+        key = await self._idempotency_key(
+            request_key(
+                guild_id=interaction.guild_id or 0,
+                channel_id=interaction.channel_id or 0,
+                source_id=form.source.id if form.source is not None else None,
+                requester_id=form.requester.id,
+                org_id=org.org_id if org else None,
+                app_id=app.app_id if app else None,
+                category=form.category,
+                severity=form.severity,
+                summary=summary,
+                details=details,
+            )
+        )
         message_url = form.source.jump_url if form.source is not None else getattr(channel, "jump_url", "")
         payload = {
             "account_id": form.account.account_id,
@@ -307,6 +355,21 @@ class Escalations(commands.Cog):
             await interaction.followup.send(text(self.deps, "link.unavailable", lang), ephemeral=True)
         else:
             await interaction.followup.send(text(self.deps, "ticket.queued", lang), ephemeral=True)
+
+    async def _idempotency_key(self, base: str) -> str:
+        """Return the outbox key of a submission whose request key is `base`.
+
+        The same submission again (a retry after an error or a lost answer, a double submit, a second volunteer's
+        click) keeps the key, so it stays one ticket. Only once that ticket is solved or closed is an identical
+        submission a new request: it gets the next key of the series instead of "ticket T-... is open".
+        """
+        key = base
+        for generation in range(2, 100):
+            row = await self.deps.store.escalation_by_key(key)
+            if row is None or row.status != "sent" or (row.ticket_status or "open") not in ("solved", "closed"):
+                return key
+            key = hashlib.sha256(f"{base}:{generation}".encode()).hexdigest()
+        return key
 
     def _created_text(self, row: Escalation) -> str:
         where = "<#" + str(row.thread_id or row.channel_id) + ">"
@@ -442,6 +505,32 @@ class Escalations(commands.Cog):
         if breaker is not None:
             lines.append(f"Support API circuit: {breaker.state}")
         await interaction.response.send_message("\n".join(lines)[:2000], ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+def request_key(
+    *,
+    guild_id: int,
+    channel_id: int,
+    source_id: int | None,
+    requester_id: int,
+    org_id: str | None,
+    app_id: str | None,
+    category: str,
+    severity: int,
+    summary: str,
+    details: str,
+) -> str:
+    """Return the idempotency key of one submitted escalation form: who, where, about which message, for which
+    app, and what was asked (category, severity, summary, details; whitespace-insensitive).
+
+    The key identifies the request, not the place: a second, different problem from the same member in the same
+    channel is a second ticket, while the same submission sent again is the same ticket.
+    """
+    parts = [
+        str(guild_id), str(channel_id), str(source_id or ""), str(requester_id), org_id or "", app_id or "",
+        category, str(severity), " ".join(summary.split()), " ".join(details.split()),
+    ]  # fmt: skip
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def _lang_of(interaction: discord.Interaction, source: discord.Message | None = None) -> str:

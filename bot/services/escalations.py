@@ -209,6 +209,20 @@ class EscalationQueries:
             (error[:500], escalation_id),
         )
 
+    async def requeue_failed_escalation(self, escalation_id: int, now: datetime) -> bool:
+        """Put an escalation the API rejected back in the queue, due now (its requester submitted it again).
+
+        Returns False when it is not `failed` (pending or sent rows are left alone). The idempotency key and the
+        stored payload are unchanged, so the API can still never make two tickets of it.
+        """
+        return (
+            await self._write(
+                "UPDATE escalation SET status = 'pending', next_attempt_at = ? WHERE id = ? AND status = 'failed'",
+                (_ts(now), escalation_id),
+            )
+            > 0
+        )
+
     async def mark_escalation_notice(self, escalation_id: int, kind: NoticeKind, now: datetime) -> bool:
         """Record that a notice was posted; return False if it already was (so nothing is said twice)."""
 

@@ -13,8 +13,10 @@ How it works:
   malformed or wrongly-shaped 2xx bodies. 4xx answers are never retried, except a 429 on a GET whose
   `Retry-After` still fits in the budget.
 - A `CircuitBreaker` (shared by every call of the client) opens after consecutive unavailability failures,
-  counted per attempt; while open, calls raise `SupportApiUnavailable("circuit open")` without touching the
-  network. 4xx answers count as successes: the server is up.
+  counted per attempt (5 by default; then one trial call every 5 s); while open, calls raise
+  `SupportApiUnavailable("circuit open")` without touching the network. A retry refused that way after a real
+  attempt raises that attempt's error instead, so "circuit open" always means "no request was sent" (the outbox
+  does not count it as an attempt). 4xx answers count as successes: the server is up.
 - Responses are parsed strictly into frozen dataclasses: a missing field or a wrong type raises
   `SupportApiInvalidResponse`. Unknown extra fields and unknown enum values (a new plan name) are accepted.
 - Secrets: the API key and e-mail addresses never appear in exception messages or log lines. Server messages are
@@ -61,6 +63,11 @@ RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 # Do not start an attempt (or a backoff) that would leave less than this for the request itself.
 MIN_ATTEMPT_SECONDS = 0.05
 MAX_IDEMPOTENCY_KEY_LENGTH = 200
+# The default breaker: open after this many unavailability failures in a row, then let one trial call through every
+# BREAKER_RESET_AFTER seconds. A dead API costs one request per 5 s; a recovered one is noticed within 5 s, so the
+# ticket outbox (which waits for this trial) has its backlog sent within 10 s of the recovery.
+BREAKER_FAILURE_THRESHOLD = 5
+BREAKER_RESET_AFTER = 5.0
 
 _EMAIL_RE = re.compile(r"[^\s@<>\"'(),;:]+@[^\s@<>\"'(),;:]+")
 _BEARER_RE = re.compile(r"(?i)(bearer\s+)\S+")
@@ -333,7 +340,11 @@ class HttpSupportApiClient:
         self._api_key = api_key
         self.budget = budget
         self.max_retries = max_retries
-        self.breaker = breaker if breaker is not None else CircuitBreaker(clock=clock)
+        self.breaker = (
+            breaker
+            if breaker is not None
+            else CircuitBreaker(BREAKER_FAILURE_THRESHOLD, BREAKER_RESET_AFTER, clock=clock)
+        )
         self._clock = clock
         self._sleep = sleep
         self._rng = rng if rng is not None else random.Random()
@@ -443,12 +454,20 @@ class HttpSupportApiClient:
         max_attempts = 1 + (self.max_retries if retry else 0)
         started = self._clock()
         attempt = 0
+        sent_error: SupportApiError | None = None  # the failure of the last attempt that did send a request
         while True:
             try:
                 return await self._attempt(method, path, deadline, expect, parse, json_body, headers)
-            except SupportApiError as exc:
+            except SupportApiError as caught:
+                exc = caught
+                if exc.code == "circuit_open" and sent_error is not None:
+                    # A retry refused by the breaker after a real attempt: report the real failure, so the caller
+                    # (the outbox) knows a request went out and counts the attempt.
+                    exc = sent_error
+                elif exc.code != "circuit_open":
+                    sent_error = exc
                 attempt += 1
-                delay = self._retry_delay(exc, method, attempt - 1)
+                delay = self._retry_delay(caught, method, attempt - 1)  # None for a refusal: stop
                 if (
                     delay is None
                     or attempt >= max_attempts
@@ -470,7 +489,9 @@ class HttpSupportApiClient:
                         self._clock() - started,
                         exc,
                     )
-                    raise
+                    if exc is caught:
+                        raise
+                    raise exc from None
                 log.info(
                     "support API %s %s attempt %d failed (%s); retrying in %.2fs", method, path, attempt, exc, delay
                 )

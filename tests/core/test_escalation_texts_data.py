@@ -41,6 +41,8 @@ REQUIRED_KEYS = {
     "unlink.done",
     "whoami.linked",
     "whoami.not_linked",
+    "author.asked",
+    "author.asked_volunteer",
 }
 TABLES = {"messages": TEXTS.messages, "detail_categories": TEXTS.detail_categories, "severity": TEXTS.severity}
 

@@ -96,21 +96,37 @@ async def link(fake: FakeDiscord, sandbox, user_id: int, email: str) -> None:
     assert done["flags"] & 64
 
 
-async def escalate(fake: FakeDiscord, user_id: int, *, category: str = "live_updates", severity: str = "1"):
-    """Run /escalate and fill the form; return the final private followup."""
+SUMMARY = "Updates stopped in production"
+DETAILS = PROBLEM + "\napikey ak_live_1234567890abcdef"
+
+
+async def escalate(
+    fake: FakeDiscord,
+    user_id: int,
+    *,
+    category: str = "live_updates",
+    severity: str = "1",
+    summary: str = SUMMARY,
+    details: str = DETAILS,
+):
+    """Run /escalate and fill the form; return the form message and the final private followup."""
     general = fake.channel_id("general")
     opened = await fake.slash_command(general, user_id, "escalate", {})
     form = await opened.wait_followup()
     form_id = int(opened.original_message_id)
     await (await fake.select(general, user_id, form_id, "esc:category", [category])).wait_response()
     await (await fake.select(general, user_id, form_id, "esc:severity", [severity])).wait_response()
+    return form, await submit_form(fake, user_id, form_id, summary=summary, details=details)
+
+
+async def submit_form(fake: FakeDiscord, user_id: int, form_id: int, *, summary: str = SUMMARY,
+                      details: str = DETAILS) -> dict:  # fmt: skip
+    """Press Continue on an open escalation form and submit the text form; return the final private followup."""
+    general = fake.channel_id("general")
     modal = await fake.click_button(general, user_id, form_id, "esc:continue")
     assert (await modal.wait_response())["type"] == 9
-    submitted = await fake.submit_modal(
-        general, user_id, "esc:form",
-        {"esc:summary": "Updates stopped in production", "esc:details": PROBLEM + "\napikey ak_live_1234567890abcdef"},
-    )  # fmt: skip
-    return form, await submitted.wait_followup(timeout=10)
+    submitted = await fake.submit_modal(general, user_id, "esc:form", {"esc:summary": summary, "esc:details": details})
+    return await submitted.wait_followup(timeout=10)
 
 
 async def test_link_escalate_ticket_and_staff_notice(fake: FakeDiscord, sandbox, tmp_path: Path) -> None:
@@ -189,10 +205,88 @@ async def test_double_submission_creates_one_ticket(fake: FakeDiscord, sandbox, 
     async with support_bot(fake, tmp_path, sandbox.base_url):
         await link(fake, sandbox, alice, "team@demo.test")
         await fake.user_sends(fake.channel_id("general"), alice, PROBLEM)
-        _, first = await escalate(fake, alice)
+        form, first = await escalate(fake, alice)
+        # The same submission again: from the same form (Continue pressed again), then from a new /escalate.
+        again = await submit_form(fake, alice, int(form["id"]), summary=f"  {SUMMARY} ", details=DETAILS)
         _, second = await escalate(fake, alice)
-        assert "T-1001" in first["content"] and "T-1001" in second["content"]
+        assert all("T-1001" in m["content"] for m in (first, again, second))
         assert len(sandbox.tickets()) == 1
+
+
+async def test_two_different_requests_in_one_channel_are_two_tickets(
+    fake: FakeDiscord, sandbox, tmp_path: Path
+) -> None:
+    alice = fake.user_id("alice")
+    async with support_bot(fake, tmp_path, sandbox.base_url) as bot:
+        await link(fake, sandbox, alice, "team@demo.test")
+        await fake.user_sends(fake.channel_id("general"), alice, PROBLEM)
+        form, first = await escalate(fake, alice)
+        assert "T-1001" in first["content"]
+        # A second, different problem: from a new /escalate, and from the same form with other answers.
+        other = {"summary": "Analytics dashboard is empty", "details": "No events shown since Monday."}
+        _, second = await escalate(fake, alice, category="analytics", severity="3", **other)
+        third = await submit_form(fake, alice, int(form["id"]), summary="Channel list does not load",
+                                  details="The channels page spins forever.")  # fmt: skip
+        assert "T-1002" in second["content"] and "T-1003" in third["content"]
+        tickets = sandbox.tickets()
+        assert [t.ticket_id for t in tickets] == ["T-1001", "T-1002", "T-1003"]
+        assert [t.request["subject"] for t in tickets] == [
+            SUMMARY,
+            "Analytics dashboard is empty",
+            "Channel list does not load",
+        ]
+        rows = await bot.deps.store.list_escalations(fake.guild_id)
+        assert len({r.idempotency_key for r in rows}) == 3
+
+
+async def test_a_rejected_escalation_does_not_block_the_channel(fake: FakeDiscord, sandbox, tmp_path: Path) -> None:
+    from bot.services.support_api import ValidationFailed
+
+    alice = fake.user_id("alice")
+    async with support_bot(fake, tmp_path, sandbox.base_url) as bot:
+        await link(fake, sandbox, alice, "team@demo.test")
+        await fake.user_sends(fake.channel_id("general"), alice, PROBLEM)
+        client = bot.deps.outbox.client
+        real_create = client.create_ticket
+        calls: list[str] = []
+
+        async def reject_first(request, idempotency_key: str):
+            calls.append(idempotency_key)
+            if len(calls) == 1:
+                raise ValidationFailed("subject: rejected")
+            return await real_create(request, idempotency_key)
+
+        client.create_ticket = reject_first
+        _, failed = await escalate(fake, alice)
+        assert failed["flags"] & 64 and "T-10" not in failed["content"]
+        assert (await bot.deps.store.count_escalations()) == {"failed": 1}
+        staff = await fake.wait_for_message(fake.channel_id("bot-log"), lambda m: "rejected" in m["content"])
+        assert "subject: rejected" in staff["content"]
+        # A later, different escalation in the same channel goes through.
+        _, later = await escalate(fake, alice, summary="Bundle upload fails", details="Upload returns 500.")
+        assert "T-1001" in later["content"]
+        # The rejected submission sent again is tried once more with its own key (and is one ticket).
+        _, retried = await escalate(fake, alice)
+        assert "T-1002" in retried["content"]
+        assert calls[0] == calls[2] != calls[1]
+        assert [t.request["subject"] for t in sandbox.tickets()] == ["Bundle upload fails", SUMMARY]
+        assert (await bot.deps.store.count_escalations()) == {"sent": 2}
+
+
+async def test_the_same_request_after_its_ticket_was_solved_is_a_new_ticket(
+    fake: FakeDiscord, sandbox, tmp_path: Path
+) -> None:
+    alice = fake.user_id("alice")
+    async with support_bot(fake, tmp_path, sandbox.base_url) as bot:
+        await link(fake, sandbox, alice, "team@demo.test")
+        _, first = await escalate(fake, alice)
+        assert "T-1001" in first["content"]
+        sandbox.set_ticket_status("T-1001", "solved")
+        await bot.get_cog("Escalations").poll_ticket_statuses()
+        _, second = await escalate(fake, alice)
+        assert "T-1002" in second["content"]
+        _, third = await escalate(fake, alice)  # while T-1002 is open, the same request is T-1002
+        assert "T-1002" in third["content"] and len(sandbox.tickets()) == 2
 
 
 async def test_ask_staff_under_an_answer_and_escalate_for_the_author(
@@ -211,19 +305,78 @@ async def test_ask_staff_under_an_answer_and_escalate_for_the_author(
         mine = await fake.click_button(general, alice, int(answer["id"]), f"esc:ask:{asked['id']}")
         form = await mine.wait_followup()
         assert [c["custom_id"] for row in form["components"] for c in row["components"]][-1] == "esc:continue"
-        # A volunteer escalates a message for its author: the author's eligibility applies.
-        problem = await fake.user_sends(general, alice, PROBLEM)
-        menu = await fake.context_menu(general, vera, "Escalate for the author", problem["id"])
-        opened = await menu.wait_followup()
-        assert "esc:continue" in str(opened["components"])
-        unlinked = await fake.user_sends(general, fake.user_id("owner"), PROBLEM)
-        refused = await (
-            await fake.context_menu(general, vera, "Escalate for the author", unlinked["id"])
-        ).wait_response()
-        assert "/link" in refused["data"]["content"] and refused["data"]["flags"] & 64
         listing = await (await fake.slash_command(general, fake.user_id("sam"), "escalations", {})).wait_response()
         assert "Pending" in listing["data"]["content"] and "circuit: closed" in listing["data"]["content"]
         assert bot.deps.support is not None
+
+
+async def test_escalate_for_the_author_shows_the_volunteer_nothing_of_the_account(
+    fake: FakeDiscord, sandbox, tmp_path: Path
+) -> None:
+    alice, bob, owner, vera = fake.user_id("alice"), fake.add_user("bob"), fake.user_id("owner"), fake.user_id("vera")
+    # What only each account owner may see: organisation and app names, plans, e-mails, refusals.
+    secrets = ("Team Demo", "Demo Team", "Free Demo", "Demo Free", "free", "plan", "paid", "enterprise", "@demo.test",
+               "/link", "T-10")  # fmt: skip
+    async with support_bot(fake, tmp_path, sandbox.base_url):
+        await link(fake, sandbox, alice, "team@demo.test")
+        await link(fake, sandbox, bob, "free@demo.test")
+        general = fake.channel_id("general")
+
+        async def ask_for(author: int) -> tuple[dict, dict]:
+            problem = await fake.user_sends(general, author, PROBLEM)
+            menu = await fake.context_menu(general, vera, "Escalate for the author", problem["id"])
+            told = await menu.wait_followup()
+            asked = await fake.wait_for_message(
+                general, lambda m: (m.get("message_reference") or {}).get("message_id") == problem["id"]
+                and f"<@{author}>" in m.get("content", "")
+            )  # fmt: skip
+            return told, asked
+
+        answers = {}
+        for author in (alice, bob, owner):  # linked and eligible, linked on a free plan, not linked
+            told, asked = await ask_for(author)
+            assert told["flags"] & 64 and not told.get("components")  # no form for the volunteer
+            assert not any(word.lower() in told["content"].lower() for word in secrets), told["content"]
+            answers[author] = told["content"]
+            # The author is asked under their message; the notice says nothing about the account, pings only them.
+            assert not asked["flags"] & 64
+            assert not any(word.lower() in asked["content"].lower() for word in secrets), asked["content"]
+            write = next(w for w in fake.message_writes if w.message_id == int(asked["id"]))
+            assert write.allowed_mentions["parse"] == [] and [int(u) for u in write.allowed_mentions["users"]] == [
+                author
+            ]
+            answers[f"button-{author}"] = asked
+        assert answers[alice] == answers[bob] == answers[owner]  # not even whether the author is linked
+
+        def button(author: int) -> tuple[int, str]:
+            asked = answers[f"button-{author}"]
+            return int(asked["id"]), asked["components"][0]["components"][0]["custom_id"]
+
+        # Only the author can use the button; the form (their apps and organisations) is private to them.
+        stranger = await fake.click_button(general, vera, *button(alice))
+        assert "Only the person who asked" in (await stranger.wait_response())["data"]["content"]
+        mine = await fake.click_button(general, alice, *button(alice))
+        form = await mine.wait_followup()
+        assert form["flags"] & 64 and "Demo Team" in str(form["components"])
+        result = await submit_form(fake, alice, int(form["id"]), summary=SUMMARY, details=PROBLEM)
+        assert result["flags"] & 64 and "T-1001" in result["content"]
+        [ticket] = sandbox.tickets()
+        assert ticket.request["account_id"] == sandbox.account_id("team@demo.test")
+        # The free-plan author gets the refusal privately; the unlinked one is told privately to link.
+        bobs = await fake.click_button(general, bob, *button(bob))
+        bob_form = await bobs.wait_followup()
+        assert bob_form["flags"] & 64 and "Demo Free" in str(bob_form["components"])
+        refused = await submit_form(fake, bob, int(bob_form["id"]), summary=SUMMARY, details=PROBLEM)
+        assert refused["flags"] & 64 and "paid" in refused["content"].lower()
+        owners = await (await fake.click_button(general, owner, *button(owner))).wait_response()
+        assert owners["data"]["flags"] & 64 and "/link" in owners["data"]["content"]
+        assert len(sandbox.tickets()) == 1
+        # Nothing about any account was said in public.
+        public = [m for m in fake.channel_messages(general) if not m["flags"] & 64 and m["author"]["id"] != str(vera)]
+        for message in public:
+            assert not any(w in message["content"] for w in ("Team Demo", "Demo Team", "Free Demo", "Demo Free")), (
+                message["content"]
+            )
 
 
 async def test_status_page_incident_notice_once_and_resolution(fake: FakeDiscord, sandbox, tmp_path: Path) -> None:

@@ -84,3 +84,17 @@ async def test_links_and_attempts_survive_a_restart(tmp_path: Path) -> None:
             await store.enqueue_escalation(new("bad", severity=7))
     finally:
         await store.close()
+
+
+async def test_only_a_failed_escalation_is_requeued(store: SqliteStore) -> None:
+    failed, _ = await store.enqueue_escalation(new("failed"))
+    pending, _ = await store.enqueue_escalation(new("pending"))
+    await store.mark_escalation_failed(failed.id, error="validation: subject")
+    assert await store.requeue_failed_escalation(pending.id, NOW) is False
+    assert await store.requeue_failed_escalation(failed.id, NOW + timedelta(minutes=5)) is True
+    requeued = await store.get_escalation(failed.id)
+    assert requeued.status == "pending" and requeued.attempts == 1 and requeued.idempotency_key == "failed"
+    assert requeued.next_attempt_at == NOW + timedelta(minutes=5) and requeued.payload == {"subject": "s"}
+    assert await store.requeue_failed_escalation(failed.id, NOW) is False  # pending again: nothing to do
+    await store.mark_escalation_sent(failed.id, ticket_id="T-1", ticket_url="u", ticket_status="open", now=NOW)
+    assert await store.requeue_failed_escalation(failed.id, NOW) is False  # a sent ticket is never resent

@@ -138,3 +138,25 @@ async def test_a_rejected_escalation_is_not_retried_and_staff_are_told(sandbox, 
         assert told == [row.id] and sandbox.tickets() == []
     finally:
         await store.close()
+
+
+async def test_a_rejected_escalation_submitted_again_is_tried_once_more_with_its_key(sandbox, tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "again.db")
+    told = []
+    try:
+        async with FaultyProxy(sandbox.base_url) as proxy, outbox_for(proxy.base_url, store) as outbox:
+
+            async def on_failed(row):  # type: ignore[no-untyped-def]
+                told.append(row.id)
+
+            outbox.on_failed = on_failed
+            row = await outbox.submit(escalation("bad", "acc_does_not_exist"))
+            assert (await outbox.drain_once()).failed == 0  # the worker itself never retries a rejection
+            again = await outbox.submit(escalation("bad", "acc_does_not_exist"))  # the requester tries again
+            assert again.id == row.id and again.status == "failed" and again.attempts == 2
+            posts = [r for r in proxy.requests if r[0] == "POST" and r[1].endswith("/tickets")]
+            assert len(posts) == 2
+        assert told == [row.id, row.id] and sandbox.tickets() == []
+        assert await store.count_escalations() == {"failed": 1}
+    finally:
+        await store.close()
