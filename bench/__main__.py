@@ -2,7 +2,7 @@
 
 import sys
 
-from bench import calibrate, discord_load, outbox_load, quality, speed
+from bench import calibrate, discord_load, faults, outbox_load, quality, speed
 
 BENCHES = {
     "quality": quality.main,
@@ -10,7 +10,7 @@ BENCHES = {
     "discord": discord_load.main,
     "outbox": outbox_load.main,
 }
-EXTRA = {"calibrate": calibrate.main}
+EXTRA = {"calibrate": calibrate.main, "faults": faults.main}
 
 
 def main(argv: list[str]) -> int:

@@ -8,6 +8,7 @@ models trained alongside, which are weaker (see README, "How the bot decides").
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
 
@@ -19,6 +20,14 @@ log = logging.getLogger(__name__)
 MAX_EMBED_CHARS = 300
 #: a docs page summary (title, description, headings, opening text; see bot.core.docs.page_summary) is cut here
 MAX_PASSAGE_CHARS = 1200
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _utf8(text: str) -> str:
+    """The text with lone surrogates (possible in a JSON string, `"\\ud800"`) replaced: the C engine takes UTF-8."""
+    return _LONE_SURROGATE.sub("\ufffd", text) if not text.isascii() else text
 
 
 class E5Encoder:
@@ -36,12 +45,12 @@ class E5Encoder:
     def encode(self, text: str) -> np.ndarray:
         """Embedding of one message (the ``query:`` prefix of e5, as in training)."""
         with self._lock:
-            vector = self._model.query([text[:MAX_EMBED_CHARS]])
+            vector = self._model.query([_utf8(text[:MAX_EMBED_CHARS])])
         return np.asarray(vector, dtype=np.float32).reshape(-1)
 
     def encode_many(self, texts: list[str], batch: int = 32) -> np.ndarray:
         """Embeddings of many messages (training), shape (n, 384)."""
-        return self._batched(self._model.query, [t[:MAX_EMBED_CHARS] for t in texts], batch)
+        return self._batched(self._model.query, [_utf8(t[:MAX_EMBED_CHARS]) for t in texts], batch)
 
     def encode_passages(self, texts: list[str], batch: int = 4) -> np.ndarray:
         """Embeddings of documents (the ``passage:`` prefix of e5), shape (n, 384).
@@ -49,7 +58,7 @@ class E5Encoder:
         Small batches: the lock is released between them, so a message arriving while page vectors are built in
         the background waits for one batch (~1 s), not for the whole docs site.
         """
-        return self._batched(self._model.passage, [t[:MAX_PASSAGE_CHARS] for t in texts], batch)
+        return self._batched(self._model.passage, [_utf8(t[:MAX_PASSAGE_CHARS]) for t in texts], batch)
 
     def _batched(self, embed: Callable[[list[str]], object], texts: list[str], batch: int) -> np.ndarray:
         out = []

@@ -442,7 +442,7 @@ class SqliteStore(EscalationQueries):
     # and close would be three hops (most of the cost of a small query under load).
     async def _run(self, sql: str, params: Mapping[str, Any] | tuple[Any, ...] = ()) -> int:
         """Execute one statement (lock held by the caller); return the number of rows changed."""
-        cursor = await self._db.execute(sql, params)
+        cursor = await self._db.execute(sql, _storable(params))
         return cursor.rowcount
 
     async def _one(self, sql: str, params: Mapping[str, Any] | tuple[Any, ...] = ()) -> aiosqlite.Row | None:
@@ -885,6 +885,25 @@ _ENVIRONMENT_ERRORS = frozenset(
     }
 )
 _QUICK_CHECK_MAX_PROBLEMS = 3
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable_text(value: Any) -> Any:
+    """A string SQLite can store: lone surrogates (a JSON `"\\ud800"` in a message) become U+FFFD."""
+    if isinstance(value, str) and not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return _LONE_SURROGATE.sub("\ufffd", value)
+    return value
+
+
+def _storable(params: Mapping[str, Any] | tuple[Any, ...]) -> Mapping[str, Any] | tuple[Any, ...]:
+    if isinstance(params, Mapping):
+        return {k: _storable_text(v) for k, v in params.items()}
+    return tuple(_storable_text(v) for v in params)
 
 
 def _error_code(exc: sqlite3.Error) -> int | None:

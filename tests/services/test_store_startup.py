@@ -105,7 +105,8 @@ async def test_a_healthy_database_passes_the_checks_and_keeps_its_data(tmp_path:
 
 
 def test_a_full_disk_names_the_file_and_the_fix(tmp_path: Path) -> None:
-    # A real SQLITE_FULL ("database or disk is full"), from a page limit: making a full file system needs root.
+    # A real SQLITE_FULL ("database or disk is full"), from a page limit (a real full file system, a private tmpfs:
+    # tests/services/test_store_faults.py).
     db = sqlite3.connect(tmp_path / "tiny.sqlite3")
     db.execute("PRAGMA max_page_count = 2")
     with pytest.raises(sqlite3.OperationalError) as caught:
@@ -119,8 +120,3 @@ def test_a_full_disk_names_the_file_and_the_fix(tmp_path: Path) -> None:
         "cannot write database /data/bot.sqlite3: the disk is full (database or disk is full); free space on it "
         "or set DATABASE_PATH to another disk"
     )
-
-
-@pytest.mark.skip(reason="a full file system needs a tiny mounted one (root only); the message is tested above")
-def test_a_full_file_system_end_to_end() -> None:
-    """Kept as a marker: ENOSPC from a real file system is not reproducible without mount privileges."""
