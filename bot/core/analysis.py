@@ -85,43 +85,6 @@ _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # =================================================================================================================
 # Regex construction helpers
 # =================================================================================================================
-_FOLD = {
-    "à": "a", "á": "a", "â": "a", "ã": "a", "ä": "a", "è": "e", "é": "e", "ê": "e", "ë": "e", "ì": "i", "í": "i",
-    "î": "i", "ï": "i", "ò": "o", "ó": "o", "ô": "o", "õ": "o", "ö": "o", "ù": "u", "ú": "u", "û": "u", "ü": "u",
-    "ç": "c", "ñ": "n",
-}  # fmt: skip
-
-
-def _fold(pattern: str) -> str:
-    """Make accented letters optional: ``não`` -> ``n[ãa]o`` (inside a character class the base letter is added)."""
-    out: list[str] = []
-    in_class = False
-    escaped = False
-    for ch in pattern:
-        if escaped:
-            out.append(ch)
-            escaped = False
-            continue
-        if ch == "\\":
-            out.append(ch)
-            escaped = True
-            continue
-        if ch == "[" and not in_class:
-            in_class = True
-        elif ch == "]" and in_class:
-            in_class = False
-        base = _FOLD.get(ch)
-        if ch == "ß":
-            out.append("ß" if in_class else "(?:ß|ss)")
-        elif base is None:
-            out.append(ch)
-        elif in_class:
-            out.append(ch + base)
-        else:
-            out.append(f"[{ch}{base}]")
-    return "".join(out)
-
-
 _QUANTIFIER_START = frozenset("*+?{")
 
 
