@@ -213,19 +213,20 @@ def out_of_fold(
     return {"urls": urls, "conf_x": conf_x, "fold": fold_of}
 
 
+def by_language(queries: Sequence[Query]) -> list[tuple[str, list[Query]]]:
+    """("all", every query) then each language that has queries, in LANGS order."""
+    groups: dict[str, list[Query]] = defaultdict(list)
+    for q in queries:
+        groups[q.lang].append(q)
+    return [("all", list(queries))] + [(lang, groups[lang]) for lang in LANGS if groups.get(lang)]
+
+
 def hit_table(queries: Sequence[Query], systems: dict[str, dict[str, Sequence[str]]]) -> list[str]:
     """Return Markdown rows: first / top 3 per language for each system, and the ratio to the first system."""
     names = list(systems)
     lines = ["| lang | n | " + " | ".join(f"{n} first | {n} top3" for n in names) + " | ratio first | ratio top3 |"]
     lines.append("|---" * (2 + 2 * len(names) + 2) + "|")
-    groups: dict[str, list[Query]] = defaultdict(list)
-    for q in queries:
-        groups["all"].append(q)
-        groups[q.lang].append(q)
-    for lang in ("all", *LANGS):
-        members = groups.get(lang)
-        if not members:
-            continue
+    for lang, members in by_language(queries):
         cells = []
         firsts = []
         tops = []
@@ -325,14 +326,7 @@ def summary_table(questions: Sequence[Query], systems: dict[str, CvSystem]) -> l
     """Markdown rows per system and language: first, top 3, precision at answer rate 0.55, answer rate and
     precision at threshold 0.70, ECE (questions only)."""
     lines = ["| system | lang | n | first | top3 | prec @rate .55 | rate @0.70 | prec @0.70 | ECE |", "|---" * 9 + "|"]
-    groups: dict[str, list[Query]] = defaultdict(list)
-    for q in questions:
-        groups["all"].append(q)
-        groups[q.lang].append(q)
-    for lang in ("all", *LANGS):
-        members = groups.get(lang)
-        if not members:
-            continue
+    for lang, members in by_language(questions):
         for name, system in systems.items():
             urls = system.urls
             first = np.mean([bool(urls.get(q.uid)) and page(urls[q.uid][0]) in q.gold for q in members])

@@ -27,8 +27,8 @@ PLACEHOLDERS = {
 }
 
 
-@pytest.fixture(scope="session")
-def engine() -> TriageEngine:
+def build_test_engine() -> TriageEngine:
+    """The engine over the small test FAQ and docs (tests never depend on the shipped content)."""
     return TriageEngine.from_folders(
         faq_path=DATA / "faq",
         docs_path=DATA / "docs",
@@ -39,6 +39,11 @@ def engine() -> TriageEngine:
         url_rule="starlight",
         settings=DecisionSettings(answer_threshold=0.5, suggest_threshold=0.3, remind_min_missing=2),
     )
+
+
+@pytest.fixture(scope="session")
+def engine() -> TriageEngine:
+    return build_test_engine()
 
 
 @pytest.fixture

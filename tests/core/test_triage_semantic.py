@@ -10,7 +10,7 @@ import pytest
 
 from bot.core import rerank
 from bot.core.triage import TriageEngine
-from tests.conftest import DATA, PLACEHOLDERS
+from tests.conftest import build_test_engine
 
 
 class CountingEncoder:
@@ -38,18 +38,7 @@ class CountingEncoder:
 
 @pytest.fixture
 def engine_with_reranker() -> TriageEngine:
-    from bot.core.decision import DecisionSettings
-
-    engine = TriageEngine.from_folders(
-        faq_path=DATA / "faq",
-        docs_path=DATA / "docs",
-        placeholders=PLACEHOLDERS,
-        site_url="https://example.com",
-        docs_base_url="https://example.com/",
-        docs_locales=("fr", "de"),
-        url_rule="starlight",
-        settings=DecisionSettings(answer_threshold=0.5, suggest_threshold=0.3, remind_min_missing=2),
-    )
+    engine = build_test_engine()
     engine.index.reranker = rerank.load()  # the small test site is below MIN_PAGES: attached by hand
     return engine
 
