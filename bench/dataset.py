@@ -25,10 +25,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Defined once in bot.core.vocabulary; re-exported for the benchmarks and training scripts that import them here.
+from bot.core.vocabulary import DETAILS as DETAILS
+from bot.core.vocabulary import ROUTES as ROUTES
+
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval"
-DETAILS = ("error", "code", "versions", "platform", "steps")
-ROUTES = ("billing", "account", "out_of_scope", "incident", "escalate")
 SPLITS = ("train", "validation", "test")
 
 # Rare-token links: a token in at most this many messages of one set, and at least this many shared.

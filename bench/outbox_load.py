@@ -1,6 +1,6 @@
 """Outbox benchmark: 10,000 escalations through the outbox with 30% injected failures and timeouts.
 
-The sandbox support API runs in its own process (`python -m bot.sandbox`, a SQLite file); a fault-injecting proxy
+The sandbox support API runs in its own process (`python -m sandbox`, a SQLite file); a fault-injecting proxy
 (tests/support_faults.py) sits between it and the outbox and fails 30% of requests at random: 500, 503, malformed
 JSON, refused connections, answers lost after the ticket was created, and calls slower than the client's budget.
 Reported: lost (escalations without a ticket), duplicated (tickets beyond one per escalation), time to drain,
@@ -77,7 +77,7 @@ def _escalation(i: int) -> NewEscalation:
 async def _sandbox(db: Path):
     port = _free_port()
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.sandbox", "--port", str(port), "--db", str(db), "--api-key", API_KEY,
+        sys.executable, "-m", "sandbox", "--port", str(port), "--db", str(db), "--api-key", API_KEY,
         "--log-level", "WARNING", cwd=ROOT, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}/v1"

@@ -24,11 +24,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.dataset import DETAILS, ROUTES, Example, Split, load_split
+from bench.dataset import Example, Split, load_split
+from bot.core.vocabulary import DETAILS, LANGS, ROUTES
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
-LANGS = ("en", "fr", "es", "it", "de", "pt", "id", "zh")
 TARGETS = {
     "first": 0.80,
     "top3": 0.93,

@@ -34,11 +34,11 @@ from bench.dataset import Example, Split, load_split
 from bot.core import rerank
 from bot.core.analysis import detect_language, embedding_text
 from bot.core.index import DocIndex, Retrieval
+from bot.core.vocabulary import LANGS
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 ARTEFACT_PATH = ROOT / "bot" / "core" / "models" / rerank.ARTEFACT
-LANGS = ("en", "fr", "es", "it", "de", "pt", "id", "zh")
 RANKER_C = 1.0  # L2 strength (sklearn C); CV over 0.01-10 and pools 10-30 moved first-page by < 0.05
 CONFIDENCE_C = 1.0
 # No-answer messages in the confidence fit teach "weak evidence -> low"; weighed down to keep questions calibrated.

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar, cast
 
 import discord
 from discord.ext import commands
 
-from bot.core.decision import Incident
-from bot.core.render import default_escalation_texts
-from bot.core.resources import EscalationTexts
-from bot.core.triage import TriageEngine
-from bot.services.store import SqliteStore
-from bot.settings import Settings
+from bot.app.composition import Deps, utcnow  # noqa: F401 - re-exported: cogs and tests import them from here
 
 log = logging.getLogger(__name__)
 
@@ -31,24 +24,26 @@ EXTENSIONS: tuple[str, ...] = (
 )
 
 
-def utcnow() -> datetime:
-    """Return the current tz-aware UTC time (the one clock of the Discord side)."""
-    return datetime.now(UTC)
+CogT = TypeVar("CogT", bound=commands.Cog)
 
 
-@dataclass(slots=True)
-class Deps:
-    """Everything the cogs use, built once by the composition root."""
+def deps_of(client: discord.Client) -> Deps:
+    """The dependencies of the bot handling an interaction (buttons and modals live outside the cogs)."""
+    if not isinstance(client, SupportBot):
+        raise TypeError(f"expected the SupportBot, got {type(client).__name__}")
+    return client.deps
 
-    settings: Settings
-    engine: TriageEngine
-    store: SqliteStore
-    clock: Callable[[], datetime] = utcnow
-    support: Any = None  # SupportApiClient when SUPPORT_API_URL is set
-    outbox: Any = None  # Outbox when the support API is configured
-    status: Any = None  # StatusPageClient for the brand's status page
-    incident: Incident | None = None  # the platform incident in progress, from the status page
-    escalation_texts: EscalationTexts = field(default_factory=default_escalation_texts)  # bot/resources/escalation/
+
+def cog_of(client: discord.Client, kind: type[CogT]) -> CogT:
+    """The loaded cog of a class, typed (instead of looking one up by a name spelled as a string).
+
+    Looked up by the class's cog name rather than isinstance: `load_extension` executes an extension as a fresh
+    module object, so a cog class imported by another module earlier is not the loaded cog's class object.
+    """
+    cog = client.get_cog(kind.__cog_name__) if isinstance(client, commands.Bot) else None
+    if cog is None:
+        raise LookupError(f"{kind.__name__} is not loaded")
+    return cast(CogT, cog)
 
 
 def make_intents() -> discord.Intents:
@@ -65,7 +60,7 @@ def make_intents() -> discord.Intents:
 class SupportBot(commands.Bot):
     """The triage bot. Build it with its dependencies; `setup_hook` loads the extensions."""
 
-    def __init__(self, deps: Deps, *, extensions: Sequence[str] = EXTENSIONS, **options: object) -> None:
+    def __init__(self, deps: Deps, *, extensions: Sequence[str] = EXTENSIONS, **options: Any) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=make_intents(),

@@ -14,92 +14,24 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
-from bot.core.analysis import Analyser
-from bot.core.classifier import load_models
-from bot.core.decision import DecisionSettings, Incident, Role
+from bot.app.composition import (  # noqa: F401 - re-exported: the command line's stable interface
+    EXIT_BAD_INPUT,
+    EXIT_CONFIG,
+    EXIT_OK,
+    StartupError,
+    build_analyser,
+    build_engine,
+    open_store,
+)
+from bot.core.decision import Incident, Role
 from bot.core.docs import DocsFormatError, load_docs_folder
 from bot.core.faq import LANGS, load_faq_folder, render, resolve_link
-from bot.core.triage import TriageEngine, TriageResult
-from bot.services import page_vectors as vectors
-from bot.services.semantic import load_encoder
+from bot.core.triage import TriageResult
 from bot.settings import Settings, SettingsError, load_settings
 
-if TYPE_CHECKING:
-    from bot.services.store import SqliteStore
-
 log = logging.getLogger("bot")
-
-EXIT_OK, EXIT_BAD_INPUT, EXIT_CONFIG = 0, 1, 2
-
-
-class StartupError(Exception):
-    """The bot cannot start in this state (database, network, token): `main` prints the one-line message, no
-    traceback, and exits with `exit_code` (EXIT_BAD_INPUT for a bad state, EXIT_CONFIG for a setting to change)."""
-
-    def __init__(self, message: str, exit_code: int = EXIT_BAD_INPUT) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-async def open_store(path: Path) -> SqliteStore:
-    """Open the SQLite store at `path` (DATABASE_PATH); a database that cannot be used raises `StartupError`."""
-    from bot.services.store import DatabaseUnusableError, SqliteStore, StoreError
-
-    try:
-        return await SqliteStore.open(path)
-    except DatabaseUnusableError as exc:
-        raise StartupError(str(exc), EXIT_CONFIG if exc.bad_setting else EXIT_BAD_INPUT) from exc
-    except StoreError as exc:  # a migration that failed, or a database newer than this code
-        raise StartupError(f"{exc} (DATABASE_PATH)") from exc
-
-
-def build_engine(
-    settings: Settings,
-    *,
-    faq: Path | None = None,
-    docs: Path | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    page_vectors: str = "sync",
-    vectors_cache: Path | None = None,
-) -> TriageEngine:
-    """Build the triage engine from settings (folders may be overridden on the command line).
-
-    `page_vectors` says when the semantic re-ranker's page vectors are computed if not cached: "sync" now (the
-    command line and benchmarks; a progress line on stderr), "background" in a thread while the engine already
-    answers with the lexical re-ranker (the bot), "off" never. `vectors_cache` overrides .cache/page-vectors.npz.
-    """
-    placeholders = settings.brand.placeholders(settings.docs_site.docs_url)
-    engine = TriageEngine.from_folders(
-        faq_path=faq or settings.faq_path,
-        docs_path=docs or settings.docs_path,
-        placeholders=placeholders,
-        site_url=settings.brand.site_url,
-        docs_base_url=settings.docs_site.base_url,
-        docs_locales=settings.docs_site.locales,
-        url_rule=settings.docs_site.url_rule,
-        settings=DecisionSettings(
-            answer_threshold=settings.triage.answer_threshold,
-            suggest_threshold=settings.triage.suggest_threshold,
-            remind_min_missing=settings.triage.remind_min_missing,
-        ),
-        progress=progress,
-    )
-    engine.analyser = build_analyser(settings)
-    engine.encoder = engine.analyser.encoder
-    if engine.wants_page_vectors and engine.encoder is not None and page_vectors != "off":
-        if page_vectors == "background":
-            vectors.attach_in_background(engine.index, engine.page_summaries, engine.encoder, vectors_cache)
-        else:
-            vectors.attach(engine.index, engine.page_summaries, engine.encoder, vectors_cache)
-    return engine
-
-
-def build_analyser(settings: Settings) -> Analyser:
-    """The message analyser: semantic models when enabled and the encoder loads, else the n-gram models."""
-    encoder = load_encoder() if settings.semantic else None
-    return Analyser(load_models(), encoder=encoder)
 
 
 def terminal_progress(stream: TextIO = sys.stderr) -> Callable[[int, int], None] | None:
@@ -310,7 +242,7 @@ def run_console(settings: Settings, inp: TextIO = sys.stdin, out: TextIO = sys.s
                     continue
                 category = parts[1] if len(parts) > 1 else "troubleshooting"
                 severity = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 3
-                out.write(run_demo(settings, engine.render_context, parts[0], category, severity) + "\n")
+                out.write(run_demo(settings, engine, parts[0], category, severity) + "\n")
             elif command == "incident":
                 incident = Incident(value, settings.brand.status_url) if value else None
                 out.write(f"incident: {value or 'none'}\n")
@@ -365,7 +297,7 @@ def cmd_export_gaps(args: argparse.Namespace, settings: Settings, out: TextIO) -
     try:
         for gap_id, question, source, created_at in rows:
             text = redact(question)
-            record = {
+            record: dict[str, object] = {
                 "id": f"gap-{gap_id}",
                 "lang": detect_language(text)[0],
                 "text": text,

@@ -12,11 +12,8 @@ import aiohttp
 import discord
 import yarl
 
-from bot.bot import Deps, SupportBot, utcnow
-from bot.cli import StartupError, build_engine, open_store
-from bot.services.outbox import Outbox, ticket_request_from_payload
-from bot.services.status_page import StatusPageClient
-from bot.services.support_api import HttpSupportApiClient
+from bot.app.composition import StartupError, build_deps, build_engine, open_store, utcnow
+from bot.bot import SupportBot
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -86,8 +83,8 @@ async def run_discord(settings: Settings, *, bot_options: dict | None = None) ->
         gc.freeze()
         log.info("index ready: %d FAQ entries, %d docs pages", len(engine.index.entries), len(engine.index.pages))
         async with aiohttp.ClientSession() as session:
-            deps = Deps(settings=settings, engine=engine, store=store, clock=utcnow)
-            wire_support(deps, session)
+            deps = build_deps(settings, engine, store, session, clock=utcnow)
+            await deps.incidents.restore()  # an incident (and who was told) from before a restart
             bot = SupportBot(deps, **(bot_options or {}))
             _close_on_signals(bot)
             async with bot:
@@ -177,20 +174,3 @@ async def _connect(bot: SupportBot) -> None:
                 f"{_reason(exc.__context__)}; check the network or DISCORD_GATEWAY_URL"
             ) from exc
         raise
-
-
-def wire_support(deps: Deps, session: aiohttp.ClientSession) -> None:
-    """Build the support API client, the outbox and the status-page client from the settings."""
-    settings = deps.settings
-    if settings.support_api_url:
-        deps.support = HttpSupportApiClient(
-            session, settings.support_api_url, settings.support_api_key.get_secret_value()
-        )
-        deps.outbox = Outbox(deps.store, deps.support, ticket_request_from_payload, clock=deps.clock)
-        log.info("official support escalation enabled (%s)", settings.support_api_url)
-    else:
-        log.info("SUPPORT_API_URL not set: escalation commands explain where to write instead")
-    if settings.status_url:
-        deps.status = StatusPageClient(
-            session, settings.status_url, settings.status_format, page_url=settings.brand.status_url
-        )

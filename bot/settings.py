@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# Policy lives in the pure core (bot.core.eligibility takes it); re-exported here for `from bot.settings import Policy`.
+from bot.core.policy import Policy as Policy
+
 BRANDS_DIR = Path(__file__).parent / "config" / "brands"
 DEFAULT_BRAND = "capgo"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -105,20 +108,6 @@ class DocsSite:
     def docs_url(self) -> str:
         """Return the docs home page URL."""
         return self.base_url.rstrip("/") + "/docs/"
-
-
-@dataclass(frozen=True, slots=True)
-class Policy:
-    """Support-policy values (eligibility, SLA tiers); never hard-coded."""
-
-    paid_plans: tuple[str, ...]
-    paid_statuses: tuple[str, ...]
-    paid_addons: tuple[str, ...]
-    developer_roles: tuple[str, ...]
-    covered_categories: tuple[str, ...]
-    not_covered: tuple[str, ...]
-    premium_support_plans: tuple[str, ...]
-    sla: Mapping[str, Mapping[int, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,8 +306,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
             raise SettingsError("setting SUGGEST_THRESHOLD must not be above ANSWER_THRESHOLD")
         triage = Thresholds(answer, suggest, triage.remind_min_missing, triage.default_language)
 
-    docs_path = Path(env["DOCS_PATH"]) if env.get("DOCS_PATH") else _default_docs_path()
-    if docs_path is not None and env.get("DOCS_PATH") and not docs_path.is_dir():
+    # No docs unless DOCS_PATH names a folder (a development checkout's `python3 dev.py start` sets it, see dev.py).
+    docs_path = Path(env["DOCS_PATH"]) if env.get("DOCS_PATH") else None
+    if docs_path is not None and not docs_path.is_dir():
         raise SettingsError(f"setting DOCS_PATH={str(docs_path)!r} is not a directory")
     faq_path = Path(env["FAQ_PATH"]) if env.get("FAQ_PATH") else PROJECT_ROOT / "faq"
     if not faq_path.is_dir():
@@ -338,7 +328,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
             "setting SUPPORT_API_URL must use https: the API key would travel in clear text "
             "(plain http is accepted only for a loopback address such as the local sandbox)"
         )
-    status_url: str | None = env.get("STATUS_URL") or brand.status_api_url
+    status_url: str | None
+    status_url = env.get("STATUS_URL") or brand.status_api_url
     if status_url.lower() in ("off", "none", "disabled"):
         status_url = None  # no polling (offline runs, tests)
     elif not re.match(r"^https?://", status_url):
@@ -393,9 +384,3 @@ def _is_loopback(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def _default_docs_path() -> Path | None:
-    """Use the shared docs snapshot when the project sits beside it (development checkout), else no docs."""
-    candidate = PROJECT_ROOT.parent / "shared" / "capgo-docs"
-    return candidate if candidate.is_dir() else None

@@ -96,9 +96,19 @@ def test_check_reports_file_line_and_problem(tmp_path: Path) -> None:
 
 
 def test_check_passes_on_the_shipped_faq() -> None:
-    snapshot = ROOT.parent / "shared" / "capgo-docs"
-    args = ["check", "--faq", str(ROOT / "faq")] + (["--docs", str(snapshot)] if snapshot.is_dir() else [])
-    proc = run(*args)
+    proc = run("check", "--faq", str(ROOT / "faq"), env={"DOCS_PATH": ""})  # the FAQ alone: no docs folder
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "0 problem(s)" in proc.stdout and "docs pages" not in proc.stdout
+
+
+SNAPSHOT = ROOT.parent / "shared" / "capgo-docs"
+
+
+@pytest.mark.skipif(
+    not SNAPSHOT.is_dir(), reason="needs the Capgo docs snapshot beside a development checkout (../shared/capgo-docs)"
+)
+def test_check_passes_on_the_shipped_faq_against_the_docs_snapshot() -> None:
+    proc = run("check", "--faq", str(ROOT / "faq"), "--docs", str(SNAPSHOT))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "0 problem(s)" in proc.stdout
 
@@ -131,6 +141,20 @@ def test_console_escalation_demo_runs_the_policy_offline() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "ticket T-1001 (sent)" in proc.stdout and "1 hour" in proc.stdout
     assert "refused (not_paid)" in proc.stdout
+
+
+def test_console_escalation_demo_without_the_sandbox_says_so_and_goes_on(tmp_path: Path) -> None:
+    """An installed bot has no sandbox (it lives in the repository): the demo is skipped, the console goes on."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot"], input=":escalate team@demo.test\nhow do I initialise the widget?\n:quit\n",
+        capture_output=True, text=True, cwd=tmp_path, timeout=60, check=False,
+        env={**env, "DOCS_PATH": str(DATA / "docs"), "FAQ_PATH": str(DATA / "faq")},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    skipped = "escalation demo skipped: the support-API sandbox lives in the repository (sandbox/), not in the"
+    assert proc.stdout.count(skipped) == 1 and "Traceback" not in proc.stderr
+    assert proc.stdout.count("bot> ") == 1  # the next message is triaged as usual
 
 
 def test_console_without_docs_says_how_to_add_them(tmp_path: Path) -> None:

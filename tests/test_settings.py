@@ -112,3 +112,39 @@ def test_status_polling_can_be_switched_off_and_bad_urls_are_named() -> None:
         load_settings({"STATUS_URL": "status.example.com"}, env_file=None)
     with pytest.raises(SettingsError, match="STATUS_FORMAT"):
         load_settings({"STATUS_FORMAT": "rss"}, env_file=None)
+
+
+def test_docs_default_to_none_even_beside_a_development_checkout(tmp_path: Path) -> None:
+    """Shipped settings never reach for ../shared: no DOCS_PATH, no docs (FAQ only)."""
+    assert load_settings({}, env_file=None).docs_path is None
+    assert load_settings({"DOCS_PATH": ""}, env_file=None).docs_path is None
+    assert load_settings({"DOCS_PATH": str(tmp_path)}, env_file=None).docs_path == tmp_path
+
+
+def _dev():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("dev_for_settings", Path(__file__).resolve().parent.parent / "dev.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_dev_start_uses_the_development_docs_only_when_docs_path_is_unset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dev = _dev()
+    docs, env_file = tmp_path / "capgo-docs", tmp_path / ".env"
+    docs.mkdir()
+    monkeypatch.delenv("DOCS_PATH", raising=False)
+    assert dev.start_env(docs, env_file)["DOCS_PATH"] == str(docs)  # no .env
+    env_file.write_text("# DOCS_PATH=/commented\nDOCS_PATH=\n")
+    assert dev.start_env(docs, env_file)["DOCS_PATH"] == str(docs)  # empty in .env: the default applies
+    env_file.write_text("DOCS_PATH='/my/docs' \n")
+    assert dev.start_env(docs, env_file) is None  # .env names a folder: the bot reads it from there
+    env_file.unlink()
+    monkeypatch.setenv("DOCS_PATH", "/elsewhere")
+    assert dev.start_env(docs, env_file) is None  # the environment wins
+    monkeypatch.delenv("DOCS_PATH")
+    assert dev.start_env(tmp_path / "missing", env_file) is None  # not a development checkout: no docs

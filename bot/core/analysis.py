@@ -26,9 +26,8 @@ import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from importlib import resources
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import numpy as np
 
@@ -36,11 +35,17 @@ from bot.core.classifier import ModelSet, load_models
 from bot.core.features import MAX_NGRAM_CHARS, hashed_features
 from bot.core.text import Vocabulary, default_vocabulary, word_tokens
 
+# The vocabularies are defined in bot.core.vocabulary; re-exported here, where most callers import them.
+from bot.core.vocabulary import DETAILS as DETAILS
+from bot.core.vocabulary import LANGS as LANGS
+from bot.core.vocabulary import ROUTES as ROUTES
+from bot.core.vocabulary import Intent as Intent
+
+if TYPE_CHECKING:  # imported at run time only when first needed (see _identifier)
+    from py3langid.langid import LanguageIdentifier
+
 log = logging.getLogger(__name__)
 
-LANGS: tuple[str, ...] = ("en", "fr", "es", "it", "de", "pt", "id", "zh")
-DETAILS: tuple[str, ...] = ("error", "code", "versions", "platform", "steps")
-ROUTES: tuple[str, ...] = ("billing", "account", "out_of_scope", "incident", "escalate")
 
 #: the sentence encoder reads this much of the prose: the opening says what a message is, and e5 time grows with
 #: length (2 threads: p99 117 ms at 600 characters, 65 ms at 300)
@@ -51,15 +56,6 @@ ASKS_HOWTO_PROBABILITY = 0.3
 MIN_LANG_CONFIDENCE = 0.35
 #: messages with at most this many words get help from the short-word table
 _SHORT_MESSAGE_WORDS = 4
-
-
-class Intent(StrEnum):
-    """What the author of a message wants."""
-
-    QUESTION = "question"
-    BUG_REPORT = "bug_report"
-    CHITCHAT = "chitchat"
-    OTHER = "other"
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +185,7 @@ def _split(text: str) -> _Parts:
 # Language
 # =================================================================================================================
 @functools.cache
-def _identifier():
+def _identifier() -> LanguageIdentifier:
     """py3langid identifier restricted to LANGS with normalised probabilities, built once on first use.
 
     Prefers the compact 8-language model of :mod:`bot.core.langid` (same automaton, 3x faster to load); falls back
@@ -728,15 +724,15 @@ class Analyser:
         self.route_model = models[f"route{suffix}"]
         self.steps_model = models[f"steps{suffix}"]
         tuned = models.meta.get(f"route_threshold{suffix}", models.meta.get("route_threshold", 0.5))
-        self.route_threshold = float(route_threshold if route_threshold is not None else tuned)  # type: ignore[arg-type]
+        self.route_threshold = float(route_threshold if route_threshold is not None else tuned)
         self.ngram_intent, self.ngram_route, self.ngram_steps = models["intent"], models["route"], models["steps"]
         self.ngram_route_threshold = float(
-            route_threshold if route_threshold is not None else models.meta.get("route_threshold", 0.5)  # type: ignore[arg-type]
+            route_threshold if route_threshold is not None else models.meta.get("route_threshold", 0.5)
         )
         # Cascade (semantic only): when the n-gram models are this sure, the encoder is skipped.
         cascade = models.meta.get("cascade") or {}
-        self.intent_sure = float(cascade.get("intent_sure", 1.01)) if semantic else 1.01  # type: ignore[union-attr]
-        self.none_sure = float(cascade.get("none_sure", 1.01)) if semantic else 1.01  # type: ignore[union-attr]
+        self.intent_sure = float(cascade.get("intent_sure", 1.01)) if semantic else 1.01
+        self.none_sure = float(cascade.get("none_sure", 1.01)) if semantic else 1.01
 
     @property
     def semantic(self) -> bool:

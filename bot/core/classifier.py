@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -74,7 +75,7 @@ class ModelSet:
     """Every model of the artefact, by name, with the metadata written at training time."""
 
     models: Mapping[str, LinearModel]
-    meta: Mapping[str, object]
+    meta: Mapping[str, Any]  # the JSON header as written at training time (thresholds, cascade, cv figures)
 
     def get(self, name: str) -> LinearModel | None:
         """The named model, or None when the artefact has none."""
@@ -90,9 +91,10 @@ class ModelSet:
 def save_models(path: Path, models: Mapping[str, LinearModel], meta: Mapping[str, object]) -> None:
     """Write models and metadata to one ``.npz`` file (deterministic bytes for the same inputs)."""
     arrays: dict[str, np.ndarray] = {}
-    header = {"feature_version": FEATURE_VERSION, "hash_bits": HASH_BITS, **meta, "models": {}}
+    model_classes: dict[str, list[str]] = {}
+    header = {"feature_version": FEATURE_VERSION, "hash_bits": HASH_BITS, **meta, "models": model_classes}
     for name, model in sorted(models.items()):
-        header["models"][name] = list(model.classes)
+        model_classes[name] = list(model.classes)
         arrays[f"{name}.ids"] = model.feature_ids.astype(np.int64)
         arrays[f"{name}.weights"] = model.weights.astype(np.float32)
         arrays[f"{name}.bias"] = model.bias.astype(np.float32)
@@ -100,7 +102,9 @@ def save_models(path: Path, models: Mapping[str, LinearModel], meta: Mapping[str
             arrays[f"{name}.dense"] = model.dense.astype(np.float32)
     arrays["meta"] = np.frombuffer(json.dumps(header, sort_keys=True).encode("utf-8"), dtype=np.uint8)
     with path.open("wb") as handle:
-        np.savez_compressed(handle, **arrays)
+        # The keys are "<model>.<part>" and "meta", never savez_compressed's `allow_pickle` keyword, which is what
+        # mypy objects to in a `**dict[str, ndarray]`.
+        np.savez_compressed(handle, **cast("dict[str, Any]", arrays))
 
 
 def load_models(path: Path | None = None) -> ModelSet:

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from bot.core.analysis import Analysis, Intent
 from bot.core.index import Match, SearchResult
+from bot.core.vocabulary import POLICY_REPLY_ROUTES, Route
 
 
 class Action(StrEnum):
@@ -34,10 +35,13 @@ class Role(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ThreadState:
-    """What already happened in the conversation the message belongs to."""
+    """What already happened in the conversation the message belongs to.
+
+    There is no "a helper already replied" state: the bot triages a thread's first message as it arrives, before
+    anyone can reply, and later messages are follow-ups (`is_follow_up`), which it never answers.
+    """
 
     bot_answered: bool = False  # the bot already posted an answer here
-    helper_replied: bool = False  # a volunteer or staff member already replied
     is_follow_up: bool = False  # a later message in someone else's thread, or a reply to another message
     last_reminder_at: datetime | None = None  # last reminder sent to this author
     channel_last_reply_at: datetime | None = None  # last bot reply in this channel (text channels only)
@@ -113,25 +117,23 @@ def decide(
         return silent("author.helper", f"the author is {author.value}: the bot never answers helpers")
     if opted_out:
         return silent("author.opted_out", "the author opted out of bot replies")
-    if thread.helper_replied:
-        return silent("thread.helper_replied", "a volunteer or staff member already replied in this thread")
     # The route model is trained on chit-chat too, so a route is decided before the intent: "I want my account
     # deleted" is a request for the team whatever the intent model thinks of its phrasing.
     route = analysis.route
-    if route == "incident" or (incident is not None and analysis.intent is Intent.BUG_REPORT and route is None):
+    if route == Route.INCIDENT or (incident is not None and analysis.intent is Intent.BUG_REPORT and route is None):
         known = f"known incident '{incident.title}'" if incident else "no incident known: pointing to the status page"
-        why = "the service looks down for several users" if route == "incident" else "bug report during an incident"
+        why = "the service looks down for several users" if route == Route.INCIDENT else "bug report during an incident"
         return Decision(
             Action.ROUTE,
             f"{why}; {known}",
             lang,
-            route="incident",
+            route=Route.INCIDENT.value,
             incident=incident,
             rule="route.incident",
             missing=analysis.missing,
             match=best,
         )
-    if route == "escalate":
+    if route == Route.ESCALATE:
         return Decision(
             Action.ESCALATE,
             "the author asks for official support",
@@ -141,11 +143,11 @@ def decide(
             missing=analysis.missing,
             match=best,
         )
-    if route in ("billing", "account", "out_of_scope"):
-        reasons = {
-            "billing": "a billing request only the team can act on (billing help is open to every customer)",
-            "account": "an account request only the team can act on (account help is open to every customer)",
-            "out_of_scope": "asks for work official support does not cover (own app code or third-party software)",
+    if route in POLICY_REPLY_ROUTES:
+        reasons: dict[str, str] = {
+            Route.BILLING: "a billing request only the team can act on (billing help is open to every customer)",
+            Route.ACCOUNT: "an account request only the team can act on (account help is open to every customer)",
+            Route.OUT_OF_SCOPE: "asks for work official support does not cover (own app code or third-party software)",
         }
         return Decision(
             Action.ROUTE, reasons[route], lang, route=route, rule=f"route.{route}", missing=analysis.missing, match=best

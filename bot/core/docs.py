@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -117,7 +118,7 @@ def slugify(heading: str) -> str:
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
 
-def split_front_matter(source: str, path: Path | str = "<text>") -> tuple[dict, str, int]:
+def split_front_matter(source: str, path: Path | str = "<text>") -> tuple[dict[str, Any], str, int]:
     """Return (front matter dict, body, line number where the body starts)."""
     match = _FRONT_MATTER.match(source)
     if not match:
@@ -175,7 +176,8 @@ def parse_page(source: str, relative: str, base_url: str, rule: str = "starlight
     description = str(meta.get("description") or "").strip()
 
     sections: list[DocSection] = []
-    heading, anchor, lines = "", "", []
+    heading, anchor = "", ""
+    lines: list[str] = []
     seen_anchors: dict[str, int] = {}
     fence: str | None = None
 

@@ -28,23 +28,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # bot.settings is standard-library only; imported for the type alone
-    from bot.settings import Policy
+from bot.core.policy import Policy
 
-REQUEST_CATEGORIES: tuple[str, ...] = (
-    "live_updates",
-    "app_management",
-    "analytics",
-    "configuration",
-    "troubleshooting",
-    "billing",
-    "account",
-)
-# Categories every customer gets help with, whatever the plan or role (support policy: "billing and
-# account-management help is available to all customers").
-OPEN_CATEGORIES: frozenset[str] = frozenset({"billing", "account"})
+# The request categories are defined in bot.core.vocabulary; re-exported here for the callers that import them
+# with the eligibility check. OPEN_CATEGORIES: billing and account help is for every customer.
+from bot.core.vocabulary import OPEN_CATEGORIES as OPEN_CATEGORIES
+from bot.core.vocabulary import REQUEST_CATEGORIES as REQUEST_CATEGORIES
+
 FAILURES: tuple[str, ...] = (
     "not_linked",
     "unknown_org",

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.docs import DocsFormatError, split_front_matter
+from bot.core.vocabulary import LANGS as LANGS  # re-exported: many callers import LANGS with the FAQ loader
 
-LANGS: tuple[str, ...] = ("en", "fr", "es", "it", "de", "pt", "id", "zh")
+# FAQ topics (the `category:` of an entry), not to be confused with support-request categories (vocabulary).
 CATEGORIES = frozenset(
     {"policy", "setup", "live-updates", "channels", "cli", "console", "billing", "security", "hosting", "plugins"}
 )

@@ -164,9 +164,9 @@ class Bm25:
         for term, term_id in term_ids.items():
             rows = order[bounds[term_id] : bounds[term_id + 1]]
             ids = docs_arr[rows]
-            tf = tfs_arr[rows]
+            freqs = tfs_arr[rows]
             idf = math.log(1 + (self.size - len(ids) + 0.5) / (len(ids) + 0.5))
-            weights = (idf * tf * (k1 + 1) / (tf + norm[ids])).astype(np.float32)
+            weights = (idf * freqs * (k1 + 1) / (freqs + norm[ids])).astype(np.float32)
             self.terms[term] = (ids.copy(), weights, idf)
 
     def idf(self, term: str) -> float:
@@ -355,8 +355,12 @@ class DocIndex:
             return SearchResult((), retrieval.features)
         if reranker is not None:
             similarities = None
-            usable = vector is not None and vectors is not None and reranker.semantic is not None
-            if usable and float(np.dot(vector, vector)) > 1e-6:  # an empty message embeds to zeros
+            if (
+                vector is not None
+                and vectors is not None
+                and reranker.semantic is not None
+                and float(np.dot(vector, vector)) > 1e-6  # an empty message embeds to zeros
+            ):
                 from bot.core.rerank import page_similarities
 
                 similarities = page_similarities(retrieval, vectors, vector)
@@ -420,13 +424,15 @@ class DocIndex:
         # a Chinese bigram (most bigrams of a sentence are not words) or a number.
         term_idf = {t: self._ceiling_idf(t) for t in tokens}
         ceiling = sum(w * term_idf[t] * (self._sections.k1 + 1) for t, w in tokens.items()) or 1.0
-        page_scores = page_best = summary_scores = None
+        # Per page: its score, its best section's and its summary's (None without pages).
+        page_arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         if self.pages:
             section_scores = self._sections.scores(tokens) / ceiling
             summary_scores = self._summaries.scores(tokens) / ceiling
             page_best = np.zeros(len(self._summary_urls), dtype=np.float32)
             np.maximum.at(page_best, self._section_page, section_scores)
             page_scores = SECTION_WEIGHT * page_best + (1 - SECTION_WEIGHT) * summary_scores
+            page_arrays = (page_scores, page_best, summary_scores)
             for page_id in np.argsort(-page_scores)[: limit + 5]:
                 if page_scores[page_id] <= 0:
                     break
@@ -461,7 +467,12 @@ class DocIndex:
             entry = str(cand["entry"]) if cand["entry"] else None
             entry_index = self._entry_position.get(entry) if entry else None
             page_id = self._page_id.get(url.split("#", 1)[0])
-            known = page_id is not None and page_scores is not None
+            page = section = summary = 0.0
+            page_coverage: tuple[float, ...] = ()
+            if page_id is not None and page_arrays is not None:
+                page, section, summary = (float(scores[page_id]) for scores in page_arrays)
+                if coverage is not None:
+                    page_coverage = tuple(float(v) for v in coverage[:, page_id])
             out.append(
                 Candidate(
                     url=url,
@@ -472,10 +483,10 @@ class DocIndex:
                     entry=entry,
                     faq_similarity=faq_similarity.get(entry_index, 0.0) if entry_index is not None else 0.0,
                     faq_link=float(cand["link"] or 0) if entry else -1.0,
-                    page=float(page_scores[page_id]) if known else 0.0,
-                    section=float(page_best[page_id]) if known else 0.0,
-                    summary=float(summary_scores[page_id]) if known else 0.0,
-                    coverage=tuple(float(v) for v in coverage[:, page_id]) if known and coverage is not None else (),
+                    page=page,
+                    section=section,
+                    summary=summary,
+                    coverage=page_coverage,
                 )
             )
         top = out[0]

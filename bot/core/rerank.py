@@ -226,7 +226,8 @@ class Reranker:
 
     def scores(self, features: np.ndarray) -> np.ndarray:
         """Return the ranking score (a logit, up to a per-message constant) of each candidate row."""
-        return ((features - self.mean) / self.scale) @ self.coef
+        scores: np.ndarray = ((features - self.mean) / self.scale) @ self.coef
+        return scores
 
     def confidence(self, features: np.ndarray) -> float:
         """Return P(top page correct) from CONFIDENCE_FEATURES."""
@@ -304,7 +305,7 @@ def load(path: Path | None = None) -> Reranker:
                 if tuple(data["sem_confidence_features"]) != SEM_CONFIDENCE_FEATURES:
                     raise RerankError(f"{ARTEFACT}: semantic model built for other confidence features; retrain")
                 sem = {key: np.asarray(data[f"sem_{key}"], dtype=np.float64) for key in _ARRAYS}
-                semantic = Reranker(**sem, conf_bias=float(data["sem_conf_bias"]), pool=pool)
+                semantic = Reranker(**sem, conf_bias=float(data["sem_conf_bias"]), pool=pool, semantic=None)
             return Reranker(**arrays, conf_bias=float(data["conf_bias"]), pool=pool, semantic=semantic)
     except (OSError, KeyError, ValueError) as exc:
         if isinstance(exc, RerankError):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
 
-from bot.core.decision import DecisionSettings, Role
+from bot.app.triage_flow import Author, role_of
+from bot.core.decision import Role
 
 if TYPE_CHECKING:
     from bot.bot import Deps
@@ -28,15 +28,46 @@ def member_role(member: discord.abc.User | None, config: GuildConfig) -> Role:
     """Return the triage role of a message author or command user."""
     if member is None:
         return Role.MEMBER
-    if member.bot or getattr(member, "system", False):
-        return Role.BOT
-    roles = {role.id for role in getattr(member, "roles", ())}
+    return role_of(author_of(member), config)
+
+
+def author_of(member: discord.abc.User) -> Author:
+    """The flow's view of a Discord user: id, role ids, Manage Server, bot or system account."""
     permissions = getattr(member, "guild_permissions", None)
-    if roles & set(config.staff_role_ids) or (permissions is not None and permissions.manage_guild):
-        return Role.STAFF
-    if roles & set(config.volunteer_role_ids):
-        return Role.VOLUNTEER
-    return Role.MEMBER
+    return Author(
+        user_id=member.id,
+        role_ids=tuple(role.id for role in getattr(member, "roles", ())),
+        manages_guild=bool(permissions is not None and permissions.manage_guild),
+        is_bot=bool(member.bot or getattr(member, "system", False)),
+    )
+
+
+NOT_IN_SERVER = "This command only works in a server."
+NOT_STAFF = "This command is for staff only."
+NOT_HELPER = "This command is for volunteers and staff."
+
+
+async def checked_config(interaction: discord.Interaction, deps: Deps, *, staff_only: bool) -> GuildConfig | None:
+    """The one permission check of staff and volunteer commands: the guild's config when the user may run it
+    (also left in ``interaction.extras["config"]`` for the command), else None after telling them why, privately."""
+    if interaction.guild is None:
+        await interaction.response.send_message(NOT_IN_SERVER, ephemeral=True)
+        return None
+    config = await deps.store.get_config(interaction.guild.id)
+    allowed = is_staff(interaction.user, config) if staff_only else is_helper(interaction.user, config)
+    if not allowed:
+        who = "staff" if staff_only else "volunteer"
+        log.info("refused %s command to user %s in guild %s", who, interaction.user.id, interaction.guild.id)
+        await interaction.response.send_message(NOT_STAFF if staff_only else NOT_HELPER, ephemeral=True)
+        return None
+    interaction.extras["config"] = config
+    return config
+
+
+def config_of(interaction: discord.Interaction) -> GuildConfig:
+    """The guild config the cog's `interaction_check` read for this interaction."""
+    config: GuildConfig = interaction.extras["config"]
+    return config
 
 
 def is_helper(member: discord.abc.User | None, config: GuildConfig) -> bool:
@@ -54,18 +85,6 @@ def watch_root(channel: discord.abc.MessageableChannel) -> tuple[int, discord.Th
     if isinstance(channel, discord.Thread):
         return channel.parent_id or channel.id, channel
     return channel.id, None
-
-
-def decision_settings(deps: Deps, config: GuildConfig) -> DecisionSettings:
-    """Return the decision thresholds for a guild (its overrides on top of the global settings)."""
-
-    triage = deps.settings.triage
-    return DecisionSettings(
-        answer_threshold=config.answer_threshold if config.answer_threshold is not None else triage.answer_threshold,
-        suggest_threshold=triage.suggest_threshold,
-        remind_min_missing=triage.remind_min_missing,
-        reminder_period=timedelta(hours=config.reminder_period_hours),
-    )
 
 
 async def staff_log(bot: discord.Client, config: GuildConfig, content: str) -> discord.Message | None:

@@ -11,16 +11,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.app.composition import build_engine
 from bot.core.faq import LANGS
-from bot.exts._common import is_staff
+from bot.exts._common import checked_config, config_of, is_staff
 
 if TYPE_CHECKING:
     from bot.bot import Deps, SupportBot
-    from bot.services.store import GuildConfig
 
 log = logging.getLogger(__name__)
 
-NOT_STAFF = "This command is for staff only."
 WatchableChannel = discord.TextChannel | discord.ForumChannel
 
 
@@ -33,16 +32,9 @@ class Admin(commands.Cog):
         self.bot = bot
         self.deps = deps
 
-    async def _staff(self, interaction: discord.Interaction) -> GuildConfig | None:
-        if interaction.guild is None:
-            await interaction.response.send_message("This command only works in a server.", ephemeral=True)
-            return None
-        config = await self.deps.store.get_config(interaction.guild.id)
-        if not is_staff(interaction.user, config):
-            log.info("refused staff command to user %s in guild %s", interaction.user.id, interaction.guild.id)
-            await interaction.response.send_message(NOT_STAFF, ephemeral=True)
-            return None
-        return config
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+        """Every command of this cog is for staff (roles from /config, or Manage Server)."""
+        return await checked_config(interaction, self.deps, staff_only=True) is not None
 
     async def _done(self, interaction: discord.Interaction, text: str) -> None:
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
@@ -50,9 +42,7 @@ class Admin(commands.Cog):
     @config.command(name="show", description="Show the current configuration")
     async def config_show(self, interaction: discord.Interaction) -> None:
         """Show the configuration of this server."""
-        config = await self._staff(interaction)
-        if config is None:
-            return
+        config = config_of(interaction)
         watched = await self.deps.store.watched_channels(config.guild_id)
         threshold = config.answer_threshold or self.deps.settings.triage.answer_threshold
         lines = [
@@ -77,27 +67,21 @@ class Admin(commands.Cog):
         self, interaction: discord.Interaction, channel: WatchableChannel, shadow: bool = False
     ) -> None:
         """Add a channel to the watch list."""
-        config = await self._staff(interaction)
-        if config is None:
-            return
+        config = config_of(interaction)
         await self.deps.store.watch_channel(config.guild_id, channel.id, shadow=shadow)
         await self._done(interaction, f"Watching {channel.mention}{' in shadow mode' if shadow else ''}.")
 
     @config.command(name="unwatch", description="Stop watching a channel")
     async def config_unwatch(self, interaction: discord.Interaction, channel: WatchableChannel) -> None:
         """Remove a channel from the watch list."""
-        config = await self._staff(interaction)
-        if config is None:
-            return
+        config = config_of(interaction)
         await self.deps.store.unwatch_channel(config.guild_id, channel.id)
         await self._done(interaction, f"No longer watching {channel.mention}.")
 
     @config.command(name="shadow", description="Turn shadow mode on or off for a watched channel")
     async def config_shadow(self, interaction: discord.Interaction, channel: WatchableChannel, enabled: bool) -> None:
         """Toggle shadow mode on a watched channel."""
-        config = await self._staff(interaction)
-        if config is None:
-            return
+        config = config_of(interaction)
         if await self.deps.store.is_watched(channel.id) is None:
             await self._done(interaction, f"{channel.mention} is not watched; use /config watch first.")
             return
@@ -113,9 +97,7 @@ class Admin(commands.Cog):
         action: Literal["add", "remove"] = "add",
     ) -> None:
         """Manage the roles the bot treats as volunteers or staff."""
-        config = await self._staff(interaction)
-        if config is None:
-            return
+        config = config_of(interaction)
         field = "volunteer_role_ids" if kind == "volunteer" else "staff_role_ids"
         current = set(getattr(config, field))
         current = current | {role.id} if action == "add" else current - {role.id}
@@ -126,18 +108,14 @@ class Admin(commands.Cog):
     @config.command(name="log-channel", description="Channel where staff notices and shadow replies go")
     async def config_log_channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         """Set the staff log channel."""
-        config = await self._staff(interaction)
-        if config is None:
-            return
+        config = config_of(interaction)
         await self.deps.store.update_config(config.guild_id, staff_log_channel_id=channel.id)
         await self._done(interaction, f"Staff log channel set to {channel.mention}.")
 
     @config.command(name="language", description="Default language for volunteer-posted answers")
     async def config_language(self, interaction: discord.Interaction, code: str) -> None:
         """Set the default language."""
-        config = await self._staff(interaction)
-        if config is None:
-            return
+        config = config_of(interaction)
         if code not in LANGS:
             await self._done(interaction, f"Unknown language {code!r}; use one of {', '.join(LANGS)}.")
             return
@@ -149,9 +127,7 @@ class Admin(commands.Cog):
         self, interaction: discord.Interaction, value: app_commands.Range[float, 0.0, 1.0]
     ) -> None:
         """Set this server's answer threshold."""
-        config = await self._staff(interaction)
-        if config is None:
-            return
+        config = config_of(interaction)
         await self.deps.store.update_config(config.guild_id, answer_threshold=float(value))
         await self._done(interaction, f"Answer threshold set to {value:.2f}.")
 
@@ -163,9 +139,7 @@ class Admin(commands.Cog):
         reminder_hours: app_commands.Range[int, 0, 720] | None = None,
     ) -> None:
         """Set the cooldowns."""
-        config = await self._staff(interaction)
-        if config is None:
-            return
+        config = config_of(interaction)
         changes: dict[str, int] = {}
         if channel_seconds is not None:
             changes["channel_cooldown_seconds"] = int(channel_seconds)
@@ -184,9 +158,7 @@ class Admin(commands.Cog):
         escalated: str | None = None,
     ) -> None:
         """Set the forum tag names."""
-        config = await self._staff(interaction)
-        if config is None:
-            return
+        config = config_of(interaction)
         changes = {
             k: v
             for k, v in {
@@ -204,9 +176,7 @@ class Admin(commands.Cog):
     @app_commands.guild_only()
     async def stats(self, interaction: discord.Interaction, days: Literal[7, 30] = 7) -> None:
         """Show what the bot did over the last 7 or 30 days, and the top unanswered questions."""
-        config = await self._staff(interaction)
-        if config is None:
-            return
+        config = config_of(interaction)
         since = self.deps.clock() - timedelta(days=days)
         stats = await self.deps.store.stats(config.guild_id, since)
         gaps = await self.deps.store.top_gaps(config.guild_id, since, limit=10)
@@ -228,18 +198,14 @@ class Admin(commands.Cog):
     @app_commands.guild_only()
     async def faq_reload(self, interaction: discord.Interaction) -> None:
         """Rebuild the index from the FAQ and docs folders without blocking the bot."""
-        if await self._staff(interaction) is None:
-            return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        from bot.cli import build_engine
-
         try:
             engine = await asyncio.to_thread(build_engine, self.deps.settings)
         except (ValueError, OSError) as exc:
             log.exception("FAQ reload failed")
             await interaction.followup.send(f"Reload failed, the previous index stays in use: {exc}", ephemeral=True)
             return
-        self.deps.engine = engine
+        self.deps.engines.replace(engine)
         await interaction.followup.send(
             f"Reloaded: {len(engine.index.entries)} FAQ entries, {len(engine.index.pages)} docs pages.", ephemeral=True
         )
@@ -248,8 +214,6 @@ class Admin(commands.Cog):
     @app_commands.guild_only()
     async def sync(self, interaction: discord.Interaction, scope: Literal["server", "global"] = "server") -> None:
         """Sync the command tree on demand (never on start-up)."""
-        if await self._staff(interaction) is None:
-            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild = interaction.guild if scope == "server" else None
         if guild is not None:
@@ -261,12 +225,15 @@ class Admin(commands.Cog):
     @commands.guild_only()
     async def sync_text(self, ctx: commands.Context) -> None:
         """First-time setup: `@Bot sync` publishes the slash commands to this server (Manage Server or staff)."""
-        config = await self.deps.store.get_config(ctx.guild.id)  # type: ignore[union-attr]
+        guild = ctx.guild
+        if guild is None:  # guild_only() lets no direct message through
+            return
+        config = await self.deps.store.get_config(guild.id)
         if not is_staff(ctx.author, config):
             log.info("refused text sync to user %s", ctx.author.id)
             return
-        self.bot.tree.copy_global_to(guild=ctx.guild)
-        synced = await self.bot.tree.sync(guild=ctx.guild)
+        self.bot.tree.copy_global_to(guild=guild)
+        synced = await self.bot.tree.sync(guild=guild)
         await ctx.reply(f"Synced {len(synced)} command(s) to this server.", mention_author=False)
 
 

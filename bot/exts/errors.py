@@ -23,16 +23,19 @@ class Errors(commands.Cog):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
         self._previous = bot.tree.on_error
-        bot.tree.on_error = self.on_app_command_error
+        bot.tree.error(self.on_app_command_error)
 
     async def cog_unload(self) -> None:
         """Restore the previous handler."""
-        self.bot.tree.on_error = self._previous
+        self.bot.tree.error(self._previous)
 
     async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         """Log the failure and tell the user, privately, within the interaction window."""
         name = interaction.command.qualified_name if interaction.command else "?"
         if isinstance(error, app_commands.CheckFailure):
+            if interaction.response.is_done():
+                log.debug("check failure of /%s already explained to user %s", name, interaction.user.id)
+                return
             text = "You are not allowed to use this command here."
         else:
             log.error("command /%s failed for user %s", name, interaction.user.id, exc_info=error)

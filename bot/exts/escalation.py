@@ -10,9 +10,9 @@ team.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -20,32 +20,24 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from bot.app.escalation import EscalationRequest, LinkOutcome, Message
+from bot.bot import cog_of
 from bot.core.analysis import detect_language
-from bot.core.eligibility import check_eligibility, sla_deadline, sla_for
+from bot.core.eligibility import sla_deadline, sla_for
 from bot.core.redact import redact
 from bot.core.render import message, neutralise_mentions
+from bot.core.vocabulary import LANGS, TECHNICAL_CATEGORIES
 from bot.exts._common import NO_MENTIONS, apply_forum_tag, is_helper, is_staff, staff_log
-from bot.services.escalations import Escalation, NewEscalation
-from bot.services.support_api import (
-    InvalidCode,
-    NotFound,
-    RateLimited,
-    SupportApiError,
-    TooManyAttempts,
-    to_access,
-)
+from bot.services.escalations import Escalation
+from bot.services.support_api import SupportApiError
 
 if TYPE_CHECKING:
     from bot.bot import Deps, SupportBot
 
 log = logging.getLogger(__name__)
 
-LINK_REQUESTS_PER_HOUR = 3
-CODE_ATTEMPTS_PER_HOUR = 5
-ACCOUNT_CACHE_TTL = timedelta(hours=24)
 TRANSCRIPT_MESSAGES = 50
-TECHNICAL = ("live_updates", "app_management", "analytics", "configuration", "troubleshooting")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TECHNICAL = TECHNICAL_CATEGORIES
 
 
 def text(deps: Deps, key: str, lang: str, **values: str) -> str:
@@ -59,7 +51,7 @@ class Escalations(commands.Cog):
     def __init__(self, bot: SupportBot, deps: Deps) -> None:
         self.bot = bot
         self.deps = deps
-        self._accounts: dict[str, tuple[Any, Any]] = {}  # account id -> (Account, fetched_at)
+        self.service = deps.escalation
         self._menu = app_commands.ContextMenu(name="Escalate for the author", callback=self.escalate_for_author)
 
     async def cog_load(self) -> None:
@@ -94,76 +86,41 @@ class Escalations(commands.Cog):
         """Ask the API to e-mail a code; never reveal whether the address exists."""
         lang = _lang_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        now = self.deps.clock()
-        user_id = interaction.user.id
-        if not EMAIL.match(email.strip()):
+        step = await self.service.start_link(interaction.user.id, email)
+        if step.outcome is LinkOutcome.BAD_EMAIL:
             await interaction.followup.send("That does not look like an e-mail address.", ephemeral=True)
             return
-        if await self.deps.store.count_link_attempts(user_id, "request", now - timedelta(hours=1)) >= (
-            LINK_REQUESTS_PER_HOUR
-        ):
-            await interaction.followup.send(text(self.deps, "link.too_many", lang), ephemeral=True)
-            return
-        await self.deps.store.note_link_attempt(user_id, "request", now)
-
-        try:
-            verification = await self.deps.support.start_verification(email.strip(), str(user_id))
-        except RateLimited:
-            await interaction.followup.send(text(self.deps, "link.too_many", lang), ephemeral=True)
-            return
-        except SupportApiError as exc:
-            log.warning("link request for user %s failed: %s", user_id, type(exc).__name__)
-            await interaction.followup.send(text(self.deps, "link.unavailable", lang), ephemeral=True)
-            return
-        view = discord.ui.View(timeout=600)
-        view.add_item(EnterCodeButton(verification.verification_id))
-        await interaction.followup.send(text(self.deps, "link.code_sent", lang), view=view, ephemeral=True)
+        view = None
+        if step.verification_id is not None:
+            view = discord.ui.View(timeout=600)
+            view.add_item(EnterCodeButton(step.verification_id))
+        reply = text(self.deps, f"link.{step.outcome.value}", lang)
+        await (interaction.followup.send(reply, view=view, ephemeral=True) if view else
+               interaction.followup.send(reply, ephemeral=True))  # fmt: skip
 
     async def confirm_link(self, interaction: discord.Interaction, verification_id: str, code: str) -> None:
         """Check the code and store the link (the account id, never the e-mail)."""
         lang = _lang_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        now = self.deps.clock()
-        user_id = interaction.user.id
-        if await self.deps.store.count_link_attempts(user_id, "confirm", now - timedelta(hours=1)) >= (
-            CODE_ATTEMPTS_PER_HOUR
-        ):
-            await interaction.followup.send(text(self.deps, "link.too_many", lang), ephemeral=True)
-            return
-        await self.deps.store.note_link_attempt(user_id, "confirm", now)
-
-        try:
-            account_id = await self.deps.support.confirm_verification(verification_id, code.strip())
-        except (InvalidCode, NotFound):
-            await interaction.followup.send(text(self.deps, "link.invalid_code", lang), ephemeral=True)
-            return
-        except TooManyAttempts:
-            await interaction.followup.send(text(self.deps, "link.too_many", lang), ephemeral=True)
-            return
-        except SupportApiError as exc:
-            log.warning("code confirmation for user %s failed: %s", user_id, type(exc).__name__)
-            await interaction.followup.send(text(self.deps, "link.unavailable", lang), ephemeral=True)
-            return
-        await self.deps.store.link_account(user_id, account_id, now)
-        log.info("user %s linked to account %s", user_id, account_id)
-        await interaction.followup.send(text(self.deps, "link.done", lang), ephemeral=True)
+        step = await self.service.confirm_link(interaction.user.id, verification_id, code)
+        await interaction.followup.send(text(self.deps, f"link.{step.outcome.value}", lang), ephemeral=True)
 
     @app_commands.command(name="unlink", description="Remove the link to your customer account")
     async def unlink(self, interaction: discord.Interaction) -> None:
         """Forget the user's link."""
-        await self.deps.store.unlink_account(interaction.user.id)
+        await self.service.unlink(interaction.user.id)
         await interaction.response.send_message(text(self.deps, "unlink.done", _lang_of(interaction)), ephemeral=True)
 
     @app_commands.command(name="whoami", description="Which customer account you are linked to (private)")
     async def whoami(self, interaction: discord.Interaction) -> None:
         """Show the linked account's organisations, plans and roles, privately."""
         lang = _lang_of(interaction)
-        account_id = await self.deps.store.linked_account(interaction.user.id)
+        account_id = await self.service.linked_account(interaction.user.id)
         if account_id is None:
             await interaction.response.send_message(text(self.deps, "whoami.not_linked", lang), ephemeral=True)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        account = await self._account(account_id)
+        account = await self.service.account(account_id)
         if account is None:
             await interaction.followup.send(text(self.deps, "link.unavailable", lang), ephemeral=True)
             return
@@ -177,22 +134,6 @@ class Escalations(commands.Cog):
         await interaction.followup.send(
             neutralise_mentions(text(self.deps, "whoami.linked", lang, details=details)), ephemeral=True
         )
-
-    async def _account(self, account_id: str) -> Any | None:
-
-        now = self.deps.clock()
-        try:
-            account = await self.deps.support.get_account(account_id)
-        except SupportApiError as exc:
-            cached = self._accounts.get(account_id)
-            if cached is not None and now - cached[1] < ACCOUNT_CACHE_TTL:
-                log.info("support API unavailable (%s): using the account snapshot from %s", type(exc).__name__,
-                         cached[1].isoformat())  # fmt: skip
-                return cached[0]
-            log.warning("account %s could not be read: %s", account_id, type(exc).__name__)
-            return None
-        self._accounts[account_id] = (account, now)
-        return account
 
     # ------------------------------------------------------------------------------------------------------
     # Escalation entry points
@@ -256,7 +197,7 @@ class Escalations(commands.Cog):
         if self.deps.support is None or self.deps.outbox is None:
             await interaction.response.send_message(text(self.deps, "billing.where", lang), ephemeral=True)
             return
-        account_id = await self.deps.store.linked_account(requester.id)
+        account_id = await self.service.linked_account(requester.id)
         if account_id is None:
             await interaction.response.send_message(text(self.deps, "refuse.not_linked", lang), ephemeral=True)
             return
@@ -267,7 +208,7 @@ class Escalations(commands.Cog):
             await interaction.response.send_message(text(self.deps, "incident.hold", lang), view=view, ephemeral=True)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        account = await self._account(account_id)
+        account = await self.service.account(account_id)
         if account is None:
             await interaction.followup.send(text(self.deps, "link.unavailable", lang), ephemeral=True)
             return
@@ -276,100 +217,44 @@ class Escalations(commands.Cog):
         await interaction.followup.send(view.prompt(), view=view, ephemeral=True)
 
     async def submit(self, interaction: discord.Interaction, form: EscalationForm, summary: str, details: str) -> None:
-        """Check eligibility with the form's answers, queue the ticket, and tell everyone what happened."""
+        """Hand the form to the escalation service and tell the requester what happened (privately)."""
         lang = form.lang
         await interaction.response.defer(ephemeral=True, thinking=True)
         org, app = form.chosen_target()
-        source_text = form.source.content if form.source is not None else details
-        out_of_scope = self.deps.engine.analyser.analyse(f"{summary}\n{source_text}").route == "out_of_scope"
-        result = check_eligibility(
-            to_access(form.account),
+        channel = interaction.channel
+        thread_id = channel.id if isinstance(channel, discord.Thread) else None
+        source = form.source
+        request = EscalationRequest(
+            guild_id=interaction.guild_id or 0,
+            channel_id=interaction.channel_id or 0,
+            thread_id=thread_id,
+            parent_id=channel.parent_id if isinstance(channel, discord.Thread) else None,
+            source_message_id=source.id if source is not None else None,
+            message_url=source.jump_url if source is not None else getattr(channel, "jump_url", ""),
+            requester_id=form.requester.id,
+            opened_by=interaction.user.id,
+            account=form.account,
             org_id=org.org_id if org else None,
             app_id=app.app_id if app else None,
             category=form.category,
-            out_of_scope=out_of_scope,
-            policy=self.deps.settings.policy,
+            severity=form.severity,
+            summary=summary,
+            details=details,
+            lang=lang,
+            conversation=await self._conversation(channel, form),
+            source_text=source.content if source is not None else "",
         )
-        if not result.eligible:
-            log.info("escalation refused for user %s: %s", form.requester.id, result.failed)
-            await interaction.followup.send(text(self.deps, f"refuse.{result.failed}", lang), ephemeral=True)
-            return
-        channel = interaction.channel
-        thread_id = channel.id if isinstance(channel, discord.Thread) else None
-        now = self.deps.clock()
-        transcript = await self._transcript(channel, form)
-        key = await self._idempotency_key(
-            request_key(
-                guild_id=interaction.guild_id or 0,
-                channel_id=interaction.channel_id or 0,
-                source_id=form.source.id if form.source is not None else None,
-                requester_id=form.requester.id,
-                org_id=org.org_id if org else None,
-                app_id=app.app_id if app else None,
-                category=form.category,
-                severity=form.severity,
-                summary=summary,
-                details=details,
-            )
-        )
-        message_url = form.source.jump_url if form.source is not None else getattr(channel, "jump_url", "")
-        payload = {
-            "account_id": form.account.account_id,
-            "org_id": org.org_id,
-            "app_id": app.app_id if app else None,
-            "category": form.category,
-            "severity": form.severity,
-            "subject": redact(summary)[:200],
-            "body": redact(details)[:20000],
-            "transcript": transcript,
-            "discord": {
-                "guild_id": str(interaction.guild_id),
-                "channel_id": str(channel.parent_id if isinstance(channel, discord.Thread) else interaction.channel_id),
-                "thread_id": str(thread_id) if thread_id else None,
-                "message_url": message_url,
-            },
-        }
-        row = await self.deps.outbox.submit(
-            NewEscalation(
-                idempotency_key=key,
-                guild_id=interaction.guild_id or 0,
-                channel_id=interaction.channel_id or 0,
-                thread_id=thread_id,
-                source_message_id=form.source.id if form.source is not None else None,
-                requester_id=form.requester.id,
-                opened_by=interaction.user.id,
-                account_id=form.account.account_id,
-                org_id=org.org_id,
-                app_id=app.app_id if app else None,
-                tier=result.tier,
-                category=form.category,
-                severity=form.severity,
-                lang=lang,
-                payload=payload,
-                created_at=now,
-            )
-        )
-        if row.status == "sent":
+        outcome = await self.service.submit(request)
+        row = outcome.row
+        if row is None:
+            key = f"refuse.{outcome.eligibility.failed}" if outcome.eligibility.failed else "link.unavailable"
+            await interaction.followup.send(text(self.deps, key, lang), ephemeral=True)
+        elif row.status == "sent":
             await interaction.followup.send(self._created_text(row), ephemeral=True)
         elif row.status == "failed":
             await interaction.followup.send(text(self.deps, "link.unavailable", lang), ephemeral=True)
         else:
             await interaction.followup.send(text(self.deps, "ticket.queued", lang), ephemeral=True)
-
-    async def _idempotency_key(self, base: str) -> str:
-        """Return the outbox key of a submission whose request key is `base`.
-
-        The same submission again (a retry after an error or a lost answer, a double submit, a second volunteer's
-        click) keeps the key, so it stays one ticket. Only once that ticket is solved or closed is an identical
-        submission a new request: it gets the next key of the series instead of "ticket T-... is open".
-        """
-        key = base
-        for generation in range(2, 100):
-            row = await self.deps.store.escalation_by_key(key)
-            if row is None or row.status != "sent" or (row.ticket_status or "open") not in ("solved", "closed"):
-                return key
-            key = hashlib.sha256(f"{base}:{generation}".encode()).hexdigest()
-        return key
 
     def _created_text(self, row: Escalation) -> str:
         where = "<#" + str(row.thread_id or row.channel_id) + ">"
@@ -377,10 +262,13 @@ class Escalations(commands.Cog):
         sla_text = sla if sla else text(self.deps, "ticket.no_sla", row.lang)
         return text(self.deps, "ticket.created", row.lang, ticket_id=row.ticket_id or "?", where=where, sla=sla_text)
 
-    async def _transcript(self, channel: Any, form: EscalationForm) -> list[dict[str, str]]:
-        lines: list[dict[str, str]] = []
-        # A thread is one conversation: all of it goes. In a shared text channel only the requester's own messages
-        # do (other members' unrelated talk is not theirs to send to a vendor).
+    async def _conversation(self, channel: object, form: EscalationForm) -> list[Message]:
+        """The conversation that goes with the ticket (the service redacts it).
+
+        A thread is one conversation: all of it goes. In a shared text channel only the requester's own messages
+        do (other members' unrelated talk is not theirs to send to a vendor).
+        """
+        lines: list[Message] = []
         own_only = not isinstance(channel, discord.Thread)
         if isinstance(channel, discord.Thread | discord.TextChannel):
             try:
@@ -388,16 +276,12 @@ class Escalations(commands.Cog):
                     if own_only and message.author.id != form.requester.id:
                         continue
                     if message.content:
-                        lines.append({
-                            "author": message.author.display_name,
-                            "at": message.created_at.isoformat(),
-                            "content": redact(message.content)[:4000],
-                        })  # fmt: skip
+                        lines.append(Message(message.author.display_name, message.created_at, message.content))
             except discord.HTTPException:
                 log.warning("could not read the history of channel %s for a transcript", channel.id)
         if not lines and form.source is not None:
-            lines.append({"author": form.source.author.display_name, "at": form.source.created_at.isoformat(),
-                          "content": redact(form.source.content)[:4000]})  # fmt: skip
+            source = form.source
+            lines.append(Message(source.author.display_name, source.created_at, source.content))
         return lines
 
     # ------------------------------------------------------------------------------------------------------
@@ -462,6 +346,8 @@ class Escalations(commands.Cog):
             return
 
         for row in await self.deps.store.open_tickets(limit=20):
+            if row.ticket_id is None:  # open_tickets returns sent rows, which have an id; be safe
+                continue
             try:
                 ticket = await self.deps.support.get_ticket(row.ticket_id)
             except SupportApiError:
@@ -507,43 +393,17 @@ class Escalations(commands.Cog):
         await interaction.response.send_message("\n".join(lines)[:2000], ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
-def request_key(
-    *,
-    guild_id: int,
-    channel_id: int,
-    source_id: int | None,
-    requester_id: int,
-    org_id: str | None,
-    app_id: str | None,
-    category: str,
-    severity: int,
-    summary: str,
-    details: str,
-) -> str:
-    """Return the idempotency key of one submitted escalation form: who, where, about which message, for which
-    app, and what was asked (category, severity, summary, details; whitespace-insensitive).
-
-    The key identifies the request, not the place: a second, different problem from the same member in the same
-    channel is a second ticket, while the same submission sent again is the same ticket.
-    """
-    parts = [
-        str(guild_id), str(channel_id), str(source_id or ""), str(requester_id), org_id or "", app_id or "",
-        category, str(severity), " ".join(summary.split()), " ".join(details.split()),
-    ]  # fmt: skip
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-
-
 def _lang_of(interaction: discord.Interaction, source: discord.Message | None = None) -> str:
     if source is not None and source.content:
         return detect_language(source.content)[0]
     locale = str(getattr(interaction, "locale", "en") or "en").split("-")[0]
-    return locale if locale in ("en", "fr", "es", "it", "de", "pt", "id", "zh") else "en"
+    return locale if locale in LANGS else "en"
 
 
 class LinkModal(discord.ui.Modal, title="Link your account"):
     """Private e-mail form (the address goes to the support API only)."""
 
-    email = discord.ui.TextInput(
+    email: discord.ui.TextInput[LinkModal] = discord.ui.TextInput(
         label="Account e-mail", placeholder="you@company.com", max_length=254, custom_id="link:email"
     )
 
@@ -555,7 +415,8 @@ class LinkModal(discord.ui.Modal, title="Link your account"):
         """Start the verification."""
         await self.cog.start_link(interaction, self.email.value)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+    # discord.py's Modal.on_error has this signature but narrows BaseView.on_error's, which mypy reports here.
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
         """Apologise privately and log the cause."""
         log.error("link form failed for user %s", interaction.user.id, exc_info=error)
         if not interaction.response.is_done():
@@ -565,7 +426,9 @@ class LinkModal(discord.ui.Modal, title="Link your account"):
 class CodeModal(discord.ui.Modal, title="Enter your code"):
     """The one-time code from the e-mail."""
 
-    code = discord.ui.TextInput(label="Code", min_length=4, max_length=12, custom_id="link:code")
+    code: discord.ui.TextInput[CodeModal] = discord.ui.TextInput(
+        label="Code", min_length=4, max_length=12, custom_id="link:code"
+    )
 
     def __init__(self, cog: Escalations, verification_id: str) -> None:
         super().__init__(timeout=600, custom_id="link:code-form")
@@ -586,13 +449,13 @@ class EnterCodeButton(discord.ui.DynamicItem[discord.ui.Button], template=r"link
         self.verification_id = verification_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]):
         """Rebuild from the custom id."""
         return cls(match["vid"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Open the code form."""
-        cog = interaction.client.get_cog("Escalations")  # type: ignore[attr-defined]
+        cog = cog_of(interaction.client, Escalations)
         await interaction.response.send_modal(CodeModal(cog, self.verification_id))
 
 
@@ -605,13 +468,13 @@ class AskStaffButton(discord.ui.DynamicItem[discord.ui.Button], template=r"esc:a
         self.source_id = source_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]):
         """Rebuild from the custom id."""
         return cls(int(match["source"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Open the escalation form for the asker."""
-        cog: Escalations = interaction.client.get_cog("Escalations")  # type: ignore[attr-defined,assignment]
+        cog = cog_of(interaction.client, Escalations)
         source = None
         if isinstance(interaction.channel, discord.abc.Messageable):
             try:
@@ -656,17 +519,16 @@ class EscalationForm(discord.ui.View):
         self.severity = 3
         self.app_index = 0 if apps else -1
         if apps:
-            app_select = discord.ui.Select(
-                placeholder="App", custom_id="esc:app", options=[
+            self.app_select = _Choice(
+                self._app_chosen, placeholder="App", custom_id="esc:app", options=[
                     discord.SelectOption(label=(app.name or app.app_id)[:100], value=str(i),
                                          description=f"{org.name}"[:100], default=i == 0)
                     for i, (org, app) in enumerate(apps[:25])
                 ],
             )  # fmt: skip
-            app_select.callback = self._app_chosen
-            self.app_select = app_select
-            self.add_item(app_select)
-        category_select = discord.ui.Select(
+            self.add_item(self.app_select)
+        self.category_select = _Choice(
+            self._category_chosen,
             placeholder="Category",
             custom_id="esc:category",
             options=[
@@ -675,10 +537,9 @@ class EscalationForm(discord.ui.View):
                 for code, labels in cog.deps.escalation_texts.detail_categories.items()
             ],
         )  # fmt: skip
-        category_select.callback = self._category_chosen
-        self.category_select = category_select
-        self.add_item(category_select)
-        severity_select = discord.ui.Select(
+        self.add_item(self.category_select)
+        self.severity_select = _Choice(
+            self._severity_chosen,
             placeholder="Severity",
             custom_id="esc:severity",
             options=[
@@ -687,12 +548,8 @@ class EscalationForm(discord.ui.View):
                 for level, labels in cog.deps.escalation_texts.severity.items()
             ],
         )  # fmt: skip
-        severity_select.callback = self._severity_chosen
-        self.severity_select = severity_select
-        self.add_item(severity_select)
-        go = discord.ui.Button(label="Continue", style=discord.ButtonStyle.primary, custom_id="esc:continue")
-        go.callback = self._continue
-        self.add_item(go)
+        self.add_item(self.severity_select)
+        self.add_item(_ContinueButton(self))
 
     def prompt(self) -> str:
         """Return the text above the form."""
@@ -709,20 +566,41 @@ class EscalationForm(discord.ui.View):
         """Only the person who opened the form may use it."""
         return interaction.user.id == self.opener
 
-    async def _app_chosen(self, interaction: discord.Interaction) -> None:
-        self.app_index = int(self.app_select.values[0])
+    async def _app_chosen(self, interaction: discord.Interaction, value: str) -> None:
+        self.app_index = int(value)
         await interaction.response.defer()
 
-    async def _category_chosen(self, interaction: discord.Interaction) -> None:
-        self.category = self.category_select.values[0]
+    async def _category_chosen(self, interaction: discord.Interaction, value: str) -> None:
+        self.category = value
         await interaction.response.defer()
 
-    async def _severity_chosen(self, interaction: discord.Interaction) -> None:
-        self.severity = int(self.severity_select.values[0])
+    async def _severity_chosen(self, interaction: discord.Interaction, value: str) -> None:
+        self.severity = int(value)
         await interaction.response.defer()
 
-    async def _continue(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_modal(EscalationModal(self))
+
+class _Choice(discord.ui.Select["EscalationForm"]):
+    """A select of the form that hands the chosen value to the form."""
+
+    def __init__(self, chosen: Callable[[discord.Interaction, str], Awaitable[None]], **options: Any) -> None:
+        super().__init__(**options)
+        self._chosen = chosen
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Pass the choice on."""
+        await self._chosen(interaction, self.values[0])
+
+
+class _ContinueButton(discord.ui.Button["EscalationForm"]):
+    """Step 1 done: open the text form (step 2)."""
+
+    def __init__(self, form: EscalationForm) -> None:
+        super().__init__(label="Continue", style=discord.ButtonStyle.primary, custom_id="esc:continue")
+        self.form = form
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Open the modal."""
+        await interaction.response.send_modal(EscalationModal(self.form))
 
 
 class EscalationModal(discord.ui.Modal, title="Ask the support team"):
@@ -736,10 +614,10 @@ class EscalationModal(discord.ui.Modal, title="Ask the support team"):
         summary_default = " ".join(source.split())[:100] if source else ""
         missing = ", ".join(analysis.missing) if analysis and analysis.missing else ""
         details_default = redact(source)[:3500] + (f"\n\n(still missing: {missing})" if missing else "")
-        self.summary = discord.ui.TextInput(
+        self.summary: discord.ui.TextInput[EscalationModal] = discord.ui.TextInput(
             label="Summary", max_length=200, default=summary_default or None, custom_id="esc:summary"
         )
-        self.details = discord.ui.TextInput(
+        self.details: discord.ui.TextInput[EscalationModal] = discord.ui.TextInput(
             label="Steps, error, versions", style=discord.TextStyle.paragraph, max_length=4000,
             default=details_default or None, required=True, custom_id="esc:details",
         )  # fmt: skip
@@ -750,7 +628,8 @@ class EscalationModal(discord.ui.Modal, title="Ask the support team"):
         """Hand over to the cog."""
         await self.form.cog.submit(interaction, self.form, self.summary.value, self.details.value)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+    # discord.py's Modal.on_error has this signature but narrows BaseView.on_error's, which mypy reports here.
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
         """Apologise privately and log the cause."""
         log.error("escalation form failed for user %s", interaction.user.id, exc_info=error)
         send = interaction.followup.send if interaction.response.is_done() else interaction.response.send_message

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
+from bot.bot import deps_of
 from bot.core.render import link_for, neutralise_mentions
 from bot.exts._common import is_helper
 from bot.exts.escalation import AskStaffButton
@@ -43,14 +45,14 @@ class FeedbackButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> FeedbackButton:
         """Rebuild the button from its custom id (also for messages sent before a restart)."""
         return cls(match["kind"], int(match["source"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Record the feedback and answer the clicker privately."""
-        deps: Deps = interaction.client.deps  # type: ignore[attr-defined]
+        deps = deps_of(interaction.client)
         store = deps.store
         reply = await store.reply_for_source(self.source_id, "answer") or await store.reply_for_source(
             self.source_id, "remind"
@@ -112,7 +114,7 @@ async def _source_text(interaction: discord.Interaction, source_id: int) -> str:
     if not isinstance(channel, discord.abc.Messageable):
         return ""
     try:
-        message = await channel.fetch_message(source_id)  # type: ignore[union-attr]
+        message = await channel.fetch_message(source_id)
     except discord.HTTPException:
         return ""
     title = channel.name if isinstance(channel, discord.Thread) and channel.id == source_id else ""
@@ -144,13 +146,25 @@ def reminder_view(source_id: int) -> discord.ui.View:
 
 
 class Feedback(commands.Cog):
-    """Registers the persistent feedback buttons."""
+    """Member-facing controls: the persistent feedback buttons, and `/bot-replies` (any member may opt out)."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: commands.Bot, deps: Deps) -> None:
+        self.deps = deps
         self.bot = bot
+
+    @app_commands.command(name="bot-replies", description="Turn the bot's automatic replies to you on or off")
+    async def replies_toggle(self, interaction: discord.Interaction, enabled: bool) -> None:
+        """Let any member opt out of (or back into) automatic replies."""
+        await self.deps.store.set_opt_out(interaction.user.id, not enabled, self.deps.clock())
+        text = (
+            "The bot will reply to your questions again."
+            if enabled
+            else "Done: the bot will not reply to your messages automatically. Volunteers can still help you."
+        )
+        await interaction.response.send_message(text, ephemeral=True)
 
 
 async def setup(bot: SupportBot) -> None:
     """Register the dynamic buttons (so old messages' buttons work after a restart)."""
     bot.add_dynamic_items(FeedbackButton)
-    await bot.add_cog(Feedback(bot))
+    await bot.add_cog(Feedback(bot, bot.deps))

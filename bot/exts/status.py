@@ -16,7 +16,7 @@ from discord.ext import commands, tasks
 
 from bot.core.decision import Incident
 from bot.exts._common import NO_MENTIONS, staff_log
-from bot.services.status_page import diff_incidents
+from bot.services.status_page import StatusReport, diff_incidents
 
 if TYPE_CHECKING:
     from bot.bot import Deps, SupportBot
@@ -32,8 +32,7 @@ class StatusWatch(commands.Cog):
     def __init__(self, bot: SupportBot, deps: Deps) -> None:
         self.bot = bot
         self.deps = deps
-        self.previous = None
-        self.notified_threads: set[int] = set()
+        self.previous: StatusReport | None = None
 
     async def cog_load(self) -> None:
         """Start polling when a status source is configured."""
@@ -55,17 +54,20 @@ class StatusWatch(commands.Cog):
 
     async def check_once(self) -> None:
         """One poll: update the incident, notify staff on start and end (once each)."""
-        report = await self.deps.status.fetch()
+        status = self.deps.status
+        if status is None:  # polling starts only with a status source (cog_load)
+            return
+        report = await status.fetch()
         if report is None:
             log.debug("status page unreachable: keeping the previous incident state")
             return
         started, resolved = diff_incidents(self.previous, report)
         self.previous = report
         if report.ok or not report.incidents:
-            self.deps.incident = None
+            await self.deps.incidents.set(None)
         else:
             first = report.incidents[0]
-            self.deps.incident = Incident(first.name, first.url or self.deps.settings.brand.status_url)
+            await self.deps.incidents.set(Incident(first.name, first.url or self.deps.settings.brand.status_url))
         for guild in self.bot.guilds:
             config = await self.deps.store.get_config(guild.id)
             for incident in started:
@@ -76,12 +78,8 @@ class StatusWatch(commands.Cog):
         if resolved and self.deps.incident is None:
             await self._tell_threads()
 
-    def note_thread(self, channel_id: int) -> None:
-        """Remember a thread that got the incident notice, to tell it when the incident is over."""
-        self.notified_threads.add(channel_id)
-
     async def _tell_threads(self) -> None:
-        for channel_id in sorted(self.notified_threads):
+        for channel_id in await self.deps.incidents.take_notified():
             channel = self.bot.get_channel(channel_id)
             if isinstance(channel, discord.abc.Messageable):
                 try:
@@ -89,7 +87,6 @@ class StatusWatch(commands.Cog):
                                        "here.", allowed_mentions=NO_MENTIONS)  # fmt: skip
                 except discord.HTTPException:
                     log.warning("could not tell channel %s that the incident is resolved", channel_id)
-        self.notified_threads.clear()
 
 
 async def setup(bot: SupportBot) -> None:

@@ -7,7 +7,8 @@ ephemeral; what is posted for the asker is public and pings nobody but the perso
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -17,7 +18,7 @@ from bot.core.analysis import detect_language
 from bot.core.decision import Action, Decision
 from bot.core.index import Match
 from bot.core.render import neutralise_mentions, render_decision, truncate
-from bot.exts._common import NO_MENTIONS, is_helper
+from bot.exts._common import NO_MENTIONS, checked_config, config_of, is_helper
 from bot.exts.feedback import reminder_view
 from bot.services.store import BotReply
 
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NOT_ALLOWED = "This command is for volunteers and staff."
+# A coroutine function, as app_commands.ContextMenu requires (an Awaitable-returning callable is not enough).
+MenuCallback = Callable[[discord.Interaction, discord.Message], Coroutine[Any, Any, None]]
 
 
 class Volunteer(commands.Cog):
@@ -36,9 +38,11 @@ class Volunteer(commands.Cog):
         self.bot = bot
         self.deps = deps
         self._menus = [
-            app_commands.ContextMenu(name="Answer with FAQ", callback=self.answer_with_faq),
-            app_commands.ContextMenu(name="Ask for reproduction details", callback=self.ask_for_details),
-            app_commands.ContextMenu(name="Triage: why", callback=self.why_menu),
+            app_commands.ContextMenu(name="Answer with FAQ", callback=self._helpers_only(self.answer_with_faq)),
+            app_commands.ContextMenu(
+                name="Ask for reproduction details", callback=self._helpers_only(self.ask_for_details)
+            ),
+            app_commands.ContextMenu(name="Triage: why", callback=self._helpers_only(self.why_menu)),
         ]
 
     async def cog_load(self) -> None:
@@ -51,15 +55,18 @@ class Volunteer(commands.Cog):
         for menu in self._menus:
             self.bot.tree.remove_command(menu.name, type=menu.type)
 
-    async def _allowed(self, interaction: discord.Interaction) -> bool:
-        if interaction.guild is None:
-            await interaction.response.send_message("This command only works in a server.", ephemeral=True)
-            return False
-        config = await self.deps.store.get_config(interaction.guild.id)
-        if not is_helper(interaction.user, config):
-            await interaction.response.send_message(NOT_ALLOWED, ephemeral=True)
-            return False
-        return True
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+        """Every slash command of this cog is for volunteers and staff."""
+        return await checked_config(interaction, self.deps, staff_only=False) is not None
+
+    def _helpers_only(self, menu: MenuCallback) -> MenuCallback:
+        """The same check for the message menus (tree commands, which the cog's check does not cover)."""
+
+        async def checked(interaction: discord.Interaction, target: discord.Message) -> None:
+            if await checked_config(interaction, self.deps, staff_only=False) is not None:
+                await menu(interaction, target)
+
+        return checked
 
     # ------------------------------------------------------------------------------------------------------
     # /faq
@@ -69,16 +76,13 @@ class Volunteer(commands.Cog):
     @app_commands.guild_only()
     async def faq(self, interaction: discord.Interaction, query: str, user: discord.Member | None = None) -> None:
         """Post the chosen FAQ answer (or docs page) publicly, optionally addressed to a user."""
-        if not await self._allowed(interaction):
-            return
         match = self._resolve_choice(query)
         if match is None:
             await interaction.response.send_message(
                 f"Nothing in the FAQ or docs matches {query[:80]!r} well enough; try another wording.", ephemeral=True
             )
             return
-        config = await self.deps.store.get_config(interaction.guild.id)  # type: ignore[union-attr]
-        lang = config.default_language
+        lang = config_of(interaction).default_language
         text = self._answer_text(match, lang)
         mentions = NO_MENTIONS
         if user is not None:
@@ -128,24 +132,11 @@ class Volunteer(commands.Cog):
         text = render_decision(decision, ctx, entry)
         return neutralise_mentions(text)
 
-    @app_commands.command(name="bot-replies", description="Turn the bot's automatic replies to you on or off")
-    async def replies_toggle(self, interaction: discord.Interaction, enabled: bool) -> None:
-        """Let any member opt out of (or back into) automatic replies."""
-        await self.deps.store.set_opt_out(interaction.user.id, not enabled, self.deps.clock())
-        text = (
-            "The bot will reply to your questions again."
-            if enabled
-            else "Done: the bot will not reply to your messages automatically. Volunteers can still help you."
-        )
-        await interaction.response.send_message(text, ephemeral=True)
-
     # ------------------------------------------------------------------------------------------------------
     # Message context menus
     # ------------------------------------------------------------------------------------------------------
     async def answer_with_faq(self, interaction: discord.Interaction, target: discord.Message) -> None:
         """Show the best matches for a message privately; the chosen one is posted as a reply to it."""
-        if not await self._allowed(interaction):
-            return
         lang, _ = detect_language(target.content)
         matches = self.deps.engine.index.search(target.content, lang).matches
         if not matches:
@@ -156,8 +147,6 @@ class Volunteer(commands.Cog):
 
     async def ask_for_details(self, interaction: discord.Interaction, target: discord.Message) -> None:
         """Post a reminder listing the reproduction details the message lacks."""
-        if not await self._allowed(interaction):
-            return
         analysis = self.deps.engine.analyser.analyse(target.content)
         if not analysis.missing:
             await interaction.response.send_message("That message already has every detail.", ephemeral=True)
@@ -191,8 +180,6 @@ class Volunteer(commands.Cog):
 
     async def why_menu(self, interaction: discord.Interaction, target: discord.Message) -> None:
         """Explain privately what the bot decided for a message, and why."""
-        if not await self._allowed(interaction):
-            return
         await interaction.response.send_message(await self._why_text(target.id), ephemeral=True)
 
     @app_commands.command(name="triage-why", description="What the bot decided for a message, and why")
@@ -200,8 +187,6 @@ class Volunteer(commands.Cog):
     @app_commands.guild_only()
     async def triage_why(self, interaction: discord.Interaction, message_id: str) -> None:
         """Explain a past decision, privately."""
-        if not await self._allowed(interaction):
-            return
         raw = message_id.rstrip("/").rsplit("/", 1)[-1]
         if not raw.isdigit():
             await interaction.response.send_message("Give a message id or a message link.", ephemeral=True)
@@ -228,16 +213,15 @@ class AnswerPicker(discord.ui.View):
     def __init__(self, cog: Volunteer, target: discord.Message, matches: tuple[Match, ...], lang: str, owner: int):
         super().__init__(timeout=300)
         self.cog, self.target, self.matches, self.lang, self.owner = cog, target, matches, lang, owner
-        select = discord.ui.Select(
+        self.select = _AnswerSelect(
+            self,
             placeholder="Choose an answer",
             options=[
                 discord.SelectOption(label=m.title[:100] or m.url[:100], value=str(i), description=f"{m.score:.2f}")
                 for i, m in enumerate(matches[:25])
             ],
         )
-        select.callback = self._chosen
-        self.select = select
-        self.add_item(select)
+        self.add_item(self.select)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Only the volunteer who opened the picker may use it."""
@@ -249,6 +233,18 @@ class AnswerPicker(discord.ui.View):
         await interaction.response.edit_message(content="Posted.", view=None)
         await self.target.reply(truncate(text), mention_author=False, allowed_mentions=NO_MENTIONS)
         self.stop()
+
+
+class _AnswerSelect(discord.ui.Select[AnswerPicker]):
+    """The picker's drop-down: hands the choice to the picker."""
+
+    def __init__(self, picker: AnswerPicker, *, placeholder: str, options: list[discord.SelectOption]) -> None:
+        super().__init__(placeholder=placeholder, options=options)
+        self.picker = picker
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Answer with the chosen match."""
+        await self.picker._chosen(interaction)
 
 
 async def setup(bot: SupportBot) -> None:

@@ -12,22 +12,21 @@ Behaviour (the spec of this cog):
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import logging
 import re
-from dataclasses import replace
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord.ext import commands
 
-from bot.core.decision import Action, Decision, DecisionSettings, Role, ThreadState
-from bot.core.render import neutralise_mentions, render_decision
-from bot.exts._common import NO_MENTIONS, apply_forum_tag, decision_settings, member_role, staff_log, watch_root
+from bot.app.triage_flow import IncomingMessage, Step
+from bot.bot import cog_of
+from bot.core.analysis import Intent
+from bot.core.decision import Action
+from bot.core.render import neutralise_mentions
+from bot.exts._common import NO_MENTIONS, apply_forum_tag, author_of, staff_log, watch_root
 from bot.exts.feedback import escalate_view, feedback_view, reminder_view
-from bot.services.store import BotReply, DecisionRecord
+from bot.services.store import BotReply
 
 if TYPE_CHECKING:
     from bot.bot import Deps, SupportBot
@@ -35,12 +34,6 @@ if TYPE_CHECKING:
     from bot.services.store import GuildConfig
 
 log = logging.getLogger(__name__)
-
-_FORUM_TAG_FOR = {
-    "answer": "forum_tag_answered",
-    "remind": "forum_tag_needs_details",
-    "escalate": "forum_tag_escalated",
-}
 
 
 class Watcher(commands.Cog):
@@ -60,94 +53,22 @@ class Watcher(commands.Cog):
         if message.guild is None or message.author.bot or message.webhook_id is not None:
             log.debug("skipped message %s: not a member's guild message", message.id)
             return
-        store = self.deps.store
-        root_id, thread = watch_root(message.channel)
-        watched = await store.is_watched(root_id)
-        if watched is None:
-            log.debug("skipped message %s: channel %s is not watched", message.id, root_id)
-            return
-        config = await store.get_config(message.guild.id)
-        role = member_role(message.author, config)
-        in_thread_follow_up = thread is not None and message.id != thread.id
-        if (
-            in_thread_follow_up
-            and role is Role.MEMBER
-            and await self._complete_reminder_from_thread(message, thread, config)
-        ):
-            return
-        now = self.deps.clock()
-        state = await self._thread_state(message, thread, config)
-        title = thread.name if thread is not None and message.id == thread.id else None
-        settings = decision_settings(self.deps, config)
-        if thread is None:
-            settings = _with_cooldown(settings, config.channel_cooldown_seconds)
-        opted_out = await store.is_opted_out(message.author.id)
-        engine = self.deps.engine
-        triage = functools.partial(
-            engine.triage,
-            message.content,
-            now=now,
-            title=title,
-            thread=state,
-            author=role,
-            opted_out=opted_out,
-            settings=settings,
-            incident=None if ignore_incident else self.deps.incident,
+        incoming = incoming_message(message)
+        flow = self.deps.triage
+        outcome = await flow.handle(
+            incoming, ignore_incident=ignore_incident, still_running=lambda: not self.bot.is_closed()
         )
-        # The sentence encoder (~20 ms, C code that releases the GIL) runs in a worker thread so the event loop goes
-        # on; the n-gram path (~2 ms of Python) runs inline, where a thread hop would only add GIL hand-offs
-        # (measured: 165 vs 260 messages/s end to end in `bench discord` with SEMANTIC=off).
-        result = await asyncio.to_thread(triage) if engine.uses_encoder else triage()
-        if self.bot.is_closed():
-            log.debug("skipped message %s: the bot shut down while it was being triaged", message.id)
-            return
-        await self._record_decision(message, result)
-        decision = result.decision
-        if decision.action is Action.SILENT:
-            log.debug("silent on message %s: %s (%s)", message.id, decision.rule, decision.reason)
-            if decision.rule in ("match.unsure", "match.none"):
-                await store.record_gap(config.guild_id, message.content, self.deps.clock(), "unanswered")
-            return
-        if watched.shadow:
-            await self._shadow(message, config, result)
-            return
-        await self._reply(message, thread, config, result)
-
-    async def _thread_state(
-        self, message: discord.Message, thread: discord.Thread | None, config: GuildConfig
-    ) -> ThreadState:
-        store = self.deps.store
-        follow_up = thread is not None and message.id != thread.id
-        if thread is None and message.reference is not None:
-            follow_up = True  # a reply to another message is part of a conversation
-        bot_answered = thread is not None and await store.reply_in_thread(thread.id, "answer") is not None
-        return ThreadState(
-            bot_answered=bot_answered,
-            is_follow_up=follow_up,
-            last_reminder_at=await store.last_reminder_at(config.guild_id, message.author.id),
-            channel_last_reply_at=await store.last_channel_reply_at(message.channel.id) if thread is None else None,
-        )
-
-    async def _record_decision(self, message: discord.Message, result: TriageResult) -> None:
-        d = result.decision
-        best = result.search.best
-        await self.deps.store.record_decision(
-            DecisionRecord(
-                message_id=message.id,
-                guild_id=message.guild.id if message.guild else 0,
-                channel_id=message.channel.id,
-                author_id=message.author.id,
-                action=d.action.value,
-                rule=d.rule,
-                reason=d.reason,
-                lang=result.analysis.lang,
-                intent=result.analysis.intent.value,
-                top_url=best.url if best else None,
-                top_title=best.title if best else None,
-                confidence=best.score if best else 0.0,
-                created_at=self.deps.clock(),
-            )
-        )
+        thread = message.channel if isinstance(message.channel, discord.Thread) else None
+        if outcome.step is Step.COMPLETE_REMINDER and outcome.reminder is not None and thread is not None:
+            await self._complete_reminder_from_thread(message, thread, outcome.reminder)
+        elif outcome.step is Step.SHADOW and outcome.result is not None and outcome.config is not None:
+            await self._shadow(message, outcome.config, outcome.result)
+        elif outcome.step is Step.REPLY and outcome.result is not None and outcome.config is not None:
+            sent = await self._reply(message, thread, outcome.result)
+            if sent is not None:
+                await flow.replied(incoming, outcome, sent.id, sent.channel.id)
+                if thread is not None:
+                    await apply_forum_tag(thread, outcome.config, outcome.result.decision.action.value)
 
     async def _shadow(self, message: discord.Message, config: GuildConfig, result: TriageResult) -> None:
         d = result.decision
@@ -156,58 +77,33 @@ class Watcher(commands.Cog):
         await staff_log(self.bot, config, neutralise_mentions(text))
 
     async def _reply(
-        self, message: discord.Message, thread: discord.Thread | None, config: GuildConfig, result: TriageResult
-    ) -> None:
+        self, message: discord.Message, thread: discord.Thread | None, result: TriageResult
+    ) -> discord.Message | None:
         d = result.decision
         source_id = message.id
         view = None
-        ask_staff = self.deps.outbox is not None
+        ask_staff = self.deps.escalation.enabled
         if d.action is Action.ANSWER:
             view = feedback_view(source_id, ask_staff=ask_staff)
         elif d.action is Action.REMIND:
             view = reminder_view(source_id)
         elif d.action is Action.ESCALATE and ask_staff:
             view = escalate_view(source_id)
-        elif d.route == "incident" and d.incident is not None and result.analysis.intent.value == "bug_report":
+        elif d.route == "incident" and d.incident is not None and result.analysis.intent is Intent.BUG_REPORT:
             view = discord.ui.View(timeout=None)
             view.add_item(UnrelatedToIncident(source_id))
         try:
+            # discord.py's overloads take a View or no view argument at all (not None).
             if thread is not None:
-                sent = await thread.send(result.reply, view=view, allowed_mentions=NO_MENTIONS)
-            else:
-                sent = await message.reply(result.reply, view=view, mention_author=False, allowed_mentions=NO_MENTIONS)
+                if view is None:
+                    return await thread.send(result.reply, allowed_mentions=NO_MENTIONS)
+                return await thread.send(result.reply, view=view, allowed_mentions=NO_MENTIONS)
+            if view is None:
+                return await message.reply(result.reply, mention_author=False, allowed_mentions=NO_MENTIONS)
+            return await message.reply(result.reply, view=view, mention_author=False, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException:
             log.exception("could not reply to message %s in channel %s", message.id, message.channel.id)
-            return
-        status = self.bot.get_cog("StatusWatch")
-        if d.route == "incident" and status is not None:
-            status.note_thread(sent.channel.id)  # told again when the incident is resolved
-        now = self.deps.clock()
-        store = self.deps.store
-        await store.record_reply(
-            BotReply(
-                reply_message_id=sent.id,
-                guild_id=config.guild_id,
-                channel_id=sent.channel.id,
-                thread_id=thread.id if thread is not None else None,
-                source_message_id=source_id,
-                author_id=message.author.id,
-                kind=d.action.value,
-                url=d.match.url if d.match else None,
-                entry_id=d.match.entry_id if d.match else None,
-                confidence=d.match.score if d.match else 0.0,
-                missing=d.missing if d.action is Action.REMIND else (),
-                lang=d.lang,
-                created_at=now,
-                deleted_at=None,
-            )
-        )
-        if thread is None:
-            await store.note_channel_reply(message.channel.id, now)
-        if d.action is Action.REMIND:
-            await store.note_reminder(config.guild_id, message.author.id, now)
-        if thread is not None:
-            await apply_forum_tag(thread, config, d.action.value)
+            return None
 
     # ----------------------------------------------------------------------------------------------------------
     # Reminders that update themselves
@@ -224,11 +120,8 @@ class Watcher(commands.Cog):
         await self.update_reminder(reply, content)
 
     async def _complete_reminder_from_thread(
-        self, message: discord.Message, thread: discord.Thread, config: GuildConfig
-    ) -> bool:
-        reply = await self.deps.store.reply_in_thread(thread.id, "remind")
-        if reply is None or reply.deleted_at is not None or reply.author_id != message.author.id:
-            return False
+        self, message: discord.Message, thread: discord.Thread, reply: BotReply
+    ) -> None:
         starter = thread.starter_message
         if starter is None:
             try:
@@ -237,38 +130,43 @@ class Watcher(commands.Cog):
                 starter = None
         combined = "\n".join(filter(None, [starter.content if starter else "", message.content]))
         await self.update_reminder(reply, combined)
-        return True
 
     async def update_reminder(self, reply: BotReply, text: str) -> None:
         """Edit a reminder to list only what is still missing; delete it once nothing is."""
-        still_missing = tuple(d for d in reply.missing if d in self.deps.engine.analyser.analyse(text).missing)
-        if still_missing == reply.missing:
-            log.debug("reminder %s unchanged: still missing %s", reply.reply_message_id, still_missing)
+        change = self.deps.triage.reminder_text(reply, text)
+        if change is None:
             return
+        still_missing, new_text = change
         channel = self.bot.get_channel(reply.channel_id)
         if not isinstance(channel, discord.abc.Messageable):
             return
         partial = channel.get_partial_message(reply.reply_message_id)  # type: ignore[union-attr]
-        now = self.deps.clock()
         try:
-            if not still_missing:
+            if still_missing:
+                await partial.edit(content=new_text, allowed_mentions=NO_MENTIONS)
+            else:
                 await partial.delete()
-                await self.deps.store.mark_reply_deleted(reply.reply_message_id, now)
-                log.info("reminder %s removed: all details provided", reply.reply_message_id)
-                return
-            decision = Decision(Action.REMIND, "details still missing", reply.lang, missing=still_missing)
-            text = render_decision(decision, self.deps.engine.render_context)
-            await partial.edit(content=text, allowed_mentions=NO_MENTIONS)
-            await self.deps.store.update_reply(reply.reply_message_id, missing=still_missing)
-            log.info("reminder %s updated: %d detail(s) still missing", reply.reply_message_id, len(still_missing))
+            await self.deps.triage.reminder_updated(reply, still_missing)
         except discord.NotFound:
-            await self.deps.store.mark_reply_deleted(reply.reply_message_id, now)
+            await self.deps.triage.reminder_gone(reply)
         except discord.HTTPException:
             log.exception("could not update reminder %s", reply.reply_message_id)
 
 
-def _with_cooldown(settings: DecisionSettings, seconds: int) -> DecisionSettings:
-    return replace(settings, channel_cooldown=timedelta(seconds=seconds))
+def incoming_message(message: discord.Message) -> IncomingMessage:
+    """The flow's view of a guild message (see bot/app/triage_flow.py)."""
+    root_id, thread = watch_root(message.channel)
+    return IncomingMessage(
+        message_id=message.id,
+        guild_id=message.guild.id if message.guild else 0,
+        channel_id=message.channel.id,
+        watch_root_id=root_id,
+        thread_id=thread.id if thread is not None else None,
+        author=author_of(message.author),
+        content=message.content,
+        title=thread.name if thread is not None and message.id == thread.id else None,
+        is_reply=message.reference is not None,
+    )
 
 
 class UnrelatedToIncident(
@@ -282,7 +180,7 @@ class UnrelatedToIncident(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> UnrelatedToIncident:
         """Rebuild from the custom id."""
         return cls(int(match["source"]))
@@ -298,8 +196,7 @@ class UnrelatedToIncident(
             await interaction.response.send_message("Only the author of the report can say this.", ephemeral=True)
             return
         await interaction.response.send_message("Thanks, looking at it as a separate problem.", ephemeral=True)
-        watcher: Watcher = interaction.client.get_cog("Watcher")  # type: ignore[attr-defined,assignment]
-        await watcher.handle(source, ignore_incident=True)
+        await cog_of(interaction.client, Watcher).handle(source, ignore_incident=True)
 
 
 async def setup(bot: SupportBot) -> None:

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.services.escalations import Escalation, NewEscalation
-from bot.services.support_api import DiscordRef, TicketRequest, TranscriptLine
+from bot.services.support_api import TicketRequest
 
 log = logging.getLogger(__name__)
 
@@ -118,27 +118,8 @@ Callback = Callable[[Escalation], Awaitable[None]]
 
 
 def ticket_request_from_payload(payload: dict[str, Any]) -> TicketRequest:
-    """Rebuild the API client's TicketRequest from the JSON stored in the outbox (the inverse of `to_json`)."""
-    discord_ref = payload["discord"]
-    return TicketRequest(
-        account_id=payload["account_id"],
-        org_id=payload["org_id"],
-        app_id=payload.get("app_id"),
-        category=payload["category"],
-        severity=int(payload["severity"]),
-        subject=payload["subject"],
-        body=payload["body"],
-        transcript=tuple(
-            TranscriptLine(author=line["author"], at=datetime.fromisoformat(line["at"]), content=line["content"])
-            for line in payload.get("transcript", [])
-        ),
-        discord=DiscordRef(
-            guild_id=discord_ref["guild_id"],
-            channel_id=discord_ref["channel_id"],
-            thread_id=discord_ref.get("thread_id"),
-            message_url=discord_ref.get("message_url", ""),
-        ),
-    )
+    """Rebuild the API client's TicketRequest from the JSON stored in the outbox (`TicketRequest.from_json`)."""
+    return TicketRequest.from_json(payload)
 
 
 class Outbox:

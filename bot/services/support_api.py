@@ -163,6 +163,30 @@ class TicketRequest:
     transcript: tuple[TranscriptLine, ...]
     discord: DiscordRef
 
+    @classmethod
+    def from_json(cls, payload: dict[str, Any]) -> TicketRequest:
+        """The inverse of :meth:`to_json` (the outbox stores that JSON and sends it, maybe after a restart)."""
+        ref = payload["discord"]
+        return cls(
+            account_id=payload["account_id"],
+            org_id=payload["org_id"],
+            app_id=payload.get("app_id"),
+            category=payload["category"],
+            severity=int(payload["severity"]),
+            subject=payload["subject"],
+            body=payload["body"],
+            transcript=tuple(
+                TranscriptLine(author=line["author"], at=datetime.fromisoformat(line["at"]), content=line["content"])
+                for line in payload.get("transcript", [])
+            ),
+            discord=DiscordRef(
+                guild_id=ref["guild_id"],
+                channel_id=ref["channel_id"],
+                thread_id=ref.get("thread_id"),
+                message_url=ref.get("message_url", ""),
+            ),
+        )
+
     def to_json(self) -> dict[str, Any]:
         """Return the JSON-ready dict of the contract (times as RFC 3339 UTC strings)."""
         return {

@@ -40,7 +40,6 @@ def run(a: Analysis, s: SearchResult, **kw):
         ({"author": Role.VOLUNTEER}, analysis(), search(0.9), Action.SILENT, "author.helper"),
         ({"author": Role.STAFF}, analysis(), search(0.9), Action.SILENT, "author.helper"),
         ({"opted_out": True}, analysis(), search(0.9), Action.SILENT, "author.opted_out"),
-        ({"thread": ThreadState(helper_replied=True)}, analysis(), search(0.9), Action.SILENT, "thread.helper_replied"),
         ({"thread": ThreadState(bot_answered=True)}, analysis(), search(0.9), Action.SILENT, "thread.bot_answered"),
         ({"thread": ThreadState(is_follow_up=True)}, analysis(), search(0.9), Action.SILENT, "thread.follow_up"),
         ({}, analysis(Intent.CHITCHAT), search(0.99), Action.SILENT, "intent"),

@@ -95,7 +95,9 @@ def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
 SNAPSHOT = Path(__file__).resolve().parents[3] / "shared" / "capgo-docs"
 
 
-@pytest.mark.skipif(not SNAPSHOT.is_dir(), reason="docs snapshot not beside the project")
+@pytest.mark.skipif(
+    not SNAPSHOT.is_dir(), reason="needs the Capgo docs snapshot beside a development checkout (../shared/capgo-docs)"
+)
 def test_capgo_snapshot_ingests_every_page() -> None:
     pages = load_docs_folder(SNAPSHOT, "https://capgo.app/")
     assert len(pages) == 513

@@ -7,10 +7,10 @@ from string import Formatter
 
 import pytest
 
-from bot.core.analysis import LANGS
-from bot.core.eligibility import FAILURES, REQUEST_CATEGORIES
+from bot.core.eligibility import FAILURES
 from bot.core.faq import LEFTOVER_MARKER, render
 from bot.core.resources import ESCALATION_EXTRA_PLACEHOLDERS, ESCALATION_PACKAGE, ResourceError, load_escalation_texts
+from bot.core.vocabulary import LANGS, REQUEST_CATEGORIES
 from tests.conftest import PLACEHOLDERS
 
 TEXTS = load_escalation_texts()

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.analysis import LANGS
 from bot.core.index import DocIndex
 from bot.core.resources import GLOSSARY_PACKAGE, ResourceError, load_glossary
 from bot.core.text import Vocabulary, fold, word_tokens
+from bot.core.vocabulary import LANGS
 
 GLOSSARY = load_glossary()
 

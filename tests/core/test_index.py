@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import pytest
 
 from bot.core.index import Bm25, calibrate
@@ -86,9 +84,6 @@ def test_long_log_is_searched_quickly_and_safely(engine) -> None:
     log = "E/Widget: frobnicate failed at Widget.init\n" * 2000
     result = engine.index.search(log, "en")
     assert result.best is not None
-
-
-SNAPSHOT = Path(__file__).resolve().parents[3] / "shared" / "capgo-docs"
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ import pytest
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from bot.core.langid import load_identifier
+from bot.core.vocabulary import LANGS
 
-LANGS = ["en", "fr", "es", "it", "de", "pt", "id", "zh"]
 SAMPLES = [
     "how do I roll back a bad bundle to the previous one",
     "comment je fais pour que mes testeurs soient sur le canal beta",
@@ -21,7 +21,7 @@ SAMPLES = [
 @pytest.fixture(scope="module")
 def reference() -> LanguageIdentifier:
     full = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    full.set_languages(LANGS)
+    full.set_languages(list(LANGS))
     return full
 
 

@@ -6,8 +6,8 @@ from string import Formatter
 
 import pytest
 
-from bot.core.analysis import LANGS
 from bot.core.resources import MESSAGES_PACKAGE, ResourceError, load_messages
+from bot.core.vocabulary import LANGS
 
 MESSAGES = load_messages()
 

@@ -6,10 +6,10 @@ from bot.core.decision import Action, Decision, Incident
 from bot.core.faq import LEFTOVER_MARKER
 from bot.core.index import Match
 from bot.core.render import RenderContext, neutralise_mentions, render_decision, truncate
+from bot.core.vocabulary import DETAILS, LANGS, POLICY_REPLY_ROUTES, Route
 from tests.conftest import PLACEHOLDERS
 
 CTX = RenderContext(PLACEHOLDERS, "https://example.com/", ("fr", "de"))
-LANGS = ("en", "fr", "es", "it", "de", "pt", "id", "zh")
 MATCH = Match("https://example.com/docs/guide/getting-started/", "Getting started", 0.9, "docs")
 
 
@@ -17,14 +17,12 @@ MATCH = Match("https://example.com/docs/guide/getting-started/", "Getting starte
 def test_every_reply_renders_in_every_language_without_markers(lang: str) -> None:
     decisions = [
         Decision(Action.ANSWER, "r", lang, match=MATCH),
-        Decision(
-            Action.REMIND, "r", lang, missing=("error", "code", "versions", "platform", "steps"), suggestion=MATCH
-        ),
+        Decision(Action.REMIND, "r", lang, missing=DETAILS, suggestion=MATCH),
         Decision(Action.ESCALATE, "r", lang),
         Decision(
             Action.ROUTE, "r", lang, route="incident", incident=Incident("API down", "https://s", datetime.now(UTC))
         ),
-        *(Decision(Action.ROUTE, "r", lang, route=r) for r in ("billing", "account", "out_of_scope", "incident")),
+        *(Decision(Action.ROUTE, "r", lang, route=r) for r in (*POLICY_REPLY_ROUTES, Route.INCIDENT)),
     ]
     for decision in decisions:
         text = render_decision(decision, CTX)

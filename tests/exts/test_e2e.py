@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.bot import Deps, SupportBot
+from bot.app.composition import build_deps
+from bot.bot import SupportBot
 from bot.cli import build_engine
 from bot.services.store import SqliteStore
 from bot.settings import load_settings
@@ -69,7 +70,7 @@ async def running_bot(fake: FakeDiscord, tmp_path: Path, *, shadow: bool = False
         forum_tag_answered="solved",
         channel_cooldown_seconds=0,
     )
-    bot = SupportBot(Deps(settings=settings, engine=build_engine(settings), store=store), guild_ready_timeout=0.05)
+    bot = SupportBot(build_deps(settings, build_engine(settings), store), guild_ready_timeout=0.05)
     try:
         async with run_bot(bot, fake.token, fake=fake):
             yield bot

@@ -5,21 +5,35 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from bot.bot import Deps, SupportBot
-from bot.cli import build_engine
+from bot.app.composition import build_deps, build_engine, utcnow
+from bot.bot import SupportBot
 from bot.core.decision import Incident
 from bot.core.faq import render
-from bot.runner import wire_support
-from bot.sandbox import run_sandbox
 from bot.services.store import SqliteStore
 from bot.settings import load_settings
+from sandbox import run_sandbox
 from tests.fake_discord import FakeDiscord, point_discord_py_at, run_bot
 from tests.support_faults import FaultyProxy
+
+
+class TestClock:
+    """The bot's clock in these tests: real time plus an offset a test may move forward."""
+
+    __test__ = False  # not a pytest class
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return utcnow() + self.offset
+
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 PROBLEM = "our production app stopped receiving live updates since this morning, Android 14, plugin 7.17.0"
@@ -62,8 +76,7 @@ async def support_bot(fake: FakeDiscord, tmp_path: Path, api_url: str) -> AsyncI
         channel_cooldown_seconds=0,
     )
     async with aiohttp.ClientSession() as session:
-        deps = Deps(settings=settings, engine=build_engine(settings), store=store)
-        wire_support(deps, session)
+        deps = build_deps(settings, build_engine(settings), store, session, clock=TestClock())
         deps.outbox.backoff = type(deps.outbox.backoff)(base=0.05, cap=0.2)  # fast retries in tests
         bot = SupportBot(deps, guild_ready_timeout=0.05)
         try:
@@ -171,7 +184,7 @@ async def test_an_incident_holds_tickets_back(fake: FakeDiscord, sandbox, tmp_pa
     alice = fake.user_id("alice")
     async with support_bot(fake, tmp_path, sandbox.base_url) as bot:
         await link(fake, sandbox, alice, "team@demo.test")
-        bot.deps.incident = Incident("Update API degraded", "https://status.capgo.app/")
+        await bot.deps.incidents.set(Incident("Update API degraded", "https://status.capgo.app/"))
         general = fake.channel_id("general")
         held = await (await fake.slash_command(general, alice, "escalate", {})).wait_response()
         assert held["data"]["flags"] & 64 and "https://status.capgo.app/" in held["data"]["content"]
@@ -398,8 +411,9 @@ async def test_status_page_incident_notice_once_and_resolution(fake: FakeDiscord
     url = f"http://127.0.0.1:{runner.addresses[0][1]}/status.json"
     try:
         async with support_bot(fake, tmp_path, sandbox.base_url) as bot, aiohttp.ClientSession() as session:
-            bot.deps.status = StatusPageClient(session, url, "capgo", page_url="https://status.capgo.app/", budget=1)
             watch = bot.get_cog("StatusWatch")
+            status = StatusPageClient(session, url, "capgo", page_url="https://status.capgo.app/", budget=1)
+            watch.deps = replace(bot.deps, status=status)  # the same incident board, another status page
             log_channel, general = fake.channel_id("bot-log"), fake.channel_id("general")
             await watch.check_once()
             assert bot.deps.incident is None
@@ -455,11 +469,10 @@ async def test_housekeeping_tells_the_thread_when_solved_and_alerts_on_stuck(
         proxy.down()
         bob = fake.user_id("owner")
         await bot.deps.store.link_account(bob, sandbox.account_id("team@demo.test"), bot.deps.clock())
-        await bot.get_cog("Escalations")._account(sandbox.account_id("team@demo.test"))
+        await bot.deps.escalation.account(sandbox.account_id("team@demo.test"))
         _, queued = await escalate(fake, bob)
         assert "saved" in queued["content"]
-        real_clock = bot.deps.clock
-        bot.deps.clock = lambda: real_clock() + timedelta(hours=2)
+        bot.deps.clock.offset = timedelta(hours=2)  # type: ignore[attr-defined]
         await cog.housekeeping()
         alert = await fake.wait_for_message(log_channel, lambda m: "still not accepted" in m.get("content", ""))
         assert "attempt" in alert["content"]
@@ -470,7 +483,7 @@ async def test_bug_report_during_an_incident_gets_the_notice_and_a_way_out(
 ) -> None:
     alice = fake.user_id("alice")
     async with support_bot(fake, tmp_path, sandbox.base_url) as bot:
-        bot.deps.incident = Incident("Update API degraded", "https://status.capgo.app/")
+        await bot.deps.incidents.set(Incident("Update API degraded", "https://status.capgo.app/"))
         general = fake.channel_id("general")
         report = await fake.user_sends(general, alice, "the update downloads but never gets installed")
         notice = await fake.wait_for_message(general)

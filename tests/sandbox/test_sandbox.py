@@ -16,9 +16,9 @@ import aiohttp
 import pytest
 import yaml
 
-import bot.sandbox
-from bot.sandbox import Sandbox, demo_table, run_sandbox
-from bot.sandbox.__main__ import build_parser
+import sandbox as sandbox_package  # the fixture below is named `sandbox`
+from sandbox import Sandbox, demo_table, run_sandbox
+from sandbox.__main__ import build_parser
 from tests.support_faults import FaultyProxy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -312,7 +312,7 @@ async def test_verification_flow_gives_the_account_id(sandbox: Sandbox, http: ai
 
 
 async def test_codes_are_logged_as_e_mails(sandbox: Sandbox, http: aiohttp.ClientSession, caplog) -> None:
-    caplog.set_level("INFO", logger="bot.sandbox")
+    caplog.set_level("INFO", logger="sandbox")
     await request_code(http, sandbox, "solo@demo.test")
     code = sandbox.last_code("solo@demo.test")
     assert f"e-mail to solo@demo.test: your code is {code}" in caplog.messages
@@ -751,7 +751,7 @@ async def test_a_database_file_keeps_tickets_across_restarts(tmp_path: Path) -> 
 def test_demo_table_is_in_the_docstring_and_the_help() -> None:
     table = demo_table()
     indented = "\n".join(f"    {line}" if line else "" for line in table.splitlines())
-    assert indented in bot.sandbox.__doc__
+    assert indented in sandbox_package.__doc__
     assert table in build_parser().format_help()
     assert (
         "legacy@demo.test      acc_20   org_12  enterprise  active     -                org_member         write"
@@ -761,18 +761,18 @@ def test_demo_table_is_in_the_docstring_and_the_help() -> None:
 
 async def test_help_runs_as_a_module() -> None:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.sandbox", "--help", cwd=ROOT, stdout=asyncio.subprocess.PIPE
+        sys.executable, "-m", "sandbox", "--help", cwd=ROOT, stdout=asyncio.subprocess.PIPE
     )
     out, _ = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 0
     text = out.decode()
-    assert "usage: python -m bot.sandbox [-h] [--host HOST] [--port PORT] [--db DB]" in text
+    assert "usage: python -m sandbox [-h] [--host HOST] [--port PORT] [--db DB]" in text
     assert "premium@demo.test" in text
 
 
 async def test_command_line_serves_prints_settings_logs_codes_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     proc = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "bot.sandbox", "--port", "0", "--db", str(tmp_path / "s.sqlite3"), "--api-key", "cli"),
+        *(sys.executable, "-m", "sandbox", "--port", "0", "--db", str(tmp_path / "s.sqlite3"), "--api-key", "cli"),
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -796,7 +796,7 @@ async def test_command_line_serves_prints_settings_logs_codes_and_stops_on_ctrl_
         while "your code is" not in log_line:
             log_line = (await asyncio.wait_for(proc.stderr.readline(), 30)).decode()
             assert log_line, "no code was logged"
-        assert re.search(r"INFO bot\.sandbox: e-mail to team@demo\.test: your code is \d{6}$", log_line.strip())
+        assert re.search(r"INFO sandbox: e-mail to team@demo\.test: your code is \d{6}$", log_line.strip())
         proc.send_signal(signal.SIGINT)
         out, _ = await asyncio.wait_for(proc.communicate(), 30)
         assert proc.returncode == 0

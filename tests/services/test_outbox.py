@@ -12,12 +12,12 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.sandbox import run_sandbox
 from bot.services.escalations import NewEscalation
 from bot.services.outbox import Backoff, Outbox, ticket_request_from_payload
 from bot.services.resilience import CircuitBreaker
 from bot.services.store import SqliteStore
 from bot.services.support_api import HttpSupportApiClient
+from sandbox import run_sandbox
 from tests.support_faults import FaultyProxy
 
 

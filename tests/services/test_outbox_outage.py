@@ -17,7 +17,6 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.sandbox import run_sandbox
 from bot.services.outbox import DRAIN_CONCURRENCY, DrainStats, Outbox, ticket_request_from_payload
 from bot.services.resilience import CircuitBreaker
 from bot.services.store import SqliteStore
@@ -26,6 +25,7 @@ from bot.services.support_api import (
     HttpSupportApiClient,
     SupportApiUnavailable,
 )
+from sandbox import run_sandbox
 from tests.services.test_outbox import clock, escalation
 from tests.support_faults import FaultyProxy
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.store import MIGRATIONS_DIR, DatabaseUnusableError, SqliteStore, _unusable
+from bot.services.store import MIGRATIONS_DIR, DatabaseUnusableError, SqliteStore
+from bot.services.store.database import _unusable
 from tests.db_faults import make_damaged_database, make_random_file
 
 LATEST = len(list(MIGRATIONS_DIR.glob("*.sql")))

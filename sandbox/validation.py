@@ -6,7 +6,9 @@ import re
 from datetime import datetime
 from typing import Any
 
-CATEGORIES = ("live_updates", "app_management", "analytics", "configuration", "troubleshooting", "billing", "account")
+# The request categories of the contract are the bot's (one vocabulary).
+from bot.core.vocabulary import REQUEST_CATEGORIES as CATEGORIES
+
 TICKET_STATUSES = ("open", "pending", "solved", "closed")
 SUBJECT_MAX = 200
 BODY_MAX = 20_000

@@ -27,7 +27,7 @@ from .validation import (
     validate_verification_request,
 )
 
-log = logging.getLogger("bot.sandbox")
+log = logging.getLogger("sandbox")
 
 API_PREFIX = "/v1"
 MAX_BODY_BYTES = 4 * 1024 * 1024

@@ -1,8 +1,11 @@
 """Sandbox of the support API: a local, SQLite-backed implementation of ``docs/support-api.openapi.yaml``.
 
+A development and test tool of the repository, not part of the installed ``bot`` package (the wheel ships ``bot*``
+only): the tests, the outbox benchmark and the offline console's ``:escalate`` demo (run from a checkout) use it.
+
 Run it::
 
-    python -m bot.sandbox [--host 127.0.0.1] [--port 8765] [--db data/sandbox.sqlite3] [--api-key sandbox-key]
+    python -m sandbox [--host 127.0.0.1] [--port 8765] [--db data/sandbox.sqlite3] [--api-key sandbox-key]
 
 then set ``SUPPORT_API_URL=http://127.0.0.1:8765/v1`` and ``SUPPORT_API_KEY=sandbox-key``. Nothing is e-mailed: every
 verification code is logged at INFO as ``e-mail to <address>: your code is 123456``.

@@ -1,4 +1,4 @@
-"""``python -m bot.sandbox``: run the support API sandbox until Ctrl+C."""
+"""``python -m sandbox``: run the support API sandbox until Ctrl+C."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .demo import demo_table
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m bot.sandbox",
+        prog="python -m sandbox",
         description=(
             "Local sandbox of the support API (docs/support-api.openapi.yaml), backed by SQLite. "
             "Verification codes are not e-mailed but logged: 'e-mail to <address>: your code is 123456'."

@@ -1,0 +1,274 @@
+"""Composition: settings in, everything the bot and the console use out. The one place objects are built.
+
+`build_engine` (FAQ + docs index, analyser, page vectors), `open_store` (the SQLite file, refused with one line
+when unusable) and `build_deps` (support API client, outbox, status page, escalation service) are called by the
+Discord runner, the console, the command line, the benchmarks and the FAQ reload; nothing else constructs them.
+
+`Deps` is frozen: what changes while the bot runs lives in explicit holders (`EngineHolder` for the index a
+`/faq-reload` swaps, `IncidentBoard` for the platform incident the status page reports), so every cog sees the
+same current value without anyone mutating a shared bag of attributes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from bot.app.escalation import EscalationService
+from bot.core.analysis import Analyser
+from bot.core.classifier import load_models
+from bot.core.decision import DecisionSettings, Incident
+from bot.core.render import default_escalation_texts
+from bot.core.resources import EscalationTexts
+from bot.core.triage import TriageEngine
+from bot.services import page_vectors as vectors
+from bot.services.semantic import load_encoder
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    import aiohttp
+
+    from bot.app.triage_flow import TriageFlow
+    from bot.services.outbox import Outbox
+    from bot.services.status_page import StatusPageClient
+    from bot.services.store import IncidentRepository, SqliteStore
+    from bot.services.support_api import SupportApiClient
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_CONFIG = 0, 1, 2
+
+
+class StartupError(Exception):
+    """The bot cannot start in this state (database, network, token): `main` prints the one-line message, no
+    traceback, and exits with `exit_code` (EXIT_BAD_INPUT for a bad state, EXIT_CONFIG for a setting to change)."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_BAD_INPUT) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def utcnow() -> datetime:
+    """Return the current tz-aware UTC time (the one clock of the bot)."""
+    return datetime.now(UTC)
+
+
+class EngineHolder:
+    """The triage engine in use; `/faq-reload` swaps it whole, so a message is triaged by one index or the other."""
+
+    def __init__(self, engine: TriageEngine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()  # the swap happens on the loop, readers may be worker threads
+
+    @property
+    def current(self) -> TriageEngine:
+        """The engine to use now."""
+        with self._lock:
+            return self._engine
+
+    def replace(self, engine: TriageEngine) -> TriageEngine:
+        """Use `engine` from now on; return the previous one."""
+        with self._lock:
+            previous, self._engine = self._engine, engine
+        return previous
+
+
+class IncidentBoard:
+    """The platform incident in progress (from the status page) and the channels told about it.
+
+    Read by the triage flow for every message; written through to the store when given one, so that after a
+    restart the bot still knows the incident and still tells those channels when it is resolved.
+    """
+
+    def __init__(self, repository: IncidentRepository | None = None, clock: Callable[[], datetime] = utcnow) -> None:
+        self.current: Incident | None = None
+        self._notified: set[int] = set()
+        self._repository = repository
+        self._clock = clock
+
+    async def restore(self) -> None:
+        """Load what a previous run left (the incident and the channels told about it)."""
+        if self._repository is None:
+            return
+        saved = await self._repository.current_incident()
+        self.current = Incident(*saved) if saved else None
+        self._notified = set(await self._repository.notified_channels())
+
+    async def set(self, incident: Incident | None) -> bool:
+        """Record the incident in progress (None: resolved); True when this changed what was on the board."""
+        changed = incident != self.current
+        self.current = incident
+        if changed and self._repository is not None:
+            saved = (incident.title, incident.url) if incident else None
+            await self._repository.set_incident(saved, self._clock())
+        return changed
+
+    async def note_thread(self, channel_id: int) -> None:
+        """Remember a channel or thread that got the incident notice."""
+        if channel_id in self._notified:
+            return
+        self._notified.add(channel_id)
+        if self._repository is not None:
+            await self._repository.note_notified(channel_id, self._clock())
+
+    async def take_notified(self) -> list[int]:
+        """The channels to tell that the incident is resolved (each once: the list is emptied)."""
+        channels, self._notified = sorted(self._notified), set()
+        if self._repository is not None:
+            await self._repository.clear_notified(channels)
+        return channels
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    """Everything the cogs use, built once by :func:`build_deps` (tests build it the same way)."""
+
+    settings: Settings
+    engines: EngineHolder
+    store: SqliteStore
+    escalation: EscalationService
+    triage: TriageFlow
+    clock: Callable[[], datetime] = utcnow
+    support: SupportApiClient | None = None  # when SUPPORT_API_URL is set
+    outbox: Outbox | None = None  # with the support API
+    status: StatusPageClient | None = None  # when STATUS_URL is set
+    incidents: IncidentBoard = field(default_factory=IncidentBoard)
+    escalation_texts: EscalationTexts = field(default_factory=default_escalation_texts)  # bot/resources/escalation/
+
+    @property
+    def engine(self) -> TriageEngine:
+        """The triage engine in use (after the latest reload)."""
+        return self.engines.current
+
+    @property
+    def incident(self) -> Incident | None:
+        """The platform incident in progress, if any."""
+        return self.incidents.current
+
+
+def build_deps(
+    settings: Settings,
+    engine: TriageEngine,
+    store: SqliteStore,
+    session: aiohttp.ClientSession | None = None,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+) -> Deps:
+    """Build the bot's dependencies: the support API client and its outbox when SUPPORT_API_URL is set, the status
+    page client when STATUS_URL is set (both need the HTTP `session`), and the escalation service over them."""
+    from bot.app.triage_flow import TriageFlow
+    from bot.services.outbox import Outbox, ticket_request_from_payload
+    from bot.services.status_page import StatusPageClient
+    from bot.services.support_api import HttpSupportApiClient
+
+    support: SupportApiClient | None = None
+    outbox: Outbox | None = None
+    status: StatusPageClient | None = None
+    if settings.support_api_url and session is not None:
+        support = HttpSupportApiClient(session, settings.support_api_url, settings.support_api_key.get_secret_value())
+        outbox = Outbox(store, support, ticket_request_from_payload, clock=clock)
+        log.info("official support escalation enabled (%s)", settings.support_api_url)
+    else:
+        log.info("SUPPORT_API_URL not set: escalation commands explain where to write instead")
+    if settings.status_url and session is not None:
+        # Settings accept only the two formats the client parses ("capgo" is the default).
+        status_format: Literal["capgo", "statuspage"] = (
+            "statuspage" if settings.status_format == "statuspage" else "capgo"
+        )
+        status = StatusPageClient(session, settings.status_url, status_format, page_url=settings.brand.status_url)
+    engines = EngineHolder(engine)
+    escalation = EscalationService(
+        store=store.escalations,
+        support=support,
+        outbox=outbox,
+        policy=settings.policy,
+        out_of_scope=lambda text: engines.current.analyser.analyse(text).route == "out_of_scope",
+        clock=clock,
+    )
+    incidents = IncidentBoard(store.incidents, clock)
+    flow = TriageFlow(
+        config=store.config,
+        replies=store.replies,
+        cooldowns=store.cooldowns,
+        engines=engines,
+        incidents=incidents,
+        thresholds=settings.triage,
+        clock=clock,
+    )
+    return Deps(
+        settings=settings,
+        engines=engines,
+        store=store,
+        escalation=escalation,
+        triage=flow,
+        incidents=incidents,
+        clock=clock,
+        support=support,
+        outbox=outbox,
+        status=status,
+    )
+
+
+async def open_store(path: Path) -> SqliteStore:
+    """Open the SQLite store at `path` (DATABASE_PATH); a database that cannot be used raises `StartupError`."""
+    from bot.services.store import DatabaseUnusableError, SqliteStore, StoreError
+
+    try:
+        return await SqliteStore.open(path)
+    except DatabaseUnusableError as exc:
+        raise StartupError(str(exc), EXIT_CONFIG if exc.bad_setting else EXIT_BAD_INPUT) from exc
+    except StoreError as exc:  # a migration that failed, or a database newer than this code
+        raise StartupError(f"{exc} (DATABASE_PATH)") from exc
+
+
+def build_engine(
+    settings: Settings,
+    *,
+    faq: Path | None = None,
+    docs: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    page_vectors: str = "sync",
+    vectors_cache: Path | None = None,
+) -> TriageEngine:
+    """Build the triage engine from settings (folders may be overridden on the command line).
+
+    `page_vectors` says when the semantic re-ranker's page vectors are computed if not cached: "sync" now (the
+    command line and benchmarks; a progress line on stderr), "background" in a thread while the engine already
+    answers with the lexical re-ranker (the bot), "off" never. `vectors_cache` overrides .cache/page-vectors.npz.
+    """
+    placeholders = settings.brand.placeholders(settings.docs_site.docs_url)
+    engine = TriageEngine.from_folders(
+        faq_path=faq or settings.faq_path,
+        docs_path=docs or settings.docs_path,
+        placeholders=placeholders,
+        site_url=settings.brand.site_url,
+        docs_base_url=settings.docs_site.base_url,
+        docs_locales=settings.docs_site.locales,
+        url_rule=settings.docs_site.url_rule,
+        settings=DecisionSettings(
+            answer_threshold=settings.triage.answer_threshold,
+            suggest_threshold=settings.triage.suggest_threshold,
+            remind_min_missing=settings.triage.remind_min_missing,
+        ),
+        progress=progress,
+    )
+    encoder = load_encoder() if settings.semantic else None
+    engine.analyser = Analyser(load_models(), encoder=encoder)
+    engine.encoder = encoder
+    if engine.wants_page_vectors and encoder is not None and page_vectors != "off":
+        if page_vectors == "background":
+            vectors.attach_in_background(engine.index, engine.page_summaries, encoder, vectors_cache)
+        else:
+            vectors.attach(engine.index, engine.page_summaries, encoder, vectors_cache)
+    return engine
+
+
+def build_analyser(settings: Settings) -> Analyser:
+    """The message analyser: semantic models when enabled and the encoder loads, else the n-gram models."""
+    encoder = load_encoder() if settings.semantic else None
+    return Analyser(load_models(), encoder=encoder)

@@ -1,0 +1,312 @@
+"""Each repository on its own over a real SQLite file, each SQLite class against its Protocol, the store wiring."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from unittest.mock import call, create_autospec
+
+import pytest
+
+from bot.services.store import (
+    BotReply,
+    ConfigRepository,
+    CooldownRepository,
+    Database,
+    EscalationRepository,
+    GuildConfig,
+    IncidentRepository,
+    ReplyRepository,
+    SqliteConfigRepository,
+    SqliteCooldownRepository,
+    SqliteEscalationRepository,
+    SqliteIncidentRepository,
+    SqliteReplyRepository,
+    SqliteStore,
+    Stats,
+    Store,
+    StoreError,
+    UnknownReplyError,
+    WatchedChannel,
+)
+from tests.services.test_escalations_store import NOW, new
+from tests.services.test_store import GUILD, make_decision, make_reply
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# (Protocol, SQLite implementation, attribute of SqliteStore)
+REPOSITORIES: list[tuple[type[Any], type[Any], str]] = [
+    (ConfigRepository, SqliteConfigRepository, "config"),
+    (ReplyRepository, SqliteReplyRepository, "replies"),
+    (CooldownRepository, SqliteCooldownRepository, "cooldowns"),
+    (EscalationRepository, SqliteEscalationRepository, "escalations"),
+    (IncidentRepository, SqliteIncidentRepository, "incidents"),
+]
+# The repositories whose methods SqliteStore also answers by their old names (the incident board is newer: its
+# only caller, bot.app.composition.IncidentBoard, uses `store.incidents`).
+DELEGATED = REPOSITORIES[:4]
+
+
+def methods(cls: type[Any]) -> list[str]:
+    """Return the public methods a class defines itself (a Protocol's methods, or an implementation's)."""
+    return sorted(name for name, value in vars(cls).items() if not name.startswith("_") and callable(value))
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "state" / "bot.sqlite3"
+
+
+@pytest.fixture
+async def database(db_path: Path) -> AsyncIterator[Database]:
+    async with await Database.open(db_path) as opened:
+        yield opened
+
+
+# -- each SQLite class against its Protocol --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("protocol", "implementation", "attribute"), REPOSITORIES, ids=[r[2] for r in REPOSITORIES])
+def test_sqlite_repository_has_exactly_its_protocols_methods_with_the_same_signatures(
+    protocol: type[Any], implementation: type[Any], attribute: str
+) -> None:
+    members = methods(protocol)
+    assert members, protocol  # an empty Protocol would make every check below pass
+    assert methods(implementation) == members
+    for name in members:
+        impl = getattr(implementation, name)
+        assert inspect.iscoroutinefunction(impl), name
+        assert inspect.signature(impl) == inspect.signature(getattr(protocol, name)), name
+        assert impl.__doc__, name
+
+
+@pytest.mark.parametrize(("protocol", "implementation", "attribute"), REPOSITORIES, ids=[r[2] for r in REPOSITORIES])
+async def test_sqlite_repository_is_an_instance_of_its_protocol_only(
+    database: Database, protocol: type[Any], implementation: type[Any], attribute: str
+) -> None:
+    repository = implementation(database)
+    assert isinstance(repository, protocol)
+    for other, _, _ in REPOSITORIES:
+        if other is not protocol:
+            assert not isinstance(repository, other), other  # each Protocol names its own methods, no more
+
+
+def test_the_store_protocol_is_the_config_reply_and_cooldown_protocols_plus_close() -> None:
+    union = {
+        name: proto for proto in (ConfigRepository, ReplyRepository, CooldownRepository) for name in methods(proto)
+    }
+    assert methods(Store) == sorted([*union, "close"])
+    for name, proto in union.items():
+        assert inspect.signature(getattr(Store, name)) == inspect.signature(getattr(proto, name)), name
+
+
+# -- the store: the repositories as attributes, and every old method handed to its repository ------------------------
+
+
+async def test_sqlite_store_exposes_its_repositories_over_one_database(db_path: Path) -> None:
+    async with await SqliteStore.open(db_path) as store:
+        for protocol, implementation, attribute in REPOSITORIES:
+            repository = getattr(store, attribute)
+            assert type(repository) is implementation and isinstance(repository, protocol), attribute
+            assert repository._db is store.database, attribute
+        assert store.label == str(db_path) and store.schema_version == store.database.schema_version
+        # What goes in through the old method comes out of the repository, and back.
+        await store.update_config(GUILD, default_language="de")
+        assert (await store.config.get_config(GUILD)).default_language == "de"
+        await store.cooldowns.set_opt_out(7, True, NOW)
+        assert await store.is_opted_out(7) is True
+    with pytest.raises(StoreError, match="is closed"):
+        await store.replies.get_reply(1)
+
+
+def _arguments(function: Any) -> tuple[list[object], dict[str, object]]:
+    """Return a distinct sentinel for each parameter of `function` (after self), split as a call would pass them."""
+    args: list[object] = []
+    kwargs: dict[str, object] = {}
+    for parameter in list(inspect.signature(function).parameters.values())[1:]:
+        value = object()
+        if parameter.kind is parameter.KEYWORD_ONLY:
+            kwargs[parameter.name] = value
+        elif parameter.kind is parameter.VAR_KEYWORD:
+            kwargs["some_field"] = value
+        else:
+            args.append(value)
+    return args, kwargs
+
+
+@pytest.mark.parametrize(("protocol", "implementation", "attribute"), DELEGATED, ids=[r[2] for r in DELEGATED])
+async def test_every_store_method_hands_its_call_to_the_repository(
+    db_path: Path, protocol: type[Any], implementation: type[Any], attribute: str
+) -> None:
+    async with await SqliteStore.open(db_path) as store:
+        spy = create_autospec(implementation, instance=True)
+        setattr(store, attribute, spy)
+        for name in methods(protocol):
+            delegate = getattr(SqliteStore, name)
+            assert inspect.signature(delegate) == inspect.signature(getattr(protocol, name)), name
+            assert delegate.__doc__, name
+            result = object()
+            getattr(spy, name).return_value = result
+            args, kwargs = _arguments(delegate)
+            returned = await getattr(store, name)(*args, **kwargs)
+            assert getattr(spy, name).await_args == call(*args, **kwargs), name
+            returns_none = inspect.signature(delegate).return_annotation == "None"
+            assert returned is (None if returns_none else result), name
+
+
+# -- each repository on its own, over a real file -------------------------------------------------------------------
+
+
+async def test_config_repository_on_its_own(db_path: Path, database: Database) -> None:
+    config = SqliteConfigRepository(database)
+    assert await config.get_config(GUILD) == GuildConfig(guild_id=GUILD)
+    await config.update_config(GUILD, default_language="fr", staff_role_ids=[3, 3, 4])
+    assert await config.seed_watch_channels(GUILD, [10, 11]) is True
+    assert await config.seed_watch_channels(GUILD, [12]) is False
+    assert await config.set_shadow(GUILD, 11, True) is True
+    assert await config.watch_channel(GUILD, 13) == WatchedChannel(13)
+    assert await config.is_watched(13) == WatchedChannel(13)  # cached now: the next write must clear it
+    assert await config.unwatch_channel(GUILD, 13) is True
+    assert await config.is_watched(13) is None
+    with pytest.raises(ValueError, match="unknown config field"):
+        await config.update_config(GUILD, colour="blue")
+    expected = GuildConfig(guild_id=GUILD, default_language="fr", staff_role_ids=(3, 4), seeded=True)
+    assert await config.get_config(GUILD) == expected
+    await database.close()
+
+    async with await Database.open(db_path) as reopened:
+        config = SqliteConfigRepository(reopened)
+        assert await config.get_config(GUILD) == expected
+        assert await config.watched_channels(GUILD) == {10: WatchedChannel(10), 11: WatchedChannel(11, shadow=True)}
+        assert await config.is_watched(11) == WatchedChannel(11, shadow=True)
+
+
+async def test_reply_repository_on_its_own(db_path: Path, database: Database) -> None:
+    replies = SqliteReplyRepository(database)
+    reply = make_reply(NOW)
+    await replies.record_reply(reply)
+    with pytest.raises(ValueError, match="could not be recorded"):
+        await replies.record_reply(reply)
+    updated = await replies.update_reply(500, url="https://example.com/v2")
+    assert updated == replace(reply, url="https://example.com/v2")
+    assert await replies.reply_for_source(400, "answer") == updated
+    assert await replies.reply_in_thread(20, "answer") == updated
+    await replies.record_decision(make_decision(NOW))
+    assert await replies.record_feedback(500, 8, "solved", NOW) is True
+    assert await replies.record_feedback(500, 8, "solved", NOW) is False
+    with pytest.raises(UnknownReplyError):
+        await replies.record_feedback(999, 8, "solved", NOW)
+    await replies.record_gap(GUILD, "  Where are my\nLOGS? ", NOW, "unanswered")
+    assert await replies.mark_reply_deleted(500, NOW + timedelta(minutes=1)) is True
+    await database.close()
+
+    async with await Database.open(db_path) as reopened:
+        replies = SqliteReplyRepository(reopened)
+        assert await replies.get_reply(500) == replace(updated, deleted_at=NOW + timedelta(minutes=1))
+        assert await replies.reply_for_source(400, "answer") is None
+        assert await replies.get_decision(400) == make_decision(NOW)
+        assert await replies.top_gaps(GUILD, NOW) == [("where are my logs?", 1)]
+        assert [gap[1:3] for gap in await replies.gaps_since(NOW)] == [("where are my logs?", "unanswered")]
+        assert await replies.stats(GUILD, NOW) == Stats(questions_seen=1, answered=1, solved=1)
+
+
+async def test_cooldown_repository_on_its_own(db_path: Path, database: Database) -> None:
+    cooldowns = SqliteCooldownRepository(database)
+    assert await cooldowns.is_opted_out(7) is False
+    assert await cooldowns.set_opt_out(7, True, NOW) is True
+    assert await cooldowns.set_opt_out(7, True, NOW) is False
+    assert await cooldowns.last_reminder_at(GUILD, 7) is None
+    await cooldowns.note_reminder(GUILD, 7, NOW)
+    await cooldowns.note_reminder(GUILD, 7, NOW - timedelta(hours=1))  # an earlier moment never moves it back
+    assert await cooldowns.last_reminder_at(GUILD, 7) == NOW
+    await cooldowns.note_channel_reply(10, NOW)
+    assert await cooldowns.last_channel_reply_at(10) == NOW
+    await database.close()
+
+    async with await Database.open(db_path) as reopened:
+        cooldowns = SqliteCooldownRepository(reopened)
+        assert await cooldowns.is_opted_out(7) is True
+        assert await cooldowns.last_reminder_at(GUILD, 7) == NOW
+        assert await cooldowns.last_channel_reply_at(10) == NOW
+        assert await cooldowns.last_channel_reply_at(11) is None
+        assert await cooldowns.set_opt_out(7, False, NOW) is True
+        assert await cooldowns.is_opted_out(7) is False
+
+
+async def test_escalation_repository_on_its_own(db_path: Path, database: Database) -> None:
+    escalations = SqliteEscalationRepository(database)
+    await escalations.link_account(5, "acc_1", NOW)
+    await escalations.note_link_attempt(5, "request", NOW)
+    first, created = await escalations.enqueue_escalation(new("k-1"))
+    again, created_again = await escalations.enqueue_escalation(new("k-1"))
+    assert (created, created_again, again.id) == (True, False, first.id)
+    assert [e.id for e in await escalations.due_escalations(NOW)] == [first.id]
+    await escalations.mark_escalation_sent(
+        first.id, ticket_id="T-1", ticket_url="https://t/1", ticket_status="open", now=NOW
+    )
+    assert await escalations.mark_escalation_notice(first.id, "user", NOW) is True
+    assert await escalations.mark_escalation_notice(first.id, "user", NOW) is False
+    await database.close()
+
+    async with await Database.open(db_path) as reopened:
+        escalations = SqliteEscalationRepository(reopened)
+        assert await escalations.linked_account(5) == "acc_1"
+        assert await escalations.count_link_attempts(5, "request", NOW) == 1
+        sent = await escalations.get_escalation(first.id)
+        assert sent is not None and (sent.status, sent.ticket_id, sent.user_notified_at) == ("sent", "T-1", NOW)
+        assert await escalations.next_due_at() is None
+        assert await escalations.count_escalations() == {"sent": 1}
+        assert [e.id for e in await escalations.escalations_needing_notice("staff")] == [first.id]
+        assert await escalations.unlink_account(5) is True
+
+
+async def test_repositories_on_one_database_share_its_lock(database: Database) -> None:
+    replies, cooldowns, config = (
+        SqliteReplyRepository(database),
+        SqliteCooldownRepository(database),
+        SqliteConfigRepository(database),
+    )
+    await replies.record_reply(make_reply(NOW))
+    # The bad update fails inside its transaction and rolls it back; the other repositories' writes, started
+    # meanwhile, must neither join that transaction nor be lost with it.
+    results = await asyncio.gather(
+        replies.update_reply(500, kind="poem"),
+        cooldowns.note_channel_reply(10, NOW),
+        config.watch_channel(GUILD, 10),
+        return_exceptions=True,
+    )
+    assert isinstance(results[0], ValueError) and results[1:] == [None, WatchedChannel(10)]
+    assert await SqliteCooldownRepository(database).last_channel_reply_at(10) == NOW  # a fresh cache: from the file
+    assert await SqliteConfigRepository(database).is_watched(10) == WatchedChannel(10)
+    reply = await replies.get_reply(500)
+    assert isinstance(reply, BotReply) and reply.kind == "answer"
+
+
+async def test_a_repository_on_a_closed_database_refuses_work(database: Database) -> None:
+    cooldowns = SqliteCooldownRepository(database)
+    await database.close()
+    await database.close()  # closing twice is fine
+    with pytest.raises(StoreError, match="is closed"):
+        await cooldowns.is_opted_out(7)
+
+
+# -- imports: no cycle between the escalation values and the store ---------------------------------------------------
+
+
+@pytest.mark.parametrize("module", ["bot.services.escalations", "bot.services.store.escalations", "bot.services.store"])
+def test_each_module_imports_first_in_a_fresh_interpreter(module: str) -> None:
+    # bot.services.escalations holds values the store imports: it must not import the store back.
+    check = f"import sys, {module}"
+    if module == "bot.services.escalations":
+        check += "; assert 'bot.services.store' not in sys.modules"
+    result = subprocess.run(
+        [sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
