@@ -54,7 +54,7 @@ async def _run(mode: str, texts: list[str], tmp: Path, docs: Path) -> dict:
     async with FakeDiscord() as fake:
         # Every message of the burst is a new question: the per-channel cooldown (etiquette) is off here.
         store = await SqliteStore.open(db)
-        await store.update_config(fake.guild_id, channel_cooldown_seconds=0)
+        await store.config.update_config(fake.guild_id, channel_cooldown_seconds=0)
         await store.close()
         channels = [fake.add_text_channel(f"help-{i}") for i in range(CHANNELS)]
         users = [fake.add_user(f"user{i}") for i in range(USERS)]

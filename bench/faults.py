@@ -115,7 +115,7 @@ async def _discord_run(items: list[Hostile], tmp: Path) -> dict:
                     pending = [int(m["id"]) for m in sent]
                     while pending and time.monotonic() < deadline:
                         fake.raise_if_bot_failed()
-                        pending = [i for i in pending if await store.get_decision(i) is None]
+                        pending = [i for i in pending if await store.replies.get_decision(i) is None]
                         await asyncio.sleep(0.05)
                     crashes += len(pending)  # messages never triaged
                     support = frozenset({bot.deps.settings.brand.support_email.lower()})

@@ -106,7 +106,7 @@ async def _outbox_run(count: int, failure_rate: float, tmp: Path) -> dict:
             client = HttpSupportApiClient(
                 session, proxy.base_url, API_KEY, budget=BUDGET, breaker=breaker, rng=random.Random(3)
             )
-            outbox = Outbox(store, client, ticket_request_from_payload, clock=_now,
+            outbox = Outbox(store.escalations, client, ticket_request_from_payload, clock=_now,
                             backoff=Backoff(base=0.05, cap=1.0), rng=random.Random(4))  # fmt: skip
             started = time.perf_counter()
             queue: asyncio.Queue[int] = asyncio.Queue()
@@ -120,9 +120,9 @@ async def _outbox_run(count: int, failure_rate: float, tmp: Path) -> dict:
             await asyncio.gather(*(submitter() for _ in range(CONCURRENCY)))
             submitted = time.perf_counter()
             passes = 0
-            while (counts := await store.count_escalations()).get("pending", 0):
+            while (counts := await store.escalations.count_escalations()).get("pending", 0):
                 passes += 1
-                due = await store.due_escalations(_now(), limit=500)
+                due = await store.escalations.due_escalations(_now(), limit=500)
                 sem = asyncio.Semaphore(CONCURRENCY)
 
                 async def one(row, sem=sem) -> None:
@@ -172,7 +172,7 @@ async def _outage_run(count: int, outage: float, tmp: Path) -> dict:
                 if len(delivered) == count:
                     all_delivered.set()
 
-            outbox = Outbox(store, client, ticket_request_from_payload, clock=_now, rng=random.Random(6),
+            outbox = Outbox(store.escalations, client, ticket_request_from_payload, clock=_now, rng=random.Random(6),
                             on_sent=on_sent)  # fmt: skip
             worker = asyncio.create_task(outbox.run())
             try:
@@ -194,7 +194,7 @@ async def _outage_run(count: int, outage: float, tmp: Path) -> dict:
                 worker.cancel()
                 await asyncio.gather(worker, return_exceptions=True)
         attempts = await store._read_one("SELECT SUM(attempts) AS n, MAX(attempts) AS m FROM escalation")
-        counts = await store.count_escalations()
+        counts = await store.escalations.count_escalations()
         await store.close()
     with sqlite3.connect(tmp / "outage-sandbox.db") as db:
         per_subject = collections.Counter(
@@ -212,7 +212,7 @@ async def _latency_run(count: int, tmp: Path) -> dict:
     async with _sandbox(tmp / "healthy.db") as base, aiohttp.ClientSession() as session:
         store = await SqliteStore.open(tmp / "latency.db")
         client = HttpSupportApiClient(session, base, API_KEY)
-        outbox = Outbox(store, client, ticket_request_from_payload, clock=_now)
+        outbox = Outbox(store.escalations, client, ticket_request_from_payload, clock=_now)
         timings = []
         for i in range(count):
             t = time.perf_counter()

@@ -19,6 +19,7 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.exts.volunteer",
     "bot.exts.admin",
     "bot.exts.escalation",
+    "bot.exts.tickets",
     "bot.exts.status",
     "bot.exts.errors",
 )
@@ -86,7 +87,7 @@ class SupportBot(commands.Bot):
         Done when the guild arrives (not in on_ready, which comes seconds later) so no early question is missed.
         """
         seeds = [c for c in self.deps.settings.watch_channels if guild.get_channel(c) is not None]
-        if seeds and await self.deps.store.seed_watch_channels(guild.id, seeds):
+        if seeds and await self.deps.store.config.seed_watch_channels(guild.id, seeds):
             log.info("watching %d channel(s) of guild %s from WATCH_CHANNELS", len(seeds), guild.id)
 
     async def on_ready(self) -> None:

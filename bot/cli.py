@@ -284,7 +284,7 @@ def cmd_export_gaps(args: argparse.Namespace, settings: Settings, out: TextIO) -
     async def read() -> list[tuple[int, str, str, str]]:
         store = await open_store(settings.database_path)
         try:
-            return await store.gaps_since(datetime.now(UTC) - timedelta(days=args.days))
+            return await store.replies.gaps_since(datetime.now(UTC) - timedelta(days=args.days))
         finally:
             await store.close()
 

@@ -9,7 +9,6 @@ from bot.core.decision import DecisionSettings
 from bot.core.triage import TriageEngine
 
 DATA = Path(__file__).resolve().parent / "data"
-SNAPSHOT = Path(__file__).resolve().parents[2] / "shared" / "capgo-docs"
 PLACEHOLDERS = {
     "brand": "Widgetly",
     "site_url": "https://example.com",

@@ -65,10 +65,10 @@ async def write_forever(db: Path, start: int) -> None:
     store = await SqliteStore.open(db)
     i = start
     while True:
-        await store.record_decision(decision(i))
-        await store.record_reply(reply(i))
-        await store.update_reply(REPLY_BASE + i, url=f"https://example.com/{i}/v2", missing=("steps",))
-        await store.record_gap(GUILD, question(i), NOW, "unanswered")
+        await store.replies.record_decision(decision(i))
+        await store.replies.record_reply(reply(i))
+        await store.replies.update_reply(REPLY_BASE + i, url=f"https://example.com/{i}/v2", missing=("steps",))
+        await store.replies.record_gap(GUILD, question(i), NOW, "unanswered")
         sys.stdout.write(f"{i}\n")
         sys.stdout.flush()
         i += 1
@@ -231,7 +231,7 @@ async def _disk_full_scenario(folder: Path) -> dict:
         f.write(b"\0" * max(0, free - 200_000))
     try:
         for i in range(100_000):
-            await store.record_decision(decision(i))
+            await store.replies.record_decision(decision(i))
             acknowledged = i + 1
     except Exception as exc:  # the point is which error it is
         error = exc
@@ -239,7 +239,7 @@ async def _disk_full_scenario(folder: Path) -> dict:
     report["error"] = f"{type(error).__name__}: {error}" if error else None
     report["error_code"] = getattr(error, "sqlite_errorcode", None)
     # Still readable while full: the rows written so far are there.
-    report["readable"] = (await store.get_decision(0)) is not None if acknowledged else None
+    report["readable"] = (await store.replies.get_decision(0)) is not None if acknowledged else None
     await store.close()
     # A restart on the full disk: one clear error or a clean open (WAL and probe may still fit).
     try:
@@ -251,7 +251,7 @@ async def _disk_full_scenario(folder: Path) -> dict:
     # Space freed: the writes go on, and everything acknowledged is there, complete.
     ballast.unlink()
     store = await SqliteStore.open(db)
-    await store.record_decision(decision(acknowledged))
+    await store.replies.record_decision(decision(acknowledged))
     await store.close()
     check = check_database_decisions(db, acknowledged + 1)
     report.update(check)

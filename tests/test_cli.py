@@ -179,11 +179,11 @@ def test_export_gaps_writes_redacted_lines_to_label(tmp_path: Path) -> None:
     async def fill() -> None:
         store = await SqliteStore.open(db)
         now = datetime.now(UTC)
-        await store.record_gap(1, "comment épingler un appareil sur le canal beta ?", now, "unanswered")
-        await store.record_gap(
+        await store.replies.record_gap(1, "comment épingler un appareil sur le canal beta ?", now, "unanswered")
+        await store.replies.record_gap(
             1, "write to jane@example.com, token ghp_abcdefghijklmnopqrstuvwxyz0123456789", now, "not_helpful"
         )
-        await store.record_gap(1, "an old question nobody answered", now - timedelta(days=90), "unanswered")
+        await store.replies.record_gap(1, "an old question nobody answered", now - timedelta(days=90), "unanswered")
         await store.close()
 
     asyncio.run(fill())

@@ -15,7 +15,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -33,6 +33,9 @@ from bot.settings import Settings
 if TYPE_CHECKING:
     import aiohttp
 
+    from bot.app.feedback import FeedbackService
+    from bot.app.stats import StatsService
+    from bot.app.tickets import TicketDesk
     from bot.app.triage_flow import TriageFlow
     from bot.services.outbox import Outbox
     from bot.services.status_page import StatusPageClient
@@ -132,7 +135,10 @@ class Deps:
     engines: EngineHolder
     store: SqliteStore
     escalation: EscalationService
+    tickets: TicketDesk
     triage: TriageFlow
+    feedback: FeedbackService
+    stats: StatsService
     clock: Callable[[], datetime] = utcnow
     support: SupportApiClient | None = None  # when SUPPORT_API_URL is set
     outbox: Outbox | None = None  # with the support API
@@ -161,6 +167,9 @@ def build_deps(
 ) -> Deps:
     """Build the bot's dependencies: the support API client and its outbox when SUPPORT_API_URL is set, the status
     page client when STATUS_URL is set (both need the HTTP `session`), and the escalation service over them."""
+    from bot.app.feedback import FeedbackService
+    from bot.app.stats import StatsService
+    from bot.app.tickets import TicketDesk
     from bot.app.triage_flow import TriageFlow
     from bot.services.outbox import Outbox, ticket_request_from_payload
     from bot.services.status_page import StatusPageClient
@@ -171,7 +180,7 @@ def build_deps(
     status: StatusPageClient | None = None
     if settings.support_api_url and session is not None:
         support = HttpSupportApiClient(session, settings.support_api_url, settings.support_api_key.get_secret_value())
-        outbox = Outbox(store, support, ticket_request_from_payload, clock=clock)
+        outbox = Outbox(store.escalations, support, ticket_request_from_payload, clock=clock)
         log.info("official support escalation enabled (%s)", settings.support_api_url)
     else:
         log.info("SUPPORT_API_URL not set: escalation commands explain where to write instead")
@@ -200,11 +209,22 @@ def build_deps(
         thresholds=settings.triage,
         clock=clock,
     )
+    tickets = TicketDesk(
+        escalations=store.escalations,
+        config=store.config,
+        support=support,
+        policy=settings.policy,
+        clock=clock,
+        alert_after=timedelta(minutes=settings.escalation_alert_minutes),
+    )
     return Deps(
         settings=settings,
         engines=engines,
         store=store,
         escalation=escalation,
+        tickets=tickets,
+        feedback=FeedbackService(replies=store.replies, config=store.config, engines=engines, clock=clock),
+        stats=StatsService(replies=store.replies, clock=clock),
         triage=flow,
         incidents=incidents,
         clock=clock,

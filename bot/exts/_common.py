@@ -53,7 +53,7 @@ async def checked_config(interaction: discord.Interaction, deps: Deps, *, staff_
     if interaction.guild is None:
         await interaction.response.send_message(NOT_IN_SERVER, ephemeral=True)
         return None
-    config = await deps.store.get_config(interaction.guild.id)
+    config = await deps.store.config.get_config(interaction.guild.id)
     allowed = is_staff(interaction.user, config) if staff_only else is_helper(interaction.user, config)
     if not allowed:
         who = "staff" if staff_only else "volunteer"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -43,7 +42,7 @@ class Admin(commands.Cog):
     async def config_show(self, interaction: discord.Interaction) -> None:
         """Show the configuration of this server."""
         config = config_of(interaction)
-        watched = await self.deps.store.watched_channels(config.guild_id)
+        watched = await self.deps.store.config.watched_channels(config.guild_id)
         threshold = config.answer_threshold or self.deps.settings.triage.answer_threshold
         lines = [
             "**Watched channels:** "
@@ -68,24 +67,23 @@ class Admin(commands.Cog):
     ) -> None:
         """Add a channel to the watch list."""
         config = config_of(interaction)
-        await self.deps.store.watch_channel(config.guild_id, channel.id, shadow=shadow)
+        await self.deps.store.config.watch_channel(config.guild_id, channel.id, shadow=shadow)
         await self._done(interaction, f"Watching {channel.mention}{' in shadow mode' if shadow else ''}.")
 
     @config.command(name="unwatch", description="Stop watching a channel")
     async def config_unwatch(self, interaction: discord.Interaction, channel: WatchableChannel) -> None:
         """Remove a channel from the watch list."""
         config = config_of(interaction)
-        await self.deps.store.unwatch_channel(config.guild_id, channel.id)
+        await self.deps.store.config.unwatch_channel(config.guild_id, channel.id)
         await self._done(interaction, f"No longer watching {channel.mention}.")
 
     @config.command(name="shadow", description="Turn shadow mode on or off for a watched channel")
     async def config_shadow(self, interaction: discord.Interaction, channel: WatchableChannel, enabled: bool) -> None:
         """Toggle shadow mode on a watched channel."""
         config = config_of(interaction)
-        if await self.deps.store.is_watched(channel.id) is None:
+        if not await self.deps.store.config.set_shadow(config.guild_id, channel.id, enabled):
             await self._done(interaction, f"{channel.mention} is not watched; use /config watch first.")
             return
-        await self.deps.store.set_shadow(config.guild_id, channel.id, enabled)
         await self._done(interaction, f"Shadow mode {'on' if enabled else 'off'} for {channel.mention}.")
 
     @config.command(name="role", description="Add or remove a volunteer or staff role")
@@ -101,7 +99,7 @@ class Admin(commands.Cog):
         field = "volunteer_role_ids" if kind == "volunteer" else "staff_role_ids"
         current = set(getattr(config, field))
         current = current | {role.id} if action == "add" else current - {role.id}
-        await self.deps.store.update_config(config.guild_id, **{field: tuple(sorted(current))})
+        await self.deps.store.config.update_config(config.guild_id, **{field: tuple(sorted(current))})
         verb = "added to" if action == "add" else "removed from"
         await self._done(interaction, f"{role.mention} {verb} the {kind} roles.")
 
@@ -109,7 +107,7 @@ class Admin(commands.Cog):
     async def config_log_channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         """Set the staff log channel."""
         config = config_of(interaction)
-        await self.deps.store.update_config(config.guild_id, staff_log_channel_id=channel.id)
+        await self.deps.store.config.update_config(config.guild_id, staff_log_channel_id=channel.id)
         await self._done(interaction, f"Staff log channel set to {channel.mention}.")
 
     @config.command(name="language", description="Default language for volunteer-posted answers")
@@ -119,7 +117,7 @@ class Admin(commands.Cog):
         if code not in LANGS:
             await self._done(interaction, f"Unknown language {code!r}; use one of {', '.join(LANGS)}.")
             return
-        await self.deps.store.update_config(config.guild_id, default_language=code)
+        await self.deps.store.config.update_config(config.guild_id, default_language=code)
         await self._done(interaction, f"Default language set to {code}.")
 
     @config.command(name="threshold", description="Confidence needed to answer on its own (0..1)")
@@ -128,7 +126,7 @@ class Admin(commands.Cog):
     ) -> None:
         """Set this server's answer threshold."""
         config = config_of(interaction)
-        await self.deps.store.update_config(config.guild_id, answer_threshold=float(value))
+        await self.deps.store.config.update_config(config.guild_id, answer_threshold=float(value))
         await self._done(interaction, f"Answer threshold set to {value:.2f}.")
 
     @config.command(name="cooldowns", description="Channel cooldown (seconds) and reminder period (hours)")
@@ -146,7 +144,7 @@ class Admin(commands.Cog):
         if reminder_hours is not None:
             changes["reminder_period_hours"] = int(reminder_hours)
         if changes:
-            await self.deps.store.update_config(config.guild_id, **changes)
+            await self.deps.store.config.update_config(config.guild_id, **changes)
         await self._done(interaction, "Cooldowns updated." if changes else "Nothing to change.")
 
     @config.command(name="forum-tags", description="Forum tag names applied for each outcome")
@@ -169,29 +167,16 @@ class Admin(commands.Cog):
             if v is not None
         }
         if changes:
-            await self.deps.store.update_config(config.guild_id, **changes)
+            await self.deps.store.config.update_config(config.guild_id, **changes)
         await self._done(interaction, "Forum tags updated." if changes else "Nothing to change.")
 
     @app_commands.command(name="stats", description="Triage statistics and FAQ gaps (staff)")
     @app_commands.guild_only()
     async def stats(self, interaction: discord.Interaction, days: Literal[7, 30] = 7) -> None:
         """Show what the bot did over the last 7 or 30 days, and the top unanswered questions."""
-        config = config_of(interaction)
-        since = self.deps.clock() - timedelta(days=days)
-        stats = await self.deps.store.stats(config.guild_id, since)
-        gaps = await self.deps.store.top_gaps(config.guild_id, since, limit=10)
-        lines = [
-            f"**Last {days} days**",
-            f"Questions seen: {stats.questions_seen} · answered: {stats.answered} · solved: {stats.solved} · "
-            f"not helpful: {stats.not_helpful}",
-            f"Reminders: {stats.reminders} · routed: {stats.routed} · escalated: {stats.escalated} · "
-            f"silent: {stats.silent}",
-            "**Top unanswered questions (FAQ gaps):**",
-        ]
-        lines += [f"{count}× {text[:120]}" for text, count in gaps] or ["none"]
-        text = "\n".join(lines)
+        report = await self.deps.stats.report(config_of(interaction).guild_id, days)
         await interaction.response.send_message(
-            text[:2000], ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            report.text()[:2000], ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
         )
 
     @app_commands.command(name="faq-reload", description="Reload FAQ entries and docs (staff)")
@@ -228,7 +213,7 @@ class Admin(commands.Cog):
         guild = ctx.guild
         if guild is None:  # guild_only() lets no direct message through
             return
-        config = await self.deps.store.get_config(guild.id)
+        config = await self.deps.store.config.get_config(guild.id)
         if not is_staff(ctx.author, config):
             log.info("refused text sync to user %s", ctx.author.id)
             return

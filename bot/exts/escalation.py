@@ -13,26 +13,24 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot.app.escalation import EscalationRequest, LinkOutcome, Message
 from bot.bot import cog_of
 from bot.core.analysis import detect_language
-from bot.core.eligibility import sla_deadline, sla_for
 from bot.core.redact import redact
 from bot.core.render import message, neutralise_mentions
 from bot.core.vocabulary import LANGS, TECHNICAL_CATEGORIES
-from bot.exts._common import NO_MENTIONS, apply_forum_tag, is_helper, is_staff, staff_log
+from bot.exts._common import NO_MENTIONS, checked_config
 from bot.services.escalations import Escalation
-from bot.services.support_api import SupportApiError
 
 if TYPE_CHECKING:
     from bot.bot import Deps, SupportBot
+    from bot.services.support_api import Account
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +44,7 @@ def text(deps: Deps, key: str, lang: str, **values: str) -> str:
 
 
 class Escalations(commands.Cog):
-    """Linking, escalation and the background work that keeps tickets and threads in step."""
+    """Linking, the escalation entry points and the form (tickets' notices: `bot/exts/tickets.py`)."""
 
     def __init__(self, bot: SupportBot, deps: Deps) -> None:
         self.bot = bot
@@ -55,20 +53,11 @@ class Escalations(commands.Cog):
         self._menu = app_commands.ContextMenu(name="Escalate for the author", callback=self.escalate_for_author)
 
     async def cog_load(self) -> None:
-        """Register the menu and start the background loops."""
+        """Register the message menu."""
         self.bot.tree.add_command(self._menu)
-        if self.deps.outbox is not None:
-            self.deps.outbox.on_sent = self.announce_ticket
-            self.deps.outbox.on_failed = self.announce_failure
-            self._worker = self.bot.loop.create_task(self.deps.outbox.run(), name="outbox")
-        self.housekeeping.start()
 
     async def cog_unload(self) -> None:
-        """Stop the loops and remove the menu."""
-        self.housekeeping.cancel()
-        worker = getattr(self, "_worker", None)
-        if worker is not None:
-            worker.cancel()
+        """Remove the message menu."""
         self.bot.tree.remove_command(self._menu.name, type=self._menu.type)
 
     # ------------------------------------------------------------------------------------------------------
@@ -124,13 +113,7 @@ class Escalations(commands.Cog):
         if account is None:
             await interaction.followup.send(text(self.deps, "link.unavailable", lang), ephemeral=True)
             return
-        lines = []
-        for org in account.organizations:
-            apps = ", ".join(f"{a.name or a.app_id} ({a.role or '-'})" for a in org.apps) or "-"
-            lines.append(
-                f"- **{org.name}**: {org.plan} ({org.subscription_status}), role {org.role or '-'}; apps: {apps}"
-            )
-        details = "\n".join(lines) or "-"
+        details = account_lines(account)
         await interaction.followup.send(
             neutralise_mentions(text(self.deps, "whoami.linked", lang, details=details)), ephemeral=True
         )
@@ -152,9 +135,7 @@ class Escalations(commands.Cog):
         about the account) with an "Ask staff" button only the author can use; the form and its outcome are then
         private to the author. The volunteer is only told that the author was asked.
         """
-        config = await self.deps.store.get_config(interaction.guild_id or 0)
-        if not is_helper(interaction.user, config):
-            await interaction.response.send_message("This command is for volunteers and staff.", ephemeral=True)
+        if await checked_config(interaction, self.deps, staff_only=False) is None:
             return
         author = message.author
         if author.id == interaction.user.id:  # their own message: they are the account owner
@@ -241,7 +222,7 @@ class Escalations(commands.Cog):
             summary=summary,
             details=details,
             lang=lang,
-            conversation=await self._conversation(channel, form),
+            conversation=await conversation(channel, form),
             source_text=source.content if source is not None else "",
         )
         outcome = await self.service.submit(request)
@@ -258,139 +239,41 @@ class Escalations(commands.Cog):
 
     def _created_text(self, row: Escalation) -> str:
         where = "<#" + str(row.thread_id or row.channel_id) + ">"
-        sla = sla_for(row.tier, row.severity, self.deps.settings.policy)
+        sla = self.deps.tickets.sla_text(row)
         sla_text = sla if sla else text(self.deps, "ticket.no_sla", row.lang)
         return text(self.deps, "ticket.created", row.lang, ticket_id=row.ticket_id or "?", where=where, sla=sla_text)
 
-    async def _conversation(self, channel: object, form: EscalationForm) -> list[Message]:
-        """The conversation that goes with the ticket (the service redacts it).
 
-        A thread is one conversation: all of it goes. In a shared text channel only the requester's own messages
-        do (other members' unrelated talk is not theirs to send to a vendor).
-        """
-        lines: list[Message] = []
-        own_only = not isinstance(channel, discord.Thread)
-        if isinstance(channel, discord.Thread | discord.TextChannel):
-            try:
-                async for message in channel.history(limit=TRANSCRIPT_MESSAGES, oldest_first=True):
-                    if own_only and message.author.id != form.requester.id:
-                        continue
-                    if message.content:
-                        lines.append(Message(message.author.display_name, message.created_at, message.content))
-            except discord.HTTPException:
-                log.warning("could not read the history of channel %s for a transcript", channel.id)
-        if not lines and form.source is not None:
-            source = form.source
-            lines.append(Message(source.author.display_name, source.created_at, source.content))
-        return lines
+async def conversation(channel: object, form: EscalationForm) -> list[Message]:
+    """The conversation that goes with the ticket (the service redacts it).
 
-    # ------------------------------------------------------------------------------------------------------
-    # Notices (outbox callbacks and housekeeping)
-    # ------------------------------------------------------------------------------------------------------
-    async def announce_ticket(self, row: Escalation) -> None:
-        """Tell the thread and the staff channel about a new ticket (once each, across restarts)."""
-        channel = self.bot.get_channel(row.thread_id or row.channel_id)
-        if isinstance(channel, discord.abc.Messageable) and await self.deps.store.mark_escalation_notice(
-            row.id, "user", self.deps.clock()
-        ):
-            # Queued first (the API was down): the requester waited, so say their saved request went through.
-            key = "ticket.sent_later" if row.attempts > 1 else "ticket.public"
-            note = text(self.deps, key, row.lang, ticket_id=row.ticket_id or "?")
-            mentions = discord.AllowedMentions(users=[discord.Object(row.requester_id)], everyone=False, roles=False)
-            await channel.send(f"<@{row.requester_id}> {note}", allowed_mentions=mentions)
-        config = await self.deps.store.get_config(row.guild_id)
-        if isinstance(channel, discord.Thread):
-            await apply_forum_tag(channel, config, "escalate")
-        if not await self.deps.store.mark_escalation_notice(row.id, "staff", self.deps.clock()):
-            return
-        deadline = sla_deadline(row.tier, row.severity, row.sent_at or row.created_at, self.deps.settings.policy)
-        severity = self.deps.escalation_texts.severity[row.severity]["en"]
-        lines = [
-            f"**New ticket {row.ticket_id}** ({row.ticket_url})",
-            f"Tier: {row.tier or '-'} · severity {row.severity} ({severity}) · category {row.category}",
-            "SLA first response by: " + (discord.utils.format_dt(deadline) if deadline else "no SLA on this plan"),
-            f"Thread: <#{row.thread_id or row.channel_id}> · requester <@{row.requester_id}>",
-        ]
-        await staff_log(self.bot, config, "\n".join(lines))
+    A thread is one conversation: all of it goes. In a shared text channel only the requester's own messages
+    do (other members' unrelated talk is not theirs to send to a vendor).
+    """
+    lines: list[Message] = []
+    own_only = not isinstance(channel, discord.Thread)
+    if isinstance(channel, discord.Thread | discord.TextChannel):
+        try:
+            async for message in channel.history(limit=TRANSCRIPT_MESSAGES, oldest_first=True):
+                if own_only and message.author.id != form.requester.id:
+                    continue
+                if message.content:
+                    lines.append(Message(message.author.display_name, message.created_at, message.content))
+        except discord.HTTPException:
+            log.warning("could not read the history of channel %s for a transcript", channel.id)
+    if not lines and form.source is not None:
+        source = form.source
+        lines.append(Message(source.author.display_name, source.created_at, source.content))
+    return lines
 
-    async def announce_failure(self, row: Escalation) -> None:
-        """Tell staff that the API rejected an escalation for good."""
-        config = await self.deps.store.get_config(row.guild_id)
-        await staff_log(
-            self.bot,
-            config,
-            f"Escalation #{row.id} from <@{row.requester_id}> in <#{row.thread_id or row.channel_id}> was rejected "
-            f"by the support API: {row.last_error or 'unknown error'}. Please follow up by hand.",
-        )
 
-    @tasks.loop(seconds=30)
-    async def housekeeping(self) -> None:
-        """Owed notices, stuck alerts, solved tickets."""
-        store = self.deps.store
-        for row in await store.escalations_needing_notice("user"):
-            await self.announce_ticket(row)
-        stuck_after = timedelta(minutes=self.deps.settings.escalation_alert_minutes)
-        for row in await store.stuck_escalations(self.deps.clock() - stuck_after):
-            config = await store.get_config(row.guild_id)
-            if await store.mark_escalation_notice(row.id, "stuck", self.deps.clock()):
-                await staff_log(
-                    self.bot, config,
-                    f"Escalation #{row.id} (<#{row.thread_id or row.channel_id}>) is still not accepted by the "
-                    f"support API after {row.attempts} attempt(s): {row.last_error or '-'}",
-                )  # fmt: skip
-        await self.poll_ticket_statuses()
-
-    async def poll_ticket_statuses(self) -> None:
-        """Tell threads whose ticket the API reports as solved."""
-        if self.deps.support is None:
-            return
-
-        for row in await self.deps.store.open_tickets(limit=20):
-            if row.ticket_id is None:  # open_tickets returns sent rows, which have an id; be safe
-                continue
-            try:
-                ticket = await self.deps.support.get_ticket(row.ticket_id)
-            except SupportApiError:
-                return  # the API is unavailable: try again on the next pass
-            if ticket.status != row.ticket_status:
-                await self.deps.store.set_ticket_status(row.id, ticket.status)
-            if ticket.status in ("solved", "closed") and await self.deps.store.mark_escalation_notice(
-                row.id, "solved", self.deps.clock()
-            ):
-                channel = self.bot.get_channel(row.thread_id or row.channel_id)
-                if isinstance(channel, discord.abc.Messageable):
-                    await channel.send(
-                        text(self.deps, "ticket.solved", row.lang, ticket_id=row.ticket_id or "?"),
-                        allowed_mentions=NO_MENTIONS,
-                    )
-
-    @housekeeping.before_loop
-    async def _before(self) -> None:
-        await self.bot.wait_until_ready()
-
-    @app_commands.command(name="escalations", description="Pending, failed and recent escalations (staff)")
-    @app_commands.guild_only()
-    async def escalations(self, interaction: discord.Interaction) -> None:
-        """List the escalation queue for staff."""
-        config = await self.deps.store.get_config(interaction.guild_id or 0)
-        if not is_staff(interaction.user, config):
-            await interaction.response.send_message("This command is for staff only.", ephemeral=True)
-            return
-        store = self.deps.store
-        lines = []
-        for status in ("pending", "failed", "sent"):
-            rows = await store.list_escalations(config.guild_id, status=status, limit=8)  # type: ignore[arg-type]
-            lines.append(f"**{status.capitalize()}** ({len(rows)})")
-            for row in rows:
-                ticket = f"ticket {row.ticket_id}" if row.ticket_id else f"{row.attempts} attempt(s)"
-                lines.append(
-                    f"- #{row.id} <#{row.thread_id or row.channel_id}> sev {row.severity} · {ticket}"
-                    + (f" · {row.last_error[:80]}" if row.last_error and status != "sent" else "")
-                )
-        breaker = getattr(self.deps.support, "breaker", None)
-        if breaker is not None:
-            lines.append(f"Support API circuit: {breaker.state}")
-        await interaction.response.send_message("\n".join(lines)[:2000], ephemeral=True, allowed_mentions=NO_MENTIONS)
+def account_lines(account: Account) -> str:
+    """The linked account's organisations, plans, roles and apps, one line each (shown to its owner only)."""
+    lines = []
+    for org in account.organizations:
+        apps = ", ".join(f"{a.name or a.app_id} ({a.role or '-'})" for a in org.apps) or "-"
+        lines.append(f"- **{org.name}**: {org.plan} ({org.subscription_status}), role {org.role or '-'}; apps: {apps}")
+    return "\n".join(lines) or "-"
 
 
 def _lang_of(interaction: discord.Interaction, source: discord.Message | None = None) -> str:

@@ -14,9 +14,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.app.feedback import FeedbackOutcome, Press, Result
 from bot.bot import deps_of
 from bot.core.render import link_for, neutralise_mentions
-from bot.exts._common import is_helper
+from bot.exts._common import author_of
 from bot.exts.escalation import AskStaffButton
 
 if TYPE_CHECKING:
@@ -53,60 +54,52 @@ class FeedbackButton(
     async def callback(self, interaction: discord.Interaction) -> None:
         """Record the feedback and answer the clicker privately."""
         deps = deps_of(interaction.client)
-        store = deps.store
-        reply = await store.reply_for_source(self.source_id, "answer") or await store.reply_for_source(
-            self.source_id, "remind"
-        )
-        if reply is None or interaction.guild is None:
+        if interaction.guild is None:
             await interaction.response.send_message("This reply is no longer tracked.", ephemeral=True)
             return
-        config = await store.get_config(interaction.guild.id)
-        clicker_is_asker = interaction.user.id == reply.author_id
-        helper = is_helper(interaction.user, config)
-        now = deps.clock()
-        if self.kind == "dismiss":
-            if not (clicker_is_asker or helper):
-                await interaction.response.send_message(
-                    "Only the person who asked, a volunteer or staff can dismiss this reply.", ephemeral=True
-                )
-                return
-            await store.record_feedback(reply.reply_message_id, interaction.user.id, "dismissed", now)
-            await store.mark_reply_deleted(reply.reply_message_id, now)
+        press = Press.NOT_HELPFUL if self.kind == "unhelpful" else Press(self.kind)
+        if press is Press.NOT_HELPFUL:  # reading the question and the pages takes a moment
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        outcome = await deps.feedback.press(
+            press,
+            self.source_id,
+            interaction.guild.id,
+            author_of(interaction.user),
+            question=lambda: _source_text(interaction, self.source_id),
+        )
+        if outcome.result is Result.UNTRACKED:
+            send = interaction.followup.send if interaction.response.is_done() else interaction.response.send_message
+            await send("This reply is no longer tracked.", ephemeral=True)
+        elif outcome.result is Result.NOT_HELPFUL:
+            await interaction.followup.send(self._alternatives_text(deps, outcome), ephemeral=True)
+        elif outcome.result is Result.DISMISSED:
             await interaction.response.defer()
             try:
                 if interaction.message is not None:
                     await interaction.message.delete()
             except discord.HTTPException:
-                log.exception("could not delete dismissed reply %s", reply.reply_message_id)
-            return
-        if self.kind == "solved":
-            if not (clicker_is_asker or helper):
-                await interaction.response.send_message(
-                    "Only the person who asked (or a volunteer) can mark this as solved.", ephemeral=True
-                )
-                return
-            first = await store.record_feedback(reply.reply_message_id, interaction.user.id, "solved", now)
-            text = "Thanks! Marked as solved." if first else "Already marked as solved, thanks."
-            await interaction.response.send_message(text, ephemeral=True)
-            return
-        # Not helpful: record the gap and show the next-best matches, privately.
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        await store.record_feedback(reply.reply_message_id, interaction.user.id, "not_helpful", now)
-        question = await _source_text(interaction, self.source_id)
-        if question:
-            await store.record_gap(reply.guild_id, question, now, "not_helpful")
-        alternatives = []
-        if question:
-            result = deps.engine.index.search(question, reply.lang or "en")
-            alternatives = [m for m in result.matches if m.url.split("#")[0] != (reply.url or "").split("#")[0]]
-        ctx = deps.engine.render_context
-        if alternatives:
-            lines = ["Sorry about that. Other pages that may help:"]
-            lines += [f"- **{m.title}**: {link_for(m.url, reply.lang or 'en', ctx)}" for m in alternatives[:4]]
-            lines.append("A volunteer has been given a hint that this question needs a better answer.")
+                log.exception("could not delete dismissed reply %s", self.source_id)
         else:
-            lines = ["Sorry about that. A volunteer will take a look; the question was noted as a gap in our FAQ."]
-        await interaction.followup.send(neutralise_mentions("\n".join(lines)), ephemeral=True)
+            await interaction.response.send_message(_PRESS_TEXT[(press, outcome.result)], ephemeral=True)
+
+    @staticmethod
+    def _alternatives_text(deps: Deps, outcome: FeedbackOutcome) -> str:
+        lang = (outcome.reply.lang if outcome.reply else None) or "en"
+        if not outcome.alternatives:
+            return "Sorry about that. A volunteer will take a look; the question was noted as a gap in our FAQ."
+        ctx = deps.engine.render_context
+        lines = ["Sorry about that. Other pages that may help:"]
+        lines += [f"- **{m.title}**: {link_for(m.url, lang, ctx)}" for m in outcome.alternatives]
+        lines.append("A volunteer has been given a hint that this question needs a better answer.")
+        return neutralise_mentions("\n".join(lines))
+
+
+_PRESS_TEXT = {
+    (Press.SOLVED, Result.SOLVED): "Thanks! Marked as solved.",
+    (Press.SOLVED, Result.ALREADY_SOLVED): "Already marked as solved, thanks.",
+    (Press.SOLVED, Result.NOT_ALLOWED): "Only the person who asked (or a volunteer) can mark this as solved.",
+    (Press.DISMISS, Result.NOT_ALLOWED): "Only the person who asked, a volunteer or staff can dismiss this reply.",
+}
 
 
 async def _source_text(interaction: discord.Interaction, source_id: int) -> str:
@@ -155,7 +148,7 @@ class Feedback(commands.Cog):
     @app_commands.command(name="bot-replies", description="Turn the bot's automatic replies to you on or off")
     async def replies_toggle(self, interaction: discord.Interaction, enabled: bool) -> None:
         """Let any member opt out of (or back into) automatic replies."""
-        await self.deps.store.set_opt_out(interaction.user.id, not enabled, self.deps.clock())
+        await self.deps.store.cooldowns.set_opt_out(interaction.user.id, not enabled, self.deps.clock())
         text = (
             "The bot will reply to your questions again."
             if enabled

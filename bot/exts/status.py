@@ -69,7 +69,7 @@ class StatusWatch(commands.Cog):
             first = report.incidents[0]
             await self.deps.incidents.set(Incident(first.name, first.url or self.deps.settings.brand.status_url))
         for guild in self.bot.guilds:
-            config = await self.deps.store.get_config(guild.id)
+            config = await self.deps.store.config.get_config(guild.id)
             for incident in started:
                 await staff_log(self.bot, config, f"Status page reports an incident: **{incident.name}** "
                                                   f"({incident.status}) {incident.url}")  # fmt: skip

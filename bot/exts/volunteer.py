@@ -95,7 +95,7 @@ class Volunteer(commands.Cog):
         """Suggest FAQ entries and docs pages for what the volunteer typed (helpers only, like the command)."""
         if interaction.guild is None:
             return []
-        config = await self.deps.store.get_config(interaction.guild.id)
+        config = await self.deps.store.config.get_config(interaction.guild.id)
         if not is_helper(interaction.user, config):
             log.debug("faq autocomplete skipped: user %s is not a volunteer or staff member", interaction.user.id)
             return []
@@ -158,7 +158,7 @@ class Volunteer(commands.Cog):
             text, view=reminder_view(target.id), mention_author=False, allowed_mentions=NO_MENTIONS
         )
         now = self.deps.clock()
-        await self.deps.store.record_reply(
+        await self.deps.store.replies.record_reply(
             BotReply(
                 reply_message_id=sent.id,
                 guild_id=interaction.guild.id,  # type: ignore[union-attr]
@@ -194,7 +194,7 @@ class Volunteer(commands.Cog):
         await interaction.response.send_message(await self._why_text(int(raw)), ephemeral=True)
 
     async def _why_text(self, message_id: int) -> str:
-        record = await self.deps.store.get_decision(message_id)
+        record = await self.deps.store.replies.get_decision(message_id)
         if record is None:
             return "The bot has no decision recorded for that message (not in a watched channel, or before it joined)."
         lines = [

@@ -114,7 +114,7 @@ class Watcher(commands.Cog):
         content = payload.data.get("content")
         if content is None:
             return
-        reply = await self.deps.store.reply_for_source(payload.message_id, "remind")
+        reply = await self.deps.store.replies.reply_for_source(payload.message_id, "remind")
         if reply is None or reply.deleted_at is not None:
             return
         await self.update_reminder(reply, content)

@@ -19,6 +19,8 @@ How it works:
   does not count it as an attempt). 4xx answers count as successes: the server is up.
 - Responses are parsed strictly into frozen dataclasses: a missing field or a wrong type raises
   `SupportApiInvalidResponse`. Unknown extra fields and unknown enum values (a new plan name) are accepted.
+- Layout: `HttpSupportApiClient` holds the endpoints and their parsing; it composes `_Transport`, the HTTP plumbing
+  (budget, retries and backoff, Retry-After, breaker, timeouts, error mapping, JSON decoding).
 - Secrets: the API key and e-mail addresses never appear in exception messages or log lines. Server messages are
   passed through `redact()` before they are stored in an exception. Logs carry ids, methods, paths, statuses.
 
@@ -355,29 +357,38 @@ class HttpSupportApiClient:
         backoff_base: float = 0.1,
         backoff_cap: float = 1.0,
     ) -> None:
-        if budget <= 0:
-            raise ValueError("budget must be > 0")
-        if max_retries < 0:
-            raise ValueError("max_retries must be >= 0")
-        self._session = session
-        self._base_url = base_url.rstrip("/")
-        self._api_key = api_key
-        self.budget = budget
-        self.max_retries = max_retries
-        self.breaker = (
-            breaker
-            if breaker is not None
-            else CircuitBreaker(BREAKER_FAILURE_THRESHOLD, BREAKER_RESET_AFTER, clock=clock)
+        self._transport = _Transport(
+            session,
+            base_url,
+            api_key,
+            budget=budget,
+            max_retries=max_retries,
+            breaker=breaker,
+            clock=clock,
+            sleep=sleep,
+            rng=rng,
+            backoff_base=backoff_base,
+            backoff_cap=backoff_cap,
         )
-        self._clock = clock
-        self._sleep = sleep
-        self._rng = rng if rng is not None else random.Random()
-        self._backoff_base = backoff_base
-        self._backoff_cap = backoff_cap
 
     def __repr__(self) -> str:
         # Never show the key.
-        return f"HttpSupportApiClient(base_url={self._base_url!r}, circuit={self.breaker.state!r})"
+        return f"HttpSupportApiClient(base_url={self._transport.base_url!r}, circuit={self.breaker.state!r})"
+
+    @property
+    def breaker(self) -> CircuitBreaker:
+        """The circuit breaker shared by every call (the outbox waits for its trial calls)."""
+        return self._transport.breaker
+
+    @property
+    def budget(self) -> float:
+        """The total time budget of one call, retries and backoff included, in seconds."""
+        return self._transport.budget
+
+    @property
+    def max_retries(self) -> int:
+        """How many times a retryable call may be repeated."""
+        return self._transport.max_retries
 
     @property
     def circuit_state(self) -> str:
@@ -393,7 +404,7 @@ class HttpSupportApiClient:
             ValidationFailed, RateLimited, Unauthorized, SupportApiUnavailable, SupportApiInvalidResponse.
         """
         payload = {"email": email, "discord_user_id": discord_user_id}
-        verification = await self._call(
+        verification = await self._transport.call(
             "POST", "/verifications", json_body=payload, retry=False, expect=(200, 201, 202), parse=_parse_verification
         )
         log.info("verification %s started for discord user %s", verification.verification_id, discord_user_id)
@@ -406,7 +417,7 @@ class HttpSupportApiClient:
             InvalidCode, TooManyAttempts, NotFound, Unauthorized, SupportApiUnavailable, SupportApiInvalidResponse.
         """
         path = f"/verifications/{_segment(verification_id)}/confirm"
-        account_id = await self._call(
+        account_id = await self._transport.call(
             "POST", path, json_body={"code": code}, retry=False, expect=(200,), parse=_parse_confirmation
         )
         log.info("verification %s confirmed: account %s", verification_id, account_id)
@@ -420,7 +431,9 @@ class HttpSupportApiClient:
         """
         # A proxy or cache mixing answers up would show one customer another's data: refuse a different id.
         parse = _matching(_parse_account, "account_id", account_id)
-        return await self._call("GET", f"/accounts/{_segment(account_id)}", retry=True, expect=(200,), parse=parse)
+        return await self._transport.call(
+            "GET", f"/accounts/{_segment(account_id)}", retry=True, expect=(200,), parse=parse
+        )
 
     async def create_ticket(self, request: TicketRequest, idempotency_key: str) -> Ticket:
         """Create the ticket; retried with the same `idempotency_key`, so at most one ticket exists per key.
@@ -431,7 +444,7 @@ class HttpSupportApiClient:
         """
         if not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
             raise ValueError(f"idempotency_key must be 1-{MAX_IDEMPOTENCY_KEY_LENGTH} characters")
-        ticket = await self._call(
+        ticket = await self._transport.call(
             "POST",
             "/tickets",
             json_body=request.to_json(),
@@ -450,19 +463,58 @@ class HttpSupportApiClient:
             NotFound, Unauthorized, SupportApiUnavailable, SupportApiInvalidResponse.
         """
         parse = _matching(_parse_ticket, "ticket_id", ticket_id)
-        return await self._call("GET", f"/tickets/{_segment(ticket_id)}", retry=True, expect=(200,), parse=parse)
+        return await self._transport.call(
+            "GET", f"/tickets/{_segment(ticket_id)}", retry=True, expect=(200,), parse=parse
+        )
 
     async def health(self) -> bool:
         """Return True if `GET /health` answers ``{"status": "ok"}`` within the budget; never raises."""
         try:
-            return await self._call("GET", "/health", retry=True, expect=(200,), parse=_parse_health)
+            return await self._transport.call("GET", "/health", retry=True, expect=(200,), parse=_parse_health)
         except SupportApiError as exc:
             log.debug("support API health check failed: %s", exc)
             return False
 
-    # ------------------------------------------------------------------------------------------- machinery
 
-    async def _call(
+class _Transport:
+    """HTTP plumbing of `HttpSupportApiClient`: time budget, retries, breaker, error mapping, JSON decoding."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        base_url: str,
+        api_key: str,
+        *,
+        budget: float,
+        max_retries: int,
+        breaker: CircuitBreaker | None,
+        clock: Callable[[], float],
+        sleep: Callable[[float], Awaitable[object]],
+        rng: random.Random | None,
+        backoff_base: float,
+        backoff_cap: float,
+    ) -> None:
+        if budget <= 0:
+            raise ValueError("budget must be > 0")
+        if max_retries < 0:
+            raise ValueError("max_retries must be >= 0")
+        self._session = session
+        self.base_url = base_url.rstrip("/")
+        self._api_key = api_key
+        self.budget = budget
+        self.max_retries = max_retries
+        self.breaker = (
+            breaker
+            if breaker is not None
+            else CircuitBreaker(BREAKER_FAILURE_THRESHOLD, BREAKER_RESET_AFTER, clock=clock)
+        )
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng if rng is not None else random.Random()
+        self._backoff_base = backoff_base
+        self._backoff_cap = backoff_cap
+
+    async def call(
         self,
         method: Literal["GET", "POST"],
         path: str,
@@ -552,7 +604,7 @@ class HttpSupportApiClient:
             if response.status in expect:
                 result = parse(_decode_json(response.body))
             else:
-                raise self._error_for(response)
+                raise _error_for(response, self._api_key)
             verdict = True
             return result
         except (SupportApiUnavailable, SupportApiInvalidResponse):
@@ -580,7 +632,7 @@ class HttpSupportApiClient:
         headers = {"Authorization": f"Bearer {self._api_key}", "Accept": "application/json"}
         if extra_headers:
             headers.update(extra_headers)
-        url = self._base_url + path
+        url = self.base_url + path
         try:
             async with asyncio.timeout(seconds):
                 async with self._session.request(
@@ -598,34 +650,6 @@ class HttpSupportApiClient:
         except (aiohttp.ClientError, OSError) as exc:
             # type name only: aiohttp messages are harmless today, but keep secrets out by construction.
             raise SupportApiUnavailable(f"connection failed ({type(exc).__name__})", code="connection_error") from exc
-
-    def _error_for(self, response: _Response) -> SupportApiError:
-        """Map a non-expected status (and the contract's error body) to a typed error."""
-        status = response.status
-        code, message = _error_body(response.body)
-        message = redact(message, self._api_key)
-        summary = f"HTTP {status}" + (f" {code}" if code else "") + (f": {message}" if message else "")
-        if 200 <= status < 300:
-            return SupportApiInvalidResponse(f"unexpected status {status}", status=status, code="unexpected_status")
-        if status >= 500 or status in RETRYABLE_STATUSES:
-            return SupportApiUnavailable(summary, status=status, code=code)
-        if code == "invalid_code":
-            return InvalidCode(summary, status=status, code=code)
-        if code == "too_many_attempts":
-            return TooManyAttempts(summary, status=status, code=code)
-        if code == "rate_limited" or status == 429:
-            return RateLimited(
-                summary, retry_after=_parse_retry_after(response.headers.get("Retry-After")), status=status, code=code
-            )
-        if code == "idempotency_conflict" or status == 409:
-            return IdempotencyConflict(summary, status=status, code=code)
-        if code == "not_found" or status == 404:
-            return NotFound(summary, status=status, code=code)
-        if code == "unauthorized" or status in (401, 403):
-            return Unauthorized(summary, status=status, code=code)
-        if code in ("validation", "missing_idempotency_key") or status == 422:
-            return ValidationFailed(message, status=status, code=code)
-        return SupportApiError(summary, status=status, code=code)
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
@@ -671,6 +695,35 @@ def _parse_retry_after(value: str | None) -> float | None:
     if seconds != seconds or seconds in (float("inf"), float("-inf")):  # NaN / inf
         return None
     return max(0.0, seconds)
+
+
+def _error_for(response: _Response, api_key: str) -> SupportApiError:
+    """Map a non-expected status (and the contract's error body) to a typed error."""
+    status = response.status
+    code, message = _error_body(response.body)
+    message = redact(message, api_key)
+    summary = f"HTTP {status}" + (f" {code}" if code else "") + (f": {message}" if message else "")
+    if 200 <= status < 300:
+        return SupportApiInvalidResponse(f"unexpected status {status}", status=status, code="unexpected_status")
+    if status >= 500 or status in RETRYABLE_STATUSES:
+        return SupportApiUnavailable(summary, status=status, code=code)
+    if code == "invalid_code":
+        return InvalidCode(summary, status=status, code=code)
+    if code == "too_many_attempts":
+        return TooManyAttempts(summary, status=status, code=code)
+    if code == "rate_limited" or status == 429:
+        return RateLimited(
+            summary, retry_after=_parse_retry_after(response.headers.get("Retry-After")), status=status, code=code
+        )
+    if code == "idempotency_conflict" or status == 409:
+        return IdempotencyConflict(summary, status=status, code=code)
+    if code == "not_found" or status == 404:
+        return NotFound(summary, status=status, code=code)
+    if code == "unauthorized" or status in (401, 403):
+        return Unauthorized(summary, status=status, code=code)
+    if code in ("validation", "missing_idempotency_key") or status == 422:
+        return ValidationFailed(message, status=status, code=code)
+    return SupportApiError(summary, status=status, code=code)
 
 
 def _decode_json(body: bytes) -> Any:

@@ -92,10 +92,10 @@ def clock() -> Clock:
 
 @pytest.fixture
 def service(store: SqliteStore, support: FakeSupport, clock: Clock) -> EscalationService:
-    outbox = Outbox(store, support, ticket_request_from_payload, clock=clock)
+    outbox = Outbox(store.escalations, support, ticket_request_from_payload, clock=clock)
     policy = load_settings({}, env_file=None).policy
     return EscalationService(
-        store=store,
+        store=store.escalations,
         support=support,
         outbox=outbox,
         policy=policy,
@@ -160,7 +160,7 @@ async def test_an_ineligible_request_is_refused_and_queues_nothing(
     scoped = await service.submit(request(account(), summary="debug our react app"))
     assert scoped.row is None and scoped.eligibility.failed == "out_of_scope"
     assert support.tickets == {}
-    assert await store.list_escalations(1, status="pending", limit=5) == []
+    assert await store.escalations.list_escalations(1, status="pending", limit=5) == []
 
 
 async def test_an_eligible_request_becomes_one_redacted_ticket_however_often_it_is_sent(

@@ -58,20 +58,20 @@ def msg(
 async def test_an_unwatched_channel_is_ignored_and_nothing_is_recorded(flow: TriageFlow, store: SqliteStore) -> None:
     outcome = await flow.handle(msg())
     assert outcome.step is Step.IGNORE and outcome.result is None
-    assert await store.get_decision(100) is None
+    assert await store.replies.get_decision(100) is None
 
 
 async def test_a_question_is_answered_recorded_and_starts_the_channel_cooldown(
     flow: TriageFlow, store: SqliteStore
 ) -> None:
-    await store.watch_channel(GUILD, CHANNEL)
+    await store.config.watch_channel(GUILD, CHANNEL)
     outcome = await flow.handle(msg())
     assert outcome.step is Step.REPLY and outcome.result is not None
     assert outcome.result.decision.action is Action.ANSWER
-    record = await store.get_decision(100)
+    record = await store.replies.get_decision(100)
     assert record is not None and record.action == "answer"
     await flow.replied(msg(), outcome, reply_id=900, reply_channel_id=CHANNEL)
-    reply = await store.get_reply(900)
+    reply = await store.replies.get_reply(900)
     assert reply is not None and reply.source_message_id == 100 and reply.kind == "answer"
     second = await flow.handle(msg(101))
     assert second.step is Step.SILENT and second.result is not None
@@ -79,21 +79,21 @@ async def test_a_question_is_answered_recorded_and_starts_the_channel_cooldown(
 
 
 async def test_shadow_mode_says_where_the_reply_goes(flow: TriageFlow, store: SqliteStore) -> None:
-    await store.watch_channel(GUILD, CHANNEL, shadow=True)
+    await store.config.watch_channel(GUILD, CHANNEL, shadow=True)
     assert (await flow.handle(msg())).step is Step.SHADOW
 
 
 async def test_a_silent_unsure_question_is_recorded_as_a_gap(flow: TriageFlow, store: SqliteStore) -> None:
-    await store.watch_channel(GUILD, CHANNEL)
+    await store.config.watch_channel(GUILD, CHANNEL)
     outcome = await flow.handle(msg(content="How do I tune the flux capacitor of the quantum carburettor?"))
     assert outcome.step is Step.SILENT and outcome.result is not None
     assert outcome.result.decision.rule in ("match.unsure", "match.none")
-    gaps = await store.top_gaps(GUILD, datetime(2026, 1, 1, tzinfo=UTC))
+    gaps = await store.replies.top_gaps(GUILD, datetime(2026, 1, 1, tzinfo=UTC))
     assert [count for _, count in gaps] == [1]
 
 
 async def test_staff_are_never_triaged(flow: TriageFlow, store: SqliteStore) -> None:
-    await store.watch_channel(GUILD, CHANNEL)
+    await store.config.watch_channel(GUILD, CHANNEL)
     outcome = await flow.handle(msg(manages_guild=True))
     assert outcome.result is not None and outcome.result.decision.action is Action.SILENT
 
@@ -101,7 +101,7 @@ async def test_staff_are_never_triaged(flow: TriageFlow, store: SqliteStore) -> 
 async def test_the_incident_board_reaches_the_decision_unless_the_author_says_unrelated(
     flow: TriageFlow, store: SqliteStore
 ) -> None:
-    await store.watch_channel(GUILD, CHANNEL)
+    await store.config.watch_channel(GUILD, CHANNEL)
     await flow.incidents.set(Incident("Update API degraded", "https://status.example.com/"))
     report = "my app stopped receiving updates since an hour, the whole team sees it"
     outcome = await flow.handle(msg(content=report))
@@ -112,7 +112,7 @@ async def test_the_incident_board_reaches_the_decision_unless_the_author_says_un
 
 
 async def test_the_asker_answering_a_reminder_in_the_thread_re_checks_it(flow: TriageFlow, store: SqliteStore) -> None:
-    await store.watch_channel(GUILD, CHANNEL)
+    await store.config.watch_channel(GUILD, CHANNEL)
     report = "The update fails. It crashes all the time and nothing works, please help"
     first = await flow.handle(msg(200, content=report, thread_id=200))
     assert first.result is not None and first.result.decision.action is Action.REMIND
@@ -126,7 +126,7 @@ async def test_the_asker_answering_a_reminder_in_the_thread_re_checks_it(flow: T
     still_missing, text = change
     assert "platform" not in still_missing and "versions" not in still_missing and text
     await flow.reminder_updated(follow_up.reminder, still_missing)
-    reply = await store.get_reply(902)
+    reply = await store.replies.get_reply(902)
     assert reply is not None and reply.missing == still_missing
 
 

@@ -59,10 +59,10 @@ async def running_bot(fake: FakeDiscord, tmp_path: Path, *, shadow: bool = False
     settings = _settings(tmp_path)
     store = await SqliteStore.open(settings.database_path)
     guild = fake.guild_id
-    await store.watch_channel(guild, fake.channel_id("general"), shadow=shadow)
-    await store.watch_channel(guild, fake.channel_id("help"))
+    await store.config.watch_channel(guild, fake.channel_id("general"), shadow=shadow)
+    await store.config.watch_channel(guild, fake.channel_id("help"))
     log_channel = fake.add_text_channel("bot-log") if "bot-log" not in _names(fake) else fake.channel_id("bot-log")
-    await store.update_config(
+    await store.config.update_config(
         guild,
         volunteer_role_ids=(fake.role_id("Volunteer"),),
         staff_role_ids=(fake.role_id("Staff"),),
@@ -119,7 +119,7 @@ async def test_not_helpful_shows_next_matches_privately_and_records_a_gap(fake: 
         assert response["type"] == 5  # deferred, ephemeral
         followup = await click.wait_followup()
         assert followup["flags"] & 64  # ephemeral
-        gaps = await bot.deps.store.top_gaps(fake.guild_id, bot.deps.clock().replace(year=2000))
+        gaps = await bot.deps.store.replies.top_gaps(fake.guild_id, bot.deps.clock().replace(year=2000))
         assert gaps and "initialise the widget" in gaps[0][0]
 
 
@@ -224,7 +224,7 @@ async def decided(bot: SupportBot, message_id: str | int, within: float = 5.0):
     """Wait until the bot has recorded its decision on a message, and return it."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
-    while (record := await bot.deps.store.get_decision(int(message_id))) is None:
+    while (record := await bot.deps.store.replies.get_decision(int(message_id))) is None:
         if loop.time() > deadline:
             raise TimeoutError(f"no decision recorded for message {message_id}")
         await asyncio.sleep(0.01)
@@ -235,7 +235,7 @@ async def settled(fake: FakeDiscord, bot: SupportBot, channel_id: int, predicate
     """Wait for the bot's next message in a channel and until the bot has recorded it (buttons and edits use it)."""
     message = await fake.wait_for_message(channel_id, predicate)
     for _ in range(500):
-        if await bot.deps.store.get_reply(int(message["id"])) is not None:
+        if await bot.deps.store.replies.get_reply(int(message["id"])) is not None:
             return message
         await asyncio.sleep(0.01)
     raise TimeoutError(f"bot message {message['id']} was never recorded")
@@ -364,7 +364,7 @@ async def test_staff_can_watch_a_new_channel(fake: FakeDiscord, tmp_path: Path) 
         await fake.user_sends(extra, alice, QUESTION)
         reply = await fake.wait_for_message(extra)
         assert "Widget.init()" in reply["content"]
-        assert await bot.deps.store.get_decision(int(first["id"])) is None  # before watching: untouched
+        assert await bot.deps.store.replies.get_decision(int(first["id"])) is None  # before watching: untouched
 
 
 async def test_a_failing_command_apologises_privately(fake: FakeDiscord, tmp_path: Path) -> None:
@@ -374,7 +374,7 @@ async def test_a_failing_command_apologises_privately(fake: FakeDiscord, tmp_pat
         async def broken(*_args: object, **_kwargs: object) -> None:
             raise RuntimeError("database on fire")
 
-        bot.deps.store.stats = broken  # type: ignore[method-assign]
+        bot.deps.store.replies.stats = broken  # type: ignore[method-assign]
         reply = await (
             await fake.slash_command(fake.channel_id("general"), fake.user_id("sam"), "stats", {"days": 7})
         ).wait_response()

@@ -67,8 +67,8 @@ async def support_bot(fake: FakeDiscord, tmp_path: Path, api_url: str) -> AsyncI
     )
     store = await SqliteStore.open(tmp_path / "bot.db")
     log_channel = fake.channel_id("bot-log") if "bot-log" in _names(fake) else fake.add_text_channel("bot-log")
-    await store.watch_channel(fake.guild_id, fake.channel_id("general"))
-    await store.update_config(
+    await store.config.watch_channel(fake.guild_id, fake.channel_id("general"))
+    await store.config.update_config(
         fake.guild_id,
         volunteer_role_ids=(fake.role_id("Volunteer"),),
         staff_role_ids=(fake.role_id("Staff"),),
@@ -146,7 +146,7 @@ async def test_link_escalate_ticket_and_staff_notice(fake: FakeDiscord, sandbox,
     alice = fake.user_id("alice")
     async with support_bot(fake, tmp_path, sandbox.base_url) as bot:
         await link(fake, sandbox, alice, "enterprise@demo.test")
-        assert await bot.deps.store.linked_account(alice) == sandbox.account_id("enterprise@demo.test")
+        assert await bot.deps.store.escalations.linked_account(alice) == sandbox.account_id("enterprise@demo.test")
         general = fake.channel_id("general")
         await fake.user_sends(general, alice, PROBLEM)
         _, result = await escalate(fake, alice)
@@ -209,7 +209,7 @@ async def test_api_down_queues_then_sends_exactly_one_ticket(fake: FakeDiscord, 
         assert len(posts) >= 3, proxy.requests  # the lost answers were retried with the same key
         queued = bot.deps.escalation_texts.messages["ticket.queued"]["en"]
         assert result["content"] == render(queued, bot.deps.engine.render_context.placeholders)
-        rows = await bot.deps.store.list_escalations(fake.guild_id)
+        rows = await bot.deps.store.escalations.list_escalations(fake.guild_id)
         assert [(r.status, r.ticket_id) for r in rows] == [("sent", "T-1001")]
 
 
@@ -248,7 +248,7 @@ async def test_two_different_requests_in_one_channel_are_two_tickets(
             "Analytics dashboard is empty",
             "Channel list does not load",
         ]
-        rows = await bot.deps.store.list_escalations(fake.guild_id)
+        rows = await bot.deps.store.escalations.list_escalations(fake.guild_id)
         assert len({r.idempotency_key for r in rows}) == 3
 
 
@@ -272,7 +272,7 @@ async def test_a_rejected_escalation_does_not_block_the_channel(fake: FakeDiscor
         client.create_ticket = reject_first
         _, failed = await escalate(fake, alice)
         assert failed["flags"] & 64 and "T-10" not in failed["content"]
-        assert (await bot.deps.store.count_escalations()) == {"failed": 1}
+        assert (await bot.deps.store.escalations.count_escalations()) == {"failed": 1}
         staff = await fake.wait_for_message(fake.channel_id("bot-log"), lambda m: "rejected" in m["content"])
         assert "subject: rejected" in staff["content"]
         # A later, different escalation in the same channel goes through.
@@ -283,7 +283,7 @@ async def test_a_rejected_escalation_does_not_block_the_channel(fake: FakeDiscor
         assert "T-1002" in retried["content"]
         assert calls[0] == calls[2] != calls[1]
         assert [t.request["subject"] for t in sandbox.tickets()] == ["Bundle upload fails", SUMMARY]
-        assert (await bot.deps.store.count_escalations()) == {"sent": 2}
+        assert (await bot.deps.store.escalations.count_escalations()) == {"sent": 2}
 
 
 async def test_the_same_request_after_its_ticket_was_solved_is_a_new_ticket(
@@ -295,7 +295,7 @@ async def test_the_same_request_after_its_ticket_was_solved_is_a_new_ticket(
         _, first = await escalate(fake, alice)
         assert "T-1001" in first["content"]
         sandbox.set_ticket_status("T-1001", "solved")
-        await bot.get_cog("Escalations").poll_ticket_statuses()
+        await bot.get_cog("TicketWatch").poll_ticket_statuses()
         _, second = await escalate(fake, alice)
         assert "T-1002" in second["content"]
         _, third = await escalate(fake, alice)  # while T-1002 is open, the same request is T-1002
@@ -429,7 +429,7 @@ async def test_status_page_incident_notice_once_and_resolution(fake: FakeDiscord
             notice = await fake.wait_for_message(general)
             assert "https://status.capgo.app/" in notice["content"]
             for _ in range(500):  # the bot finishes recording its reply (bounded wait, 5 s)
-                if await bot.deps.store.reply_for_source(int(asked["id"]), "route") is not None:
+                if await bot.deps.store.replies.reply_for_source(int(asked["id"]), "route") is not None:
                     break
                 await asyncio.sleep(0.01)
             else:
@@ -458,7 +458,7 @@ async def test_housekeeping_tells_the_thread_when_solved_and_alerts_on_stuck(
         await fake.user_sends(general, alice, PROBLEM)
         _, created = await escalate(fake, alice)
         assert "T-1001" in created["content"]
-        cog = bot.get_cog("Escalations")
+        cog = bot.get_cog("TicketWatch")
         sandbox.set_ticket_status("T-1001", "solved")
         await cog.housekeeping()
         await fake.wait_for_message(general, lambda m: "marked ticket T-1001 as solved" in m.get("content", ""))
@@ -468,7 +468,7 @@ async def test_housekeeping_tells_the_thread_when_solved_and_alerts_on_stuck(
         # Now the API goes down: a new escalation waits in the outbox; past the alert age staff hear about it.
         proxy.down()
         bob = fake.user_id("owner")
-        await bot.deps.store.link_account(bob, sandbox.account_id("team@demo.test"), bot.deps.clock())
+        await bot.deps.store.escalations.link_account(bob, sandbox.account_id("team@demo.test"), bot.deps.clock())
         await bot.deps.escalation.account(sandbox.account_id("team@demo.test"))
         _, queued = await escalate(fake, bob)
         assert "saved" in queued["content"]

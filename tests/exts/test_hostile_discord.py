@@ -50,7 +50,7 @@ async def test_hostile_sample_through_the_bot(
         store = bot.deps.store
 
         async def all_decided() -> bool:
-            return all([await store.get_decision(int(m["id"])) is not None for m in sent])
+            return all([await store.replies.get_decision(int(m["id"])) is not None for m in sent])
 
         for _ in range(2000):  # every message triaged and its decision recorded (or the bot crashed: fails at once)
             fake.raise_if_bot_failed()
@@ -59,7 +59,7 @@ async def test_hostile_sample_through_the_bot(
             await asyncio.sleep(0.01)
         else:
             pytest.fail("the bot did not triage every hostile message")
-        decisions = [await store.get_decision(int(m["id"])) for m in sent]
+        decisions = [await store.replies.get_decision(int(m["id"])) for m in sent]
         support = frozenset({bot.deps.settings.brand.support_email.lower()})  # the bot's own address may appear
 
     writes = fake.message_writes

@@ -43,15 +43,15 @@ async def outbox_for(url: str, store: SqliteStore, *, budget: float = 3.0) -> As
     async with aiohttp.ClientSession() as session:
         breaker = CircuitBreaker(failure_threshold=1000)  # these tests are about the outbox, not the breaker
         client = HttpSupportApiClient(session, url, "k", budget=budget, breaker=breaker, rng=random.Random(1))
-        yield Outbox(store, client, ticket_request_from_payload, clock=clock, backoff=Backoff(0.01, 0.05),
+        yield Outbox(store.escalations, client, ticket_request_from_payload, clock=clock, backoff=Backoff(0.01, 0.05),
                      rng=random.Random(2))  # fmt: skip
 
 
 async def drain(outbox: Outbox, store: SqliteStore, expected: int, *, within: float = 20.0) -> None:
     deadline = asyncio.get_running_loop().time() + within
-    while (await store.count_escalations()).get("sent", 0) < expected:
+    while (await store.escalations.count_escalations()).get("sent", 0) < expected:
         if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError(await store.count_escalations())
+            raise TimeoutError(await store.escalations.count_escalations())
         await outbox.drain_once()
         await asyncio.sleep(0.01)
 
@@ -81,7 +81,7 @@ async def test_each_fault_ends_in_exactly_one_ticket(sandbox, tmp_path: Path, fa
             row = await outbox.submit(escalation("key-1", sandbox.account_id("team@demo.test")))
             await drain(outbox, store, 1)
         assert len(sandbox.tickets()) == 1
-        sent = await store.get_escalation(row.id)
+        sent = await store.escalations.get_escalation(row.id)
         assert sent.status == "sent" and sent.ticket_id == sandbox.tickets()[0].ticket_id
     finally:
         await store.close()
@@ -105,7 +105,7 @@ async def test_api_down_for_a_while_then_back_and_a_restart_in_between(sandbox, 
             async with outbox_for(proxy.base_url, store) as outbox:
                 await drain(outbox, store, 5)
             assert len(sandbox.tickets()) == 5
-            assert await store.count_escalations() == {"sent": 5}
+            assert await store.escalations.count_escalations() == {"sent": 5}
         finally:
             await store.close()
 
@@ -134,7 +134,7 @@ async def test_a_rejected_escalation_is_not_retried_and_staff_are_told(sandbox, 
 
             outbox.on_failed = on_failed
             row = await outbox.submit(escalation("bad", "acc_does_not_exist"))
-        assert (await store.get_escalation(row.id)).status == "failed"
+        assert (await store.escalations.get_escalation(row.id)).status == "failed"
         assert told == [row.id] and sandbox.tickets() == []
     finally:
         await store.close()
@@ -157,6 +157,6 @@ async def test_a_rejected_escalation_submitted_again_is_tried_once_more_with_its
             posts = [r for r in proxy.requests if r[0] == "POST" and r[1].endswith("/tickets")]
             assert len(posts) == 2
         assert told == [row.id, row.id] and sandbox.tickets() == []
-        assert await store.count_escalations() == {"failed": 1}
+        assert await store.escalations.count_escalations() == {"failed": 1}
     finally:
         await store.close()

@@ -84,7 +84,7 @@ async def test_backlog_drains_within_seconds_of_the_recovery_exactly_once(sandbo
             concurrency = count_concurrency(proxy)
             # The production configuration: 3 s budget, default breaker, default Backoff; seeded jitter.
             client = HttpSupportApiClient(session, proxy.base_url, "k", rng=random.Random(1))
-            outbox = Outbox(store, client, ticket_request_from_payload, clock=clock, rng=random.Random(2))
+            outbox = Outbox(store.escalations, client, ticket_request_from_payload, clock=clock, rng=random.Random(2))
             worker = asyncio.create_task(outbox.run())
             try:
                 proxy.failure_rate, proxy.random_faults = 1.0, ("503",)
@@ -101,15 +101,16 @@ async def test_backlog_drains_within_seconds_of_the_recovery_exactly_once(sandbo
                 proxy.failure_rate = 0.0
                 proxy.up()
                 recovered = loop.time()
-                while (await store.count_escalations()).get("sent", 0) < ESCALATIONS:
+                while (await store.escalations.count_escalations()).get("sent", 0) < ESCALATIONS:
                     if loop.time() - recovered > DRAIN_BOUND:
-                        pytest.fail(f"not drained {DRAIN_BOUND}s after the recovery: {await store.count_escalations()}")
+                        counts = await store.escalations.count_escalations()
+                        pytest.fail(f"not drained {DRAIN_BOUND}s after the recovery: {counts}")
                     await asyncio.sleep(0.02)
                 drained_after = loop.time() - recovered
             finally:
                 worker.cancel()
                 await asyncio.gather(worker, return_exceptions=True)
-        rows = [await store.get_escalation(i) for i in range(1, ESCALATIONS + 1)]
+        rows = [await store.escalations.get_escalation(i) for i in range(1, ESCALATIONS + 1)]
         tickets = sandbox.tickets()
         assert len(tickets) == ESCALATIONS  # none lost, none twice
         assert sorted(t.idempotency_key for t in tickets) == sorted(f"outage-{i}" for i in range(ESCALATIONS))
@@ -131,7 +132,7 @@ async def test_a_refused_call_is_not_an_attempt_and_the_probe_goes_first(sandbox
         async with FaultyProxy(sandbox.base_url) as proxy, aiohttp.ClientSession() as session:
             breaker = CircuitBreaker(failure_threshold=1, reset_after=30.0, clock=breaker_clock)
             client = HttpSupportApiClient(session, proxy.base_url, "k", breaker=breaker, rng=random.Random(1))
-            outbox = Outbox(store, client, ticket_request_from_payload, clock=clock, rng=random.Random(2))
+            outbox = Outbox(store.escalations, client, ticket_request_from_payload, clock=clock, rng=random.Random(2))
             assert outbox.breaker is breaker  # found on the client
             proxy.down()
             first = await outbox.submit(escalation("first", account))  # a real failure: it opens the breaker
@@ -143,20 +144,20 @@ async def test_a_refused_call_is_not_an_attempt_and_the_probe_goes_first(sandbox
             for _ in range(3):
                 assert await outbox.drain_once() == DrainStats()  # the open breaker: nothing tried
             assert len(proxy.requests) == requests
-            assert [(await store.get_escalation(r.id)).attempts for r in (first, second)] == [1, 0]
+            assert [(await store.escalations.get_escalation(r.id)).attempts for r in (first, second)] == [1, 0]
             assert outbox.breaker_wait() == pytest.approx(30.0)
 
             breaker_clock.now += 30.0  # half-open: one trial call; it fails, the breaker opens again
             stats = await outbox.drain_once()
             assert (stats.retried, stats.sent, breaker.state) == (1, 0, "open")
             assert len(proxy.requests) == requests + 1
-            assert [(await store.get_escalation(r.id)).attempts for r in (first, second)] == [2, 0]
+            assert [(await store.escalations.get_escalation(r.id)).attempts for r in (first, second)] == [2, 0]
 
             breaker_clock.now += 30.0
             proxy.up()  # the next trial (the oldest due row: "second") succeeds, then the rest follow at once
             stats = await outbox.drain_once()
             assert (stats.sent, stats.refused, breaker.state) == (2, 0, "closed")
-            assert [(await store.get_escalation(r.id)).attempts for r in (first, second)] == [3, 1]
+            assert [(await store.escalations.get_escalation(r.id)).attempts for r in (first, second)] == [3, 1]
         assert sorted(t.idempotency_key for t in sandbox.tickets()) == ["first", "second"]
     finally:
         await store.close()
@@ -193,7 +194,7 @@ async def main(db, url):
     store = await SqliteStore.open(db)
     async with aiohttp.ClientSession() as session:
         client = HttpSupportApiClient(session, url, "k", budget=0.5)
-        outbox = Outbox(store, client, ticket_request_from_payload, clock=lambda: datetime.now(UTC),
+        outbox = Outbox(store.escalations, client, ticket_request_from_payload, clock=lambda: datetime.now(UTC),
                         backoff=Backoff(0.05, 0.5))
         await outbox.run(idle=0.2)
 
@@ -211,7 +212,7 @@ async def test_kill_9_mid_batch_then_restart_loses_and_duplicates_nothing(sandbo
     store = await SqliteStore.open(db)
     account = sandbox.account_id("team@demo.test")
     for i in range(count):
-        await store.enqueue_escalation(escalation(f"kill-{i}", account))
+        await store.escalations.enqueue_escalation(escalation(f"kill-{i}", account))
     await store.close()
     loop = asyncio.get_running_loop()
     async with FaultyProxy(sandbox.base_url, seed=3, failure_rate=0.3) as proxy:
@@ -241,7 +242,7 @@ async def test_kill_9_mid_batch_then_restart_loses_and_duplicates_nothing(sandbo
     assert sorted(t.idempotency_key for t in tickets) == sorted(f"kill-{i}" for i in range(count))  # 0 lost, 0 twice
     store = await SqliteStore.open(db)
     try:
-        rows = [await store.escalation_by_key(f"kill-{i}") for i in range(count)]
+        rows = [await store.escalations.escalation_by_key(f"kill-{i}") for i in range(count)]
     finally:
         await store.close()
     by_key = {t.idempotency_key: t.ticket_id for t in tickets}

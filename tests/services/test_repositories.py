@@ -11,7 +11,6 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from unittest.mock import call, create_autospec
 
 import pytest
 
@@ -31,7 +30,6 @@ from bot.services.store import (
     SqliteReplyRepository,
     SqliteStore,
     Stats,
-    Store,
     StoreError,
     UnknownReplyError,
     WatchedChannel,
@@ -49,9 +47,6 @@ REPOSITORIES: list[tuple[type[Any], type[Any], str]] = [
     (EscalationRepository, SqliteEscalationRepository, "escalations"),
     (IncidentRepository, SqliteIncidentRepository, "incidents"),
 ]
-# The repositories whose methods SqliteStore also answers by their old names (the incident board is newer: its
-# only caller, bot.app.composition.IncidentBoard, uses `store.incidents`).
-DELEGATED = REPOSITORIES[:4]
 
 
 def methods(cls: type[Any]) -> list[str]:
@@ -98,16 +93,7 @@ async def test_sqlite_repository_is_an_instance_of_its_protocol_only(
             assert not isinstance(repository, other), other  # each Protocol names its own methods, no more
 
 
-def test_the_store_protocol_is_the_config_reply_and_cooldown_protocols_plus_close() -> None:
-    union = {
-        name: proto for proto in (ConfigRepository, ReplyRepository, CooldownRepository) for name in methods(proto)
-    }
-    assert methods(Store) == sorted([*union, "close"])
-    for name, proto in union.items():
-        assert inspect.signature(getattr(Store, name)) == inspect.signature(getattr(proto, name)), name
-
-
-# -- the store: the repositories as attributes, and every old method handed to its repository ------------------------
+# -- the store: the repositories as attributes over one database, and nothing else ------------------------------------
 
 
 async def test_sqlite_store_exposes_its_repositories_over_one_database(db_path: Path) -> None:
@@ -117,48 +103,19 @@ async def test_sqlite_store_exposes_its_repositories_over_one_database(db_path: 
             assert type(repository) is implementation and isinstance(repository, protocol), attribute
             assert repository._db is store.database, attribute
         assert store.label == str(db_path) and store.schema_version == store.database.schema_version
-        # What goes in through the old method comes out of the repository, and back.
-        await store.update_config(GUILD, default_language="de")
-        assert (await store.config.get_config(GUILD)).default_language == "de"
-        await store.cooldowns.set_opt_out(7, True, NOW)
-        assert await store.is_opted_out(7) is True
+        # One database: what one repository object writes, a fresh one over the same database reads.
+        await store.config.update_config(GUILD, default_language="de")
+        assert (await SqliteConfigRepository(store.database).get_config(GUILD)).default_language == "de"
     with pytest.raises(StoreError, match="is closed"):
         await store.replies.get_reply(1)
 
 
-def _arguments(function: Any) -> tuple[list[object], dict[str, object]]:
-    """Return a distinct sentinel for each parameter of `function` (after self), split as a call would pass them."""
-    args: list[object] = []
-    kwargs: dict[str, object] = {}
-    for parameter in list(inspect.signature(function).parameters.values())[1:]:
-        value = object()
-        if parameter.kind is parameter.KEYWORD_ONLY:
-            kwargs[parameter.name] = value
-        elif parameter.kind is parameter.VAR_KEYWORD:
-            kwargs["some_field"] = value
-        else:
-            args.append(value)
-    return args, kwargs
-
-
-@pytest.mark.parametrize(("protocol", "implementation", "attribute"), DELEGATED, ids=[r[2] for r in DELEGATED])
-async def test_every_store_method_hands_its_call_to_the_repository(
-    db_path: Path, protocol: type[Any], implementation: type[Any], attribute: str
-) -> None:
-    async with await SqliteStore.open(db_path) as store:
-        spy = create_autospec(implementation, instance=True)
-        setattr(store, attribute, spy)
-        for name in methods(protocol):
-            delegate = getattr(SqliteStore, name)
-            assert inspect.signature(delegate) == inspect.signature(getattr(protocol, name)), name
-            assert delegate.__doc__, name
-            result = object()
-            getattr(spy, name).return_value = result
-            args, kwargs = _arguments(delegate)
-            returned = await getattr(store, name)(*args, **kwargs)
-            assert getattr(spy, name).await_args == call(*args, **kwargs), name
-            returns_none = inspect.signature(delegate).return_annotation == "None"
-            assert returned is (None if returns_none else result), name
+def test_the_store_answers_no_repository_method_itself() -> None:
+    """Callers go through `store.<repository>`: the store only opens, closes and holds the repositories."""
+    own = set(methods(SqliteStore))
+    for protocol, _, attribute in REPOSITORIES:
+        assert own.isdisjoint(methods(protocol)), attribute
+    assert own <= {"open", "close", "label", "schema_version"}
 
 
 # -- each repository on its own, over a real file -------------------------------------------------------------------

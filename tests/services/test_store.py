@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import shutil
 import sqlite3
 from collections.abc import AsyncIterator
@@ -21,7 +20,6 @@ from bot.services.store import (
     MigrationError,
     SqliteStore,
     Stats,
-    Store,
     StoreError,
     UnknownReplyError,
     WatchedChannel,
@@ -128,22 +126,22 @@ async def test_open_creates_the_folder_and_sets_the_connection_up(db_path: Path)
 async def test_memory_database_works(now: datetime) -> None:
     async with await SqliteStore.open(":memory:") as store:
         assert store.schema_version == LATEST
-        await store.update_config(GUILD, default_language="fr")
-        await store.note_channel_reply(10, now)
-        assert (await store.get_config(GUILD)).default_language == "fr"
-        assert await store.last_channel_reply_at(10) == now
+        await store.config.update_config(GUILD, default_language="fr")
+        await store.cooldowns.note_channel_reply(10, now)
+        assert (await store.config.get_config(GUILD)).default_language == "fr"
+        assert await store.cooldowns.last_channel_reply_at(10) == now
 
 
 async def test_opening_twice_keeps_version_and_data(db_path: Path, now: datetime) -> None:
     first = await SqliteStore.open(db_path)
-    await first.update_config(GUILD, staff_role_ids=[42])
+    await first.config.update_config(GUILD, staff_role_ids=[42])
     await first.close()
     schema = raw(db_path, "SELECT name, sql FROM sqlite_master ORDER BY name")
 
     second = await SqliteStore.open(db_path)
     try:
         assert second.schema_version == LATEST
-        assert (await second.get_config(GUILD)).staff_role_ids == (42,)
+        assert (await second.config.get_config(GUILD)).staff_role_ids == (42,)
     finally:
         await second.close()
     assert raw(db_path, "PRAGMA user_version") == [(LATEST,)]
@@ -193,8 +191,8 @@ async def test_migration_breaking_a_foreign_key_is_rolled_back(tmp_path: Path, d
     folder = tmp_path / "migrations"
     shutil.copy(MIGRATIONS_DIR / "0001_initial.sql", write_migrations(folder, {}) / "0001_initial.sql")
     store = await SqliteStore.open(db_path, migrations_dir=folder)
-    await store.record_reply(make_reply(now))
-    await store.record_feedback(500, 8, "solved", now)
+    await store.replies.record_reply(make_reply(now))
+    await store.replies.record_feedback(500, 8, "solved", now)
     await store.close()
 
     # Migrations run with foreign keys off (so table rebuilds work); the check before COMMIT catches this.
@@ -248,22 +246,14 @@ async def test_closed_store_refuses_work(db_path: Path) -> None:
     await store.close()
     await store.close()  # closing twice is fine
     with pytest.raises(StoreError, match="is closed"):
-        await store.get_config(GUILD)
-
-
-def test_sqlite_store_implements_the_protocol_with_the_same_signatures() -> None:
-    members = [name for name in vars(Store) if not name.startswith("_") and callable(getattr(Store, name))]
-    assert len(members) == 28
-    for name in members:
-        assert inspect.signature(getattr(SqliteStore, name)) == inspect.signature(getattr(Store, name)), name
-        assert getattr(SqliteStore, name).__doc__, name
+        await store.config.get_config(GUILD)
 
 
 # -- guild configuration ---------------------------------------------------------------------------------------------
 
 
 async def test_config_defaults_when_absent(store: SqliteStore) -> None:
-    assert await store.get_config(GUILD) == GuildConfig(
+    assert await store.config.get_config(GUILD) == GuildConfig(
         guild_id=GUILD,
         volunteer_role_ids=(),
         staff_role_ids=(),
@@ -280,7 +270,7 @@ async def test_config_defaults_when_absent(store: SqliteStore) -> None:
 
 
 async def test_config_update_round_trips_and_keeps_other_fields(store: SqliteStore) -> None:
-    updated = await store.update_config(
+    updated = await store.config.update_config(
         GUILD,
         volunteer_role_ids=[11, 12, 11],
         staff_role_ids=(13,),
@@ -308,12 +298,12 @@ async def test_config_update_round_trips_and_keeps_other_fields(store: SqliteSto
         seeded=False,
     )
     assert updated == expected
-    assert await store.get_config(GUILD) == expected
+    assert await store.config.get_config(GUILD) == expected
 
-    again = await store.update_config(GUILD, answer_threshold=None, forum_tag_escalated=None)
+    again = await store.config.update_config(GUILD, answer_threshold=None, forum_tag_escalated=None)
     assert again == replace(expected, answer_threshold=None, forum_tag_escalated=None)
-    assert await store.get_config(GUILD) == again
-    assert await store.get_config(OTHER_GUILD) == GuildConfig(guild_id=OTHER_GUILD)
+    assert await store.config.get_config(GUILD) == again
+    assert await store.config.get_config(OTHER_GUILD) == GuildConfig(guild_id=OTHER_GUILD)
 
 
 @pytest.mark.parametrize(
@@ -341,66 +331,66 @@ async def test_config_validation_names_the_field_and_writes_nothing(
     store: SqliteStore, changes: dict[str, object], message: str
 ) -> None:
     with pytest.raises(ValueError, match=message):
-        await store.update_config(GUILD, **{"default_language": "fr", **changes})
-    assert await store.get_config(GUILD) == GuildConfig(guild_id=GUILD)
+        await store.config.update_config(GUILD, **{"default_language": "fr", **changes})
+    assert await store.config.get_config(GUILD) == GuildConfig(guild_id=GUILD)
 
 
 # -- watched channels ------------------------------------------------------------------------------------------------
 
 
 async def test_watch_unwatch_and_shadow(store: SqliteStore) -> None:
-    assert await store.watch_channel(GUILD, 10) == WatchedChannel(channel_id=10, shadow=False)
-    await store.watch_channel(GUILD, 11, shadow=True)
-    await store.watch_channel(OTHER_GUILD, 30)
-    assert await store.watched_channels(GUILD) == {10: WatchedChannel(10, False), 11: WatchedChannel(11, True)}
-    assert await store.is_watched(11) == WatchedChannel(11, True)
-    assert await store.is_watched(12) is None
+    assert await store.config.watch_channel(GUILD, 10) == WatchedChannel(channel_id=10, shadow=False)
+    await store.config.watch_channel(GUILD, 11, shadow=True)
+    await store.config.watch_channel(OTHER_GUILD, 30)
+    assert await store.config.watched_channels(GUILD) == {10: WatchedChannel(10, False), 11: WatchedChannel(11, True)}
+    assert await store.config.is_watched(11) == WatchedChannel(11, True)
+    assert await store.config.is_watched(12) is None
 
-    assert await store.set_shadow(GUILD, 10, True) is True
-    assert await store.is_watched(10) == WatchedChannel(10, True)
-    assert await store.set_shadow(GUILD, 12, True) is False  # not watched: nothing created
-    assert await store.set_shadow(GUILD, 30, True) is False  # another guild's channel
-    assert await store.is_watched(12) is None
-    assert await store.is_watched(30) == WatchedChannel(30, False)
+    assert await store.config.set_shadow(GUILD, 10, True) is True
+    assert await store.config.is_watched(10) == WatchedChannel(10, True)
+    assert await store.config.set_shadow(GUILD, 12, True) is False  # not watched: nothing created
+    assert await store.config.set_shadow(GUILD, 30, True) is False  # another guild's channel
+    assert await store.config.is_watched(12) is None
+    assert await store.config.is_watched(30) == WatchedChannel(30, False)
 
-    assert await store.unwatch_channel(GUILD, 10) is True
-    assert await store.unwatch_channel(GUILD, 10) is False
-    assert await store.unwatch_channel(GUILD, 30) is False
-    assert await store.watched_channels(GUILD) == {11: WatchedChannel(11, True)}
-    assert await store.watched_channels(OTHER_GUILD) == {30: WatchedChannel(30, False)}
+    assert await store.config.unwatch_channel(GUILD, 10) is True
+    assert await store.config.unwatch_channel(GUILD, 10) is False
+    assert await store.config.unwatch_channel(GUILD, 30) is False
+    assert await store.config.watched_channels(GUILD) == {11: WatchedChannel(11, True)}
+    assert await store.config.watched_channels(OTHER_GUILD) == {30: WatchedChannel(30, False)}
 
-    await store.watch_channel(GUILD, 11)  # watching again resets the flag to what was asked
-    assert await store.is_watched(11) == WatchedChannel(11, False)
+    await store.config.watch_channel(GUILD, 11)  # watching again resets the flag to what was asked
+    assert await store.config.is_watched(11) == WatchedChannel(11, False)
 
 
 async def test_seeding_happens_once_per_guild(store: SqliteStore) -> None:
-    await store.watch_channel(GUILD, 11, shadow=True)
-    assert await store.seed_watch_channels(GUILD, [10, 11, 10]) is True
-    assert await store.watched_channels(GUILD) == {10: WatchedChannel(10, False), 11: WatchedChannel(11, True)}
-    assert await store.get_config(GUILD) == GuildConfig(guild_id=GUILD, seeded=True)
+    await store.config.watch_channel(GUILD, 11, shadow=True)
+    assert await store.config.seed_watch_channels(GUILD, [10, 11, 10]) is True
+    assert await store.config.watched_channels(GUILD) == {10: WatchedChannel(10, False), 11: WatchedChannel(11, True)}
+    assert await store.config.get_config(GUILD) == GuildConfig(guild_id=GUILD, seeded=True)
 
-    await store.unwatch_channel(GUILD, 10)
-    assert await store.seed_watch_channels(GUILD, [10, 12]) is False
-    assert await store.watched_channels(GUILD) == {11: WatchedChannel(11, True)}
+    await store.config.unwatch_channel(GUILD, 10)
+    assert await store.config.seed_watch_channels(GUILD, [10, 12]) is False
+    assert await store.config.watched_channels(GUILD) == {11: WatchedChannel(11, True)}
 
-    assert await store.seed_watch_channels(OTHER_GUILD, []) is True
-    assert (await store.get_config(OTHER_GUILD)).seeded is True
-    assert await store.seed_watch_channels(OTHER_GUILD, [30]) is False
-    assert await store.watched_channels(OTHER_GUILD) == {}
+    assert await store.config.seed_watch_channels(OTHER_GUILD, []) is True
+    assert (await store.config.get_config(OTHER_GUILD)).seeded is True
+    assert await store.config.seed_watch_channels(OTHER_GUILD, [30]) is False
+    assert await store.config.watched_channels(OTHER_GUILD) == {}
 
 
 async def test_seeding_keeps_existing_config(store: SqliteStore) -> None:
-    await store.update_config(GUILD, default_language="it", staff_role_ids=[5])
-    assert await store.seed_watch_channels(GUILD, [10]) is True
-    assert await store.get_config(GUILD) == GuildConfig(
+    await store.config.update_config(GUILD, default_language="it", staff_role_ids=[5])
+    assert await store.config.seed_watch_channels(GUILD, [10]) is True
+    assert await store.config.get_config(GUILD) == GuildConfig(
         guild_id=GUILD, default_language="it", staff_role_ids=(5,), seeded=True
     )
 
 
 async def test_concurrent_seeding_seeds_once(store: SqliteStore) -> None:
-    results = await asyncio.gather(*(store.seed_watch_channels(GUILD, [10 + i]) for i in range(5)))
+    results = await asyncio.gather(*(store.config.seed_watch_channels(GUILD, [10 + i]) for i in range(5)))
     assert sorted(results) == [False, False, False, False, True]
-    assert len(await store.watched_channels(GUILD)) == 1
+    assert len(await store.config.watched_channels(GUILD)) == 1
 
 
 # -- bot replies -----------------------------------------------------------------------------------------------------
@@ -408,66 +398,68 @@ async def test_concurrent_seeding_seeds_once(store: SqliteStore) -> None:
 
 async def test_reply_round_trip(store: SqliteStore, now: datetime) -> None:
     reply = make_reply(now, missing=["error", "versions"], kind="remind", url=None, entry_id=None)
-    await store.record_reply(reply)
-    got = await store.get_reply(500)
+    await store.replies.record_reply(reply)
+    got = await store.replies.get_reply(500)
     assert got == reply
     assert got is not None and got.missing == ("error", "versions") and got.deleted_at is None
-    assert await store.get_reply(501) is None
+    assert await store.replies.get_reply(501) is None
     with pytest.raises(ValueError, match="bot reply 500 could not be recorded"):
-        await store.record_reply(reply)
+        await store.replies.record_reply(reply)
 
 
 async def test_reply_times_come_back_in_utc(store: SqliteStore, now: datetime) -> None:
     paris = now.astimezone(timezone(timedelta(hours=1)))
-    await store.record_reply(make_reply(paris))
-    got = await store.get_reply(500)
+    await store.replies.record_reply(make_reply(paris))
+    got = await store.replies.get_reply(500)
     assert got is not None
     assert got.created_at == now
     assert got.created_at.utcoffset() == timedelta(0)
 
 
 async def test_reply_lookups_by_source_and_thread(store: SqliteStore, now: datetime) -> None:
-    await store.record_reply(make_reply(now, reply_message_id=501, kind="remind", missing=("error",)))
-    await store.record_reply(make_reply(now + timedelta(minutes=1), reply_message_id=502, kind="answer"))
-    await store.record_reply(make_reply(now + timedelta(minutes=2), reply_message_id=503, kind="remind"))
-    await store.record_reply(make_reply(now, reply_message_id=504, thread_id=None, source_message_id=401))
+    await store.replies.record_reply(make_reply(now, reply_message_id=501, kind="remind", missing=("error",)))
+    await store.replies.record_reply(make_reply(now + timedelta(minutes=1), reply_message_id=502, kind="answer"))
+    await store.replies.record_reply(make_reply(now + timedelta(minutes=2), reply_message_id=503, kind="remind"))
+    await store.replies.record_reply(make_reply(now, reply_message_id=504, thread_id=None, source_message_id=401))
 
-    assert (await store.reply_for_source(400, "remind")).reply_message_id == 503  # type: ignore[union-attr]
-    assert (await store.reply_for_source(400, "answer")).reply_message_id == 502  # type: ignore[union-attr]
-    assert await store.reply_for_source(400, "escalate") is None
-    assert (await store.reply_in_thread(20)).reply_message_id == 503  # type: ignore[union-attr]
-    assert (await store.reply_in_thread(20, "answer")).reply_message_id == 502  # type: ignore[union-attr]
-    assert await store.reply_in_thread(21) is None
+    assert (await store.replies.reply_for_source(400, "remind")).reply_message_id == 503  # type: ignore[union-attr]
+    assert (await store.replies.reply_for_source(400, "answer")).reply_message_id == 502  # type: ignore[union-attr]
+    assert await store.replies.reply_for_source(400, "escalate") is None
+    assert (await store.replies.reply_in_thread(20)).reply_message_id == 503  # type: ignore[union-attr]
+    assert (await store.replies.reply_in_thread(20, "answer")).reply_message_id == 502  # type: ignore[union-attr]
+    assert await store.replies.reply_in_thread(21) is None
 
-    assert await store.mark_reply_deleted(503, now + timedelta(hours=1)) is True
-    assert await store.mark_reply_deleted(503, now + timedelta(hours=2)) is False
-    assert await store.mark_reply_deleted(999, now) is False
-    assert (await store.get_reply(503)).deleted_at == now + timedelta(hours=1)  # type: ignore[union-attr]
-    assert (await store.reply_for_source(400, "remind")).reply_message_id == 501  # type: ignore[union-attr]
-    assert (await store.reply_in_thread(20)).reply_message_id == 502  # type: ignore[union-attr]
-    deleted = await store.reply_for_source(400, "remind", include_deleted=True)
+    assert await store.replies.mark_reply_deleted(503, now + timedelta(hours=1)) is True
+    assert await store.replies.mark_reply_deleted(503, now + timedelta(hours=2)) is False
+    assert await store.replies.mark_reply_deleted(999, now) is False
+    assert (await store.replies.get_reply(503)).deleted_at == now + timedelta(hours=1)  # type: ignore[union-attr]
+    assert (await store.replies.reply_for_source(400, "remind")).reply_message_id == 501  # type: ignore[union-attr]
+    assert (await store.replies.reply_in_thread(20)).reply_message_id == 502  # type: ignore[union-attr]
+    deleted = await store.replies.reply_for_source(400, "remind", include_deleted=True)
     assert deleted is not None and deleted.reply_message_id == 503
-    assert (await store.reply_in_thread(20, "remind", include_deleted=True)).reply_message_id == 503  # type: ignore[union-attr]
+    assert (await store.replies.reply_in_thread(20, "remind", include_deleted=True)).reply_message_id == 503  # type: ignore[union-attr]
 
 
 async def test_update_reply(store: SqliteStore, now: datetime) -> None:
     original = make_reply(now, kind="remind", missing=("error", "versions"), url=None, entry_id=None, confidence=0.0)
-    await store.record_reply(original)
-    updated = await store.update_reply(500, missing=["versions"])
+    await store.replies.record_reply(original)
+    updated = await store.replies.update_reply(500, missing=["versions"])
     assert updated == replace(original, missing=("versions",))
-    assert await store.get_reply(500) == updated
+    assert await store.replies.get_reply(500) == updated
 
-    answered = await store.update_reply(500, kind="answer", url="https://example.com/x/", entry_id="x", confidence=0.9)
+    answered = await store.replies.update_reply(
+        500, kind="answer", url="https://example.com/x/", entry_id="x", confidence=0.9
+    )
     assert answered == replace(original, kind="answer", missing=("versions",), url="https://example.com/x/",
                                entry_id="x", confidence=0.9)  # fmt: skip
-    assert await store.get_reply(500) == answered
-    assert await store.update_reply(999, missing=()) is None
+    assert await store.replies.get_reply(500) == answered
+    assert await store.replies.update_reply(999, missing=()) is None
 
     with pytest.raises(ValueError, match=r"cannot update reply field.*created_at"):
-        await store.update_reply(500, created_at=now)
+        await store.replies.update_reply(500, created_at=now)
     with pytest.raises(ValueError, match="reply kind must be one of"):
-        await store.update_reply(500, kind="poem")
-    assert await store.get_reply(500) == answered
+        await store.replies.update_reply(500, kind="poem")
+    assert await store.replies.get_reply(500) == answered
 
 
 def test_reply_values_are_validated(now: datetime) -> None:
@@ -486,37 +478,37 @@ def test_reply_values_are_validated(now: datetime) -> None:
 
 async def test_decision_round_trip_and_replacement(store: SqliteStore, now: datetime) -> None:
     decision = make_decision(now)
-    await store.record_decision(decision)
-    assert await store.get_decision(400) == decision
-    assert await store.get_decision(401) is None
+    await store.replies.record_decision(decision)
+    assert await store.replies.get_decision(400) == decision
+    assert await store.replies.get_decision(401) is None
 
     edited = make_decision(now + timedelta(minutes=5), action="silent", rule="silent.low_score", top_url=None,
                            top_title=None, confidence=0.2)  # fmt: skip
-    await store.record_decision(edited)
-    assert await store.get_decision(400) == edited
+    await store.replies.record_decision(edited)
+    assert await store.replies.get_decision(400) == edited
 
 
 # -- feedback --------------------------------------------------------------------------------------------------------
 
 
 async def test_feedback_is_idempotent_per_reply_user_and_kind(store: SqliteStore, now: datetime) -> None:
-    await store.record_reply(make_reply(now))
-    assert await store.record_feedback(500, 8, "solved", now) is True
-    assert await store.record_feedback(500, 8, "solved", now + timedelta(minutes=1)) is False
-    assert await store.record_feedback(500, 8, "not_helpful", now) is True
-    assert await store.record_feedback(500, 9, "solved", now) is True
-    assert await store.record_feedback(500, 8, "dismissed", now) is True
+    await store.replies.record_reply(make_reply(now))
+    assert await store.replies.record_feedback(500, 8, "solved", now) is True
+    assert await store.replies.record_feedback(500, 8, "solved", now + timedelta(minutes=1)) is False
+    assert await store.replies.record_feedback(500, 8, "not_helpful", now) is True
+    assert await store.replies.record_feedback(500, 9, "solved", now) is True
+    assert await store.replies.record_feedback(500, 8, "dismissed", now) is True
     with pytest.raises(UnknownReplyError, match="message 999 is not a recorded bot reply"):
-        await store.record_feedback(999, 8, "solved", now)
+        await store.replies.record_feedback(999, 8, "solved", now)
     with pytest.raises(ValueError, match="feedback kind must be one of dismissed, not_helpful, solved"):
-        await store.record_feedback(500, 8, "great", now)
+        await store.replies.record_feedback(500, 8, "great", now)
 
 
 async def test_concurrent_identical_feedback_counts_once(store: SqliteStore, now: datetime) -> None:
-    await store.record_reply(make_reply(now))
-    results = await asyncio.gather(*(store.record_feedback(500, 8, "solved", now) for _ in range(10)))
+    await store.replies.record_reply(make_reply(now))
+    results = await asyncio.gather(*(store.replies.record_feedback(500, 8, "solved", now) for _ in range(10)))
     assert results.count(True) == 1
-    assert (await store.stats(GUILD, now)).solved == 1
+    assert (await store.replies.stats(GUILD, now)).solved == 1
 
 
 # -- gaps ------------------------------------------------------------------------------------------------------------
@@ -531,79 +523,79 @@ def test_normalise_question() -> None:
 
 async def test_gaps_are_grouped_counted_and_filtered_by_time(store: SqliteStore, now: datetime) -> None:
     old = now - timedelta(days=10)
-    await store.record_gap(GUILD, "How do I roll back?", old, "unanswered")
-    await store.record_gap(GUILD, "how do i  roll back?", now, "unanswered")
-    await store.record_gap(GUILD, "HOW DO I ROLL BACK?", now + timedelta(minutes=1), "not_helpful")
-    await store.record_gap(GUILD, "Is there a CLI?", now, "unanswered")
-    await store.record_gap(GUILD, "Why is my\nbundle ignored?", now + timedelta(minutes=2), "unanswered")
-    await store.record_gap(GUILD, "why is my bundle ignored?", now + timedelta(minutes=3), "unanswered")
-    await store.record_gap(OTHER_GUILD, "Is there a CLI?", now, "unanswered")
+    await store.replies.record_gap(GUILD, "How do I roll back?", old, "unanswered")
+    await store.replies.record_gap(GUILD, "how do i  roll back?", now, "unanswered")
+    await store.replies.record_gap(GUILD, "HOW DO I ROLL BACK?", now + timedelta(minutes=1), "not_helpful")
+    await store.replies.record_gap(GUILD, "Is there a CLI?", now, "unanswered")
+    await store.replies.record_gap(GUILD, "Why is my\nbundle ignored?", now + timedelta(minutes=2), "unanswered")
+    await store.replies.record_gap(GUILD, "why is my bundle ignored?", now + timedelta(minutes=3), "unanswered")
+    await store.replies.record_gap(OTHER_GUILD, "Is there a CLI?", now, "unanswered")
 
     since = now - timedelta(days=1)
-    assert await store.top_gaps(GUILD, since) == [
+    assert await store.replies.top_gaps(GUILD, since) == [
         ("why is my bundle ignored?", 2),  # ties on count: the most recent first
         ("how do i roll back?", 2),
         ("is there a cli?", 1),
     ]
-    assert await store.top_gaps(GUILD, old) == [
+    assert await store.replies.top_gaps(GUILD, old) == [
         ("how do i roll back?", 3),
         ("why is my bundle ignored?", 2),
         ("is there a cli?", 1),
     ]
-    assert await store.top_gaps(GUILD, since, limit=1) == [("why is my bundle ignored?", 2)]
-    assert await store.top_gaps(OTHER_GUILD, since) == [("is there a cli?", 1)]
-    assert await store.top_gaps(GUILD, now + timedelta(days=1)) == []
+    assert await store.replies.top_gaps(GUILD, since, limit=1) == [("why is my bundle ignored?", 2)]
+    assert await store.replies.top_gaps(OTHER_GUILD, since) == [("is there a cli?", 1)]
+    assert await store.replies.top_gaps(GUILD, now + timedelta(days=1)) == []
 
 
 async def test_gap_text_is_cut_and_inputs_are_checked(store: SqliteStore, now: datetime) -> None:
-    await store.record_gap(GUILD, "A" * 500, now, "unanswered")
-    assert await store.top_gaps(GUILD, now) == [("a" * 300, 1)]
+    await store.replies.record_gap(GUILD, "A" * 500, now, "unanswered")
+    assert await store.replies.top_gaps(GUILD, now) == [("a" * 300, 1)]
     with pytest.raises(ValueError, match="gap source must be one of not_helpful, unanswered"):
-        await store.record_gap(GUILD, "question", now, "bored")
+        await store.replies.record_gap(GUILD, "question", now, "bored")
     with pytest.raises(ValueError, match="gap question is empty"):
-        await store.record_gap(GUILD, " \n", now, "unanswered")
+        await store.replies.record_gap(GUILD, " \n", now, "unanswered")
     with pytest.raises(ValueError, match="limit must be a positive integer"):
-        await store.top_gaps(GUILD, now, limit=0)
+        await store.replies.top_gaps(GUILD, now, limit=0)
     with pytest.raises(ValueError, match="now must be a timezone-aware datetime"):
-        await store.record_gap(GUILD, "question", now.replace(tzinfo=None), "unanswered")
+        await store.replies.record_gap(GUILD, "question", now.replace(tzinfo=None), "unanswered")
 
 
 # -- opt-outs, reminders, cooldowns ----------------------------------------------------------------------------------
 
 
 async def test_opt_out_round_trip(store: SqliteStore, now: datetime) -> None:
-    assert await store.is_opted_out(7) is False
-    assert await store.set_opt_out(7, True, now) is True
-    assert await store.set_opt_out(7, True, now) is False
-    assert await store.is_opted_out(7) is True
-    assert await store.is_opted_out(8) is False
-    assert await store.set_opt_out(7, False, now) is True
-    assert await store.set_opt_out(7, False, now) is False
-    assert await store.is_opted_out(7) is False
+    assert await store.cooldowns.is_opted_out(7) is False
+    assert await store.cooldowns.set_opt_out(7, True, now) is True
+    assert await store.cooldowns.set_opt_out(7, True, now) is False
+    assert await store.cooldowns.is_opted_out(7) is True
+    assert await store.cooldowns.is_opted_out(8) is False
+    assert await store.cooldowns.set_opt_out(7, False, now) is True
+    assert await store.cooldowns.set_opt_out(7, False, now) is False
+    assert await store.cooldowns.is_opted_out(7) is False
 
 
 async def test_reminder_bookkeeping(store: SqliteStore, now: datetime) -> None:
-    assert await store.last_reminder_at(GUILD, 7) is None
-    await store.note_reminder(GUILD, 7, now)
-    assert await store.last_reminder_at(GUILD, 7) == now
-    await store.note_reminder(GUILD, 7, now - timedelta(hours=1))  # out of order: ignored
-    assert await store.last_reminder_at(GUILD, 7) == now
-    await store.note_reminder(GUILD, 7, now + timedelta(hours=13))
-    assert await store.last_reminder_at(GUILD, 7) == now + timedelta(hours=13)
-    assert await store.last_reminder_at(OTHER_GUILD, 7) is None
-    assert await store.last_reminder_at(GUILD, 8) is None
+    assert await store.cooldowns.last_reminder_at(GUILD, 7) is None
+    await store.cooldowns.note_reminder(GUILD, 7, now)
+    assert await store.cooldowns.last_reminder_at(GUILD, 7) == now
+    await store.cooldowns.note_reminder(GUILD, 7, now - timedelta(hours=1))  # out of order: ignored
+    assert await store.cooldowns.last_reminder_at(GUILD, 7) == now
+    await store.cooldowns.note_reminder(GUILD, 7, now + timedelta(hours=13))
+    assert await store.cooldowns.last_reminder_at(GUILD, 7) == now + timedelta(hours=13)
+    assert await store.cooldowns.last_reminder_at(OTHER_GUILD, 7) is None
+    assert await store.cooldowns.last_reminder_at(GUILD, 8) is None
     with pytest.raises(ValueError, match="now must be a timezone-aware datetime"):
-        await store.note_reminder(GUILD, 7, datetime(2026, 1, 1))  # noqa: DTZ001 - the naive value under test
+        await store.cooldowns.note_reminder(GUILD, 7, datetime(2026, 1, 1))  # noqa: DTZ001 - the naive value under test
 
 
 async def test_channel_cooldown_bookkeeping(store: SqliteStore, now: datetime) -> None:
-    assert await store.last_channel_reply_at(10) is None
-    await store.note_channel_reply(10, now)
-    await store.note_channel_reply(10, now - timedelta(seconds=5))
-    assert await store.last_channel_reply_at(10) == now
-    await store.note_channel_reply(10, now + timedelta(seconds=31))
-    assert await store.last_channel_reply_at(10) == now + timedelta(seconds=31)
-    assert await store.last_channel_reply_at(11) is None
+    assert await store.cooldowns.last_channel_reply_at(10) is None
+    await store.cooldowns.note_channel_reply(10, now)
+    await store.cooldowns.note_channel_reply(10, now - timedelta(seconds=5))
+    assert await store.cooldowns.last_channel_reply_at(10) == now
+    await store.cooldowns.note_channel_reply(10, now + timedelta(seconds=31))
+    assert await store.cooldowns.last_channel_reply_at(10) == now + timedelta(seconds=31)
+    assert await store.cooldowns.last_channel_reply_at(11) is None
 
 
 # -- stats -----------------------------------------------------------------------------------------------------------
@@ -623,28 +615,28 @@ async def test_stats_counts(store: SqliteStore, now: datetime) -> None:
         ("silent", "other"),
     ]
     for i, (action, intent) in enumerate(rows):
-        await store.record_decision(make_decision(now, message_id=1000 + i, action=action, intent=intent))
-    await store.record_decision(make_decision(since - timedelta(seconds=1), message_id=900))  # too old
-    await store.record_decision(make_decision(now, message_id=901, guild_id=OTHER_GUILD))  # other guild
+        await store.replies.record_decision(make_decision(now, message_id=1000 + i, action=action, intent=intent))
+    await store.replies.record_decision(make_decision(since - timedelta(seconds=1), message_id=900))  # too old
+    await store.replies.record_decision(make_decision(now, message_id=901, guild_id=OTHER_GUILD))  # other guild
 
-    await store.record_reply(make_reply(now, reply_message_id=501))
-    await store.record_reply(make_reply(now, reply_message_id=502))
-    await store.record_reply(make_reply(now, reply_message_id=503))
-    await store.record_reply(make_reply(now, reply_message_id=601, guild_id=OTHER_GUILD))
-    await store.record_feedback(501, 8, "solved", now)
-    await store.record_feedback(501, 9, "solved", now)  # same reply, second user: still one solved reply
-    await store.record_feedback(502, 8, "solved", now)
-    await store.record_feedback(502, 9, "not_helpful", now)
-    await store.record_feedback(503, 8, "not_helpful", since - timedelta(seconds=1))  # too old
-    await store.record_feedback(503, 8, "dismissed", now)  # not counted
-    await store.record_feedback(601, 8, "solved", now)  # other guild
+    await store.replies.record_reply(make_reply(now, reply_message_id=501))
+    await store.replies.record_reply(make_reply(now, reply_message_id=502))
+    await store.replies.record_reply(make_reply(now, reply_message_id=503))
+    await store.replies.record_reply(make_reply(now, reply_message_id=601, guild_id=OTHER_GUILD))
+    await store.replies.record_feedback(501, 8, "solved", now)
+    await store.replies.record_feedback(501, 9, "solved", now)  # same reply, second user: still one solved reply
+    await store.replies.record_feedback(502, 8, "solved", now)
+    await store.replies.record_feedback(502, 9, "not_helpful", now)
+    await store.replies.record_feedback(503, 8, "not_helpful", since - timedelta(seconds=1))  # too old
+    await store.replies.record_feedback(503, 8, "dismissed", now)  # not counted
+    await store.replies.record_feedback(601, 8, "solved", now)  # other guild
 
-    assert await store.stats(GUILD, since) == Stats(
+    assert await store.replies.stats(GUILD, since) == Stats(
         questions_seen=7, answered=3, solved=2, not_helpful=1, reminders=1, routed=1, escalated=1, silent=3
     )
-    assert await store.stats(OTHER_GUILD, since) == Stats(questions_seen=1, answered=1, solved=1)
-    assert await store.stats(GUILD, now + timedelta(seconds=1)) == Stats()
-    assert await store.stats(GUILD, since - timedelta(days=1)) == Stats(
+    assert await store.replies.stats(OTHER_GUILD, since) == Stats(questions_seen=1, answered=1, solved=1)
+    assert await store.replies.stats(GUILD, now + timedelta(seconds=1)) == Stats()
+    assert await store.replies.stats(GUILD, since - timedelta(days=1)) == Stats(
         questions_seen=8, answered=4, solved=2, not_helpful=2, reminders=1, routed=1, escalated=1, silent=3
     )
 
@@ -654,68 +646,71 @@ async def test_stats_counts(store: SqliteStore, now: datetime) -> None:
 
 async def test_everything_survives_a_restart(db_path: Path, now: datetime) -> None:
     store = await SqliteStore.open(db_path)
-    await store.update_config(GUILD, staff_log_channel_id=77, answer_threshold=0.8)
-    await store.seed_watch_channels(GUILD, [10])
-    await store.watch_channel(GUILD, 11, shadow=True)
+    await store.config.update_config(GUILD, staff_log_channel_id=77, answer_threshold=0.8)
+    await store.config.seed_watch_channels(GUILD, [10])
+    await store.config.watch_channel(GUILD, 11, shadow=True)
     reply = make_reply(now, missing=("steps",))
-    await store.record_reply(reply)
-    await store.mark_reply_deleted(500, now + timedelta(minutes=1))
+    await store.replies.record_reply(reply)
+    await store.replies.mark_reply_deleted(500, now + timedelta(minutes=1))
     decision = make_decision(now)
-    await store.record_decision(decision)
-    await store.record_feedback(500, 8, "solved", now)
-    await store.record_gap(GUILD, "Where are my logs?", now, "unanswered")
-    await store.set_opt_out(7, True, now)
-    await store.note_reminder(GUILD, 7, now)
-    await store.note_channel_reply(10, now)
+    await store.replies.record_decision(decision)
+    await store.replies.record_feedback(500, 8, "solved", now)
+    await store.replies.record_gap(GUILD, "Where are my logs?", now, "unanswered")
+    await store.cooldowns.set_opt_out(7, True, now)
+    await store.cooldowns.note_reminder(GUILD, 7, now)
+    await store.cooldowns.note_channel_reply(10, now)
     await store.close()
 
     store = await SqliteStore.open(db_path)
     try:
-        assert await store.get_config(GUILD) == GuildConfig(
+        assert await store.config.get_config(GUILD) == GuildConfig(
             guild_id=GUILD, staff_log_channel_id=77, answer_threshold=0.8, seeded=True
         )
-        assert await store.watched_channels(GUILD) == {10: WatchedChannel(10, False), 11: WatchedChannel(11, True)}
-        assert await store.seed_watch_channels(GUILD, [12]) is False
-        assert await store.get_reply(500) == replace(reply, deleted_at=now + timedelta(minutes=1))
-        assert await store.get_decision(400) == decision
-        assert await store.record_feedback(500, 8, "solved", now) is False
-        assert await store.top_gaps(GUILD, now) == [("where are my logs?", 1)]
-        assert await store.is_opted_out(7) is True
-        assert await store.last_reminder_at(GUILD, 7) == now
-        assert await store.last_channel_reply_at(10) == now
-        assert (await store.stats(GUILD, now)).solved == 1
+        assert await store.config.watched_channels(GUILD) == {
+            10: WatchedChannel(10, False),
+            11: WatchedChannel(11, True),
+        }
+        assert await store.config.seed_watch_channels(GUILD, [12]) is False
+        assert await store.replies.get_reply(500) == replace(reply, deleted_at=now + timedelta(minutes=1))
+        assert await store.replies.get_decision(400) == decision
+        assert await store.replies.record_feedback(500, 8, "solved", now) is False
+        assert await store.replies.top_gaps(GUILD, now) == [("where are my logs?", 1)]
+        assert await store.cooldowns.is_opted_out(7) is True
+        assert await store.cooldowns.last_reminder_at(GUILD, 7) == now
+        assert await store.cooldowns.last_channel_reply_at(10) == now
+        assert (await store.replies.stats(GUILD, now)).solved == 1
     finally:
         await store.close()
 
 
 async def test_concurrent_config_updates_are_not_lost(store: SqliteStore) -> None:
     await asyncio.gather(
-        store.update_config(GUILD, default_language="pt"),
-        store.update_config(GUILD, channel_cooldown_seconds=60),
-        store.update_config(GUILD, staff_role_ids=[3]),
-        store.watch_channel(GUILD, 10),
+        store.config.update_config(GUILD, default_language="pt"),
+        store.config.update_config(GUILD, channel_cooldown_seconds=60),
+        store.config.update_config(GUILD, staff_role_ids=[3]),
+        store.config.watch_channel(GUILD, 10),
     )
-    assert await store.get_config(GUILD) == GuildConfig(
+    assert await store.config.get_config(GUILD) == GuildConfig(
         guild_id=GUILD, default_language="pt", channel_cooldown_seconds=60, staff_role_ids=(3,)
     )
 
 
 async def test_a_write_never_joins_another_coroutines_failing_transaction(store: SqliteStore, now: datetime) -> None:
-    await store.record_reply(make_reply(now))
+    await store.replies.record_reply(make_reply(now))
     # The bad update fails inside its transaction and rolls it back; writes started meanwhile must survive.
     results = await asyncio.gather(
-        store.update_reply(500, kind="poem"),
-        store.note_channel_reply(10, now),
-        store.set_opt_out(7, True, now),
-        store.record_feedback(500, 8, "solved", now),
+        store.replies.update_reply(500, kind="poem"),
+        store.cooldowns.note_channel_reply(10, now),
+        store.cooldowns.set_opt_out(7, True, now),
+        store.replies.record_feedback(500, 8, "solved", now),
         return_exceptions=True,
     )
     assert isinstance(results[0], ValueError)
     assert results[1:] == [None, True, True]
-    assert await store.last_channel_reply_at(10) == now
-    assert await store.is_opted_out(7) is True
-    assert await store.record_feedback(500, 8, "solved", now) is False
-    assert (await store.get_reply(500)).kind == "answer"  # type: ignore[union-attr]
+    assert await store.cooldowns.last_channel_reply_at(10) == now
+    assert await store.cooldowns.is_opted_out(7) is True
+    assert await store.replies.record_feedback(500, 8, "solved", now) is False
+    assert (await store.replies.get_reply(500)).kind == "answer"  # type: ignore[union-attr]
 
 
 async def test_cached_reads_follow_writes(tmp_path) -> None:
@@ -724,20 +719,20 @@ async def test_cached_reads_follow_writes(tmp_path) -> None:
     store = await SqliteStore.open(tmp_path / "cache.db")
     try:
         now = datetime(2026, 1, 1, tzinfo=UTC)
-        assert await store.is_watched(11) is None  # cached "not watched"
-        await store.watch_channel(1, 11, shadow=True)
-        assert (await store.is_watched(11)).shadow is True
-        await store.set_shadow(1, 11, False)
-        assert (await store.is_watched(11)).shadow is False
-        await store.unwatch_channel(1, 11)
-        assert await store.is_watched(11) is None
-        assert (await store.get_config(1)).default_language == "en"
-        await store.update_config(1, default_language="fr")
-        assert (await store.get_config(1)).default_language == "fr"
-        assert await store.is_opted_out(5) is False
-        await store.set_opt_out(5, True, now)
-        assert await store.is_opted_out(5) is True
-        await store.set_opt_out(5, False, now)
-        assert await store.is_opted_out(5) is False
+        assert await store.config.is_watched(11) is None  # cached "not watched"
+        await store.config.watch_channel(1, 11, shadow=True)
+        assert (await store.config.is_watched(11)).shadow is True
+        await store.config.set_shadow(1, 11, False)
+        assert (await store.config.is_watched(11)).shadow is False
+        await store.config.unwatch_channel(1, 11)
+        assert await store.config.is_watched(11) is None
+        assert (await store.config.get_config(1)).default_language == "en"
+        await store.config.update_config(1, default_language="fr")
+        assert (await store.config.get_config(1)).default_language == "fr"
+        assert await store.cooldowns.is_opted_out(5) is False
+        await store.cooldowns.set_opt_out(5, True, now)
+        assert await store.cooldowns.is_opted_out(5) is True
+        await store.cooldowns.set_opt_out(5, False, now)
+        assert await store.cooldowns.is_opted_out(5) is False
     finally:
         await store.close()

@@ -36,12 +36,12 @@ async def test_text_with_lone_surrogates_is_stored(tmp_path: Path) -> None:
     # A JSON string may hold "\ud800"; SQLite only stores UTF-8. Found by the hostile corpus: the gap of such a
     # message raised UnicodeEncodeError in the watcher.
     async with await SqliteStore.open(tmp_path / "bot.db") as store:
-        await store.record_gap(1, "rollback \ud800 bundle \udfff?", NOW, "unanswered")
+        await store.replies.record_gap(1, "rollback \ud800 bundle \udfff?", NOW, "unanswered")
         odd = decision(1)
-        await store.record_decision(type(odd)(**{**_fields(odd), "reason": "why \ud83d"}))
-        assert await store.get_decision(1) is not None
-        assert (await store.get_decision(1)).reason == "why \ufffd"
-        gaps = await store.top_gaps(1, NOW.replace(year=2000))
+        await store.replies.record_decision(type(odd)(**{**_fields(odd), "reason": "why \ud83d"}))
+        assert await store.replies.get_decision(1) is not None
+        assert (await store.replies.get_decision(1)).reason == "why \ufffd"
+        gaps = await store.replies.top_gaps(1, NOW.replace(year=2000))
         assert gaps == [("rollback \ufffd bundle \ufffd?", 1)]
 
 

@@ -95,12 +95,12 @@ async def test_a_read_only_database_file_is_refused_at_start_not_at_the_first_wr
 async def test_a_healthy_database_passes_the_checks_and_keeps_its_data(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
     store = await SqliteStore.open(path)
-    await store.set_opt_out(5, True, datetime(2026, 1, 1, tzinfo=UTC))
+    await store.cooldowns.set_opt_out(5, True, datetime(2026, 1, 1, tzinfo=UTC))
     await store.close()
     store = await SqliteStore.open(path)
     try:
         assert store.schema_version == LATEST
-        assert await store.is_opted_out(5) is True  # the write probe rolled back, nothing else
+        assert await store.cooldowns.is_opted_out(5) is True  # the write probe rolled back, nothing else
     finally:
         await store.close()
 

@@ -10,8 +10,8 @@ All SQL of the bot lives in this package; callers get frozen dataclasses, never 
 - `cooldowns`: `CooldownRepository` (opt-outs, reminder and channel cooldowns) and `SqliteCooldownRepository`.
 - `escalations`: `EscalationRepository` (account links, /link attempts, the outbox) and `SqliteEscalationRepository`.
 - `incidents`: `IncidentRepository` (the incident in progress, channels told about it) and its SQLite one.
-- `facade`: `SqliteStore`, what the bot opens (``await SqliteStore.open(path)``): the four repositories over one
-  `Database`, as attributes, and every repository method by its old name; `Store`, the Protocol the cogs use.
+- `facade`: `SqliteStore`, what the bot opens (``await SqliteStore.open(path)``): the repositories over one
+  `Database`, as attributes.
 
 Each repository takes the `Database` it runs on; none knows the others.
 """
@@ -39,7 +39,7 @@ from bot.services.store.database import (
     split_sql,
 )
 from bot.services.store.escalations import EscalationRepository, SqliteEscalationRepository
-from bot.services.store.facade import SqliteStore, Store
+from bot.services.store.facade import SqliteStore
 from bot.services.store.incidents import IncidentRepository, SqliteIncidentRepository
 from bot.services.store.replies import (
     FEEDBACK_KINDS,
@@ -91,7 +91,6 @@ __all__ = [
     "SqliteReplyRepository",
     "SqliteStore",
     "Stats",
-    "Store",
     "StoreError",
     "UnknownReplyError",
     "WatchedChannel",
