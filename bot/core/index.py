@@ -15,19 +15,20 @@ Engine (see README, "Matching", for the measurements behind these choices):
 from __future__ import annotations
 
 import math
-import re
-from array import array
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-from rapidfuzz import fuzz, process
 
+from bot.core.bm25 import Bm25 as Bm25
 from bot.core.docs import DocPage
-from bot.core.faq import FaqEntry, resolve_link
-from bot.core.text import Vocabulary, _chunk_tokens, default_vocabulary, fold
+from bot.core.faq import FaqEntry
+from bot.core.faq_index import FaqIndex
+from bot.core.page_index import FIELDS as FIELDS
+from bot.core.page_index import IndexedPage, PageIndex
+from bot.core.query_terms import QueryTerms
+from bot.core.text import Vocabulary, _chunk_tokens, default_vocabulary
 
 if TYPE_CHECKING:
     from bot.core.rerank import Reranker
@@ -40,15 +41,6 @@ CALIBRATION: Mapping[str, float] = {
     "faq_similarity": 0.939,
     "agreement": 1.028,
 }
-MAX_QUERY_TOKENS = 64  # long logs: keep the rarest terms, the rest only add noise and time
-_SECOND_LINK_FACTOR = 0.85
-FUZZY_MAX_WORDS = 30
-FUZZY_CANDIDATES = 15
-UNKNOWN_TERM_IDF = 2.0  # weight of a query word absent from the index, in the coverage ceiling
-SECTION_WEIGHT = 0.8  # page score = best section vs page summary (title, description, headings)
-FAQ_WEIGHT = 0.7  # FAQ scores relative to docs scores before fusion
-SECTION_K1, SECTION_B = 1.2, 0.75  # a grid over k1 0.9-2.0 and b 0.3-0.75 moved no measure by more than noise
-FIELDS = ("title", "headings", "description", "path")  # page fields whose query coverage the re-ranker reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,77 +114,13 @@ class Retrieval:
     features: Mapping[str, float]
 
 
-class _FieldPostings:
-    """Term -> flat positions (field * n_pages + page) of the pages whose field holds the term."""
-
-    def __init__(self, pages: Sequence[Sequence[set[str]]], n_fields: int) -> None:
-        n_pages = len(pages)
-        gathered: dict[str, list[int]] = defaultdict(list)
-        for page_id, fields in enumerate(pages):
-            for field_id, terms in enumerate(fields[:n_fields]):
-                for term in terms:
-                    gathered[term].append(field_id * n_pages + page_id)
-        self.postings = {term: np.array(ids, dtype=np.int32) for term, ids in gathered.items()}
-
-
-class Bm25:
-    """Okapi BM25 with per-term weight vectors precomputed at build time."""
-
-    def __init__(self, documents: Iterable[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
-        self.k1 = k1
-        # Postings are gathered as flat int arrays (term id, doc id, tf) rather than per-term Python lists:
-        # a fraction of the memory at build time on large docs folders.
-        term_ids: dict[str, int] = {}
-        post_term, post_doc, post_tf = array("i"), array("i"), array("i")
-        lengths = array("i")
-        for doc_id, doc in enumerate(documents):
-            lengths.append(len(doc))
-            for term, tf in Counter(doc).items():
-                post_term.append(term_ids.setdefault(term, len(term_ids)))
-                post_doc.append(doc_id)
-                post_tf.append(tf)
-        self.size = len(lengths)
-        length = np.frombuffer(lengths, dtype=np.int32).astype(np.float32) if self.size else np.ones(1, np.float32)
-        average = float(length.mean()) if self.size else 1.0
-        norm = k1 * (1 - b + b * length / max(average, 1e-9))
-        terms_arr = np.frombuffer(post_term, dtype=np.int32) if post_term else np.zeros(0, np.int32)
-        docs_arr = np.frombuffer(post_doc, dtype=np.int32) if post_doc else np.zeros(0, np.int32)
-        tfs_arr = np.frombuffer(post_tf, dtype=np.int32).astype(np.float32) if post_tf else np.zeros(0, np.float32)
-        order = np.argsort(terms_arr, kind="stable")
-        bounds = np.searchsorted(terms_arr[order], np.arange(len(term_ids) + 1))
-        self.terms: dict[str, tuple[np.ndarray, np.ndarray, float]] = {}
-        for term, term_id in term_ids.items():
-            rows = order[bounds[term_id] : bounds[term_id + 1]]
-            ids = docs_arr[rows]
-            freqs = tfs_arr[rows]
-            idf = math.log(1 + (self.size - len(ids) + 0.5) / (len(ids) + 0.5))
-            weights = (idf * freqs * (k1 + 1) / (freqs + norm[ids])).astype(np.float32)
-            self.terms[term] = (ids.copy(), weights, idf)
-
-    def idf(self, term: str) -> float:
-        """Return the IDF of `term` (0 when unknown)."""
-        entry = self.terms.get(term)
-        return entry[2] if entry else 0.0
-
-    def scores(self, terms: Mapping[str, float]) -> np.ndarray:
-        """Return the BM25 score of every document for weighted query terms."""
-        total = np.zeros(self.size, dtype=np.float32)
-        for term, weight in terms.items():
-            entry = self.terms.get(term)
-            if entry is not None:
-                total[entry[0]] += weight * entry[1]
-        return total
-
-
-@dataclass(frozen=True, slots=True)
-class _Page:
-    url: str
-    title: str
-    section_ids: tuple[int, ...]
-
-
 class DocIndex:
-    """Search FAQ entries and docs pages together. Build it once with `DocIndex.build(...)`."""
+    """Search FAQ entries and docs pages together. Build it once with `DocIndex.build(...)`.
+
+    The work is shared by three collaborators built here: `PageIndex` (docs sections and page summaries),
+    `FaqIndex` (FAQ entries, phrasings and links) and `QueryTerms` (tokens, typo repair, weights, IDF ceiling);
+    this class fuses their scores into ranked candidates and matches.
+    """
 
     def __init__(
         self,
@@ -202,73 +130,18 @@ class DocIndex:
         site_url: str,
         vocabulary: Vocabulary | None = None,
     ) -> None:
-        self.entries = list(entries)
-        self._entry_position = {entry.id: position for position, entry in enumerate(self.entries)}
-        self._placeholders = dict(placeholders)
-        self._site_url = site_url
         self.vocabulary = vocabulary or default_vocabulary()  # glossary + stopwords for indexing and queries
-        document_tokens = self.vocabulary.document_tokens
-        self._page_by_url: dict[str, _Page] = {}
-        self._page_titles: dict[str, str] = {}
-        self._section_meta: list[tuple[str, str, str]] = []  # (page url, anchor, heading)
-        self._summary_urls: list[str] = []
-        summary_docs: list[list[str]] = []
-        field_tokens: list[list[set[str]]] = []  # per page: title, headings, description, URL path tokens
-
-        def section_documents() -> Iterator[list[str]]:
-            # A generator, so the tokens of thousands of sections never sit in memory all at once.
-            for page in pages:
-                first = len(self._section_meta)
-                for section in page.sections:
-                    self._section_meta.append((page.url, section.anchor, section.heading))
-                    yield document_tokens([page.title, section.heading, section.heading, section.text])
-                self._page_by_url[page.url] = _Page(page.url, page.title, tuple(range(first, len(self._section_meta))))
-                self._page_titles[page.url] = page.title
-                headings = " ".join(s.heading for s in page.sections)
-                path_words = " ".join(page.url.rstrip("/").rsplit("/", 3)[-3:])
-                field_tokens.append(
-                    [set(document_tokens([text])) for text in (page.title, headings, page.description, path_words)]
-                )
-                summary_docs.append(
-                    document_tokens([page.title, page.title, page.title, page.description, headings, path_words])
-                )
-                self._summary_urls.append(page.url)
-
-        self._sections = Bm25(section_documents(), k1=SECTION_K1, b=SECTION_B)
-        self._summaries = Bm25(summary_docs)
-        # Only what search and rendering need is kept: page texts are released once indexed.
-        self.pages: tuple[_Page, ...] = tuple(self._page_by_url.values())
-        url_to_page_id = {url: i for i, url in enumerate(self._summary_urls)}
-        self._section_page = np.array([url_to_page_id[m[0]] for m in self._section_meta], dtype=np.int32)
-        self._page_id = url_to_page_id
-        self._fields = _FieldPostings(field_tokens, len(FIELDS))
-        self._term_pages: dict[str, np.ndarray] = {}
+        self.docs = PageIndex(pages, self.vocabulary)
+        self.pages: tuple[IndexedPage, ...] = self.docs.pages
         self.reranker: Reranker | None = None  # set by the engine when a trained artefact is available
         # Set once the page vectors are ready (possibly from another thread: one atomic attribute assignment).
         self.page_vectors: PageVectors | None = None
-
-        faq_docs: list[list[str]] = []
-        self._faq_links: list[tuple[str, ...]] = []
-        self._faq_phrasings: dict[str, list[tuple[str, int]]] = defaultdict(list)
-        for entry_id, entry in enumerate(self.entries):
-            parts = [entry.title, entry.title, " ".join(entry.tags), " ".join(entry.tags)]
-            tokens = document_tokens(parts)
-            for lang, phrasings in entry.questions.items():
-                tokens.extend(document_tokens(phrasings, lang))
-                for phrasing in phrasings:
-                    self._faq_phrasings[lang].append((_fuzzy_form(phrasing), entry_id))
-            faq_docs.append(tokens)
-            self._faq_links.append(tuple(self._canonical(link) for link in entry.links))
-        self._faq = Bm25(faq_docs)
-        self._vocab_by_initial: dict[str, list[str]] = defaultdict(list)
-        for term in sorted(set(self._sections.terms) | set(self._faq.terms)):  # sorted: ties repair the same way
-            if len(term) >= 5 and term.isalpha() and term.isascii():
-                self._vocab_by_initial[term[0]].append(term)
-        self._known_terms = frozenset(self._sections.terms) | frozenset(self._faq.terms)
-        self._entry_phrasings: dict[tuple[int, str], list[str]] = defaultdict(list)
-        for lang, choices in self._faq_phrasings.items():
-            for form, entry_id in choices:
-                self._entry_phrasings[(entry_id, lang)].append(form)
+        self.faq = FaqIndex(entries, placeholders, site_url, self.vocabulary)
+        self.entries = self.faq.entries
+        self.query = QueryTerms(self.vocabulary, self.docs.sections, self.docs.summaries, self.faq.bm25)
+        # Names kept from before the split (benchmarks and checks read them).
+        self._summary_urls, self._page_id = self.docs.summary_urls, self.docs.page_id
+        self._canonical, self._ceiling_idf = self.faq.canonical, self.query.ceiling_idf
         _chunk_tokens.cache_clear()  # the build filled it with docs words; queries start fresh (bounded LRU)
 
     @classmethod
@@ -283,46 +156,17 @@ class DocIndex:
         """Build the index from parsed docs pages and FAQ entries (default vocabulary: the packaged glossary)."""
         return cls(pages, entries, placeholders, site_url, vocabulary)
 
-    def _canonical(self, link: str) -> str:
-        return resolve_link(link, self._placeholders, self._site_url)
-
     def canonical_link(self, entry: FaqEntry) -> str:
         """Return the absolute URL of an FAQ entry's first (best) link."""
-        return self._canonical(entry.links[0])
+        return self.faq.canonical(entry.links[0])
 
     def title_of(self, url: str) -> str:
         """Return the title of the docs page at `url`, or '' when it is not indexed."""
-        return self._page_titles.get(url.split("#", 1)[0], "")
+        return self.docs.title_of(url)
 
     def entry(self, entry_id: str) -> FaqEntry | None:
         """Return the FAQ entry with this id."""
-        position = self._entry_position.get(entry_id)
-        return None if position is None else self.entries[position]
-
-    def _repair_typos(self, tokens: list[str]) -> list[str]:
-        repaired = list(tokens)
-        known = self._known_terms
-        for token in dict.fromkeys(tokens):  # insertion order: the result must not depend on the hash seed
-            if len(token) < 5 or token in known or not token.isalpha() or not token.isascii():
-                continue
-            candidates = self._vocab_by_initial.get(token[0])
-            if not candidates:
-                continue
-            best = process.extractOne(token, candidates, scorer=fuzz.ratio, score_cutoff=84)
-            if best is not None:
-                repaired.append(best[0])
-        return repaired
-
-    def _weigh(self, tokens: list[str], title_tokens: list[str]) -> dict[str, float]:
-        # Repeated words and words of a forum/issue title say more about the topic than a passing mention.
-        counts = Counter(tokens)
-        weights = {t: 1.0 + math.log(c) for t, c in counts.items()}
-        for t in dict.fromkeys(title_tokens):
-            weights[t] = weights.get(t, 0.0) + 1.0
-        if len(weights) > MAX_QUERY_TOKENS:
-            rarity = {t: max(self._sections.idf(t), self._faq.idf(t)) * w for t, w in weights.items()}
-            weights = {t: weights[t] for t in sorted(weights, key=lambda t: -rarity[t])[:MAX_QUERY_TOKENS]}
-        return weights
+        return self.faq.entry(entry_id)
 
     def attach_page_vectors(self, urls: Sequence[str], matrix: np.ndarray, encoder: str = "") -> None:
         """Attach the docs pages' sentence vectors (same encoder as the query vectors given to `search`)."""
@@ -389,6 +233,10 @@ class DocIndex:
             )
         return tuple(matches)
 
+    def _entry_title(self, entry_id: object) -> str:
+        entry = self.entry(str(entry_id))
+        return entry.title if entry else ""
+
     def retrieve(
         self, text: str, lang: str = "en", limit: int = 5, title: str | None = None, *, fields: bool = False
     ) -> Retrieval:
@@ -397,75 +245,34 @@ class DocIndex:
         `fields` adds, per candidate, the share of the query's IDF mass found in the page's title, headings,
         description, URL path and body (the re-ranker's features; ~0.1 ms).
         """
-        query_tokens = self.vocabulary.query_tokens
-        title_tokens = self._repair_typos(query_tokens(title, lang)) if title else []
-        tokens = self._weigh(self._repair_typos(query_tokens(text, lang)) + title_tokens, title_tokens)
+        tokens = self.query.weighted(text, lang, title)
         if title:
             text = f"{title}\n{text}"
         if not tokens or (not self.pages and not self.entries):
             return Retrieval(lang, {}, (), {"tokens": 0.0})
-        candidates: dict[str, dict[str, float | str | None]] = {}
-
-        def offer(url: str, score: float, source: str, entry_id: str | None, heading: str = "", link: int = 0) -> None:
-            current = candidates.get(url)
-            if current is None:
-                candidates[url] = {"docs": 0.0, "faq": 0.0, "heading": heading, "entry": None, "link": -1.0}
-                current = candidates[url]
-            if score > float(current[source] or 0.0):
-                current[source] = score
-                if source == "faq":
-                    current["entry"] = entry_id
-                    current["link"] = float(link)
-                elif heading:
-                    current["heading"] = heading
-
         # One ceiling for every collection, so "share of the query matched" is comparable between FAQ and docs.
-        # A word no document knows counts as a rare word the index cannot match (it lowers the share), unless it is
-        # a Chinese bigram (most bigrams of a sentence are not words) or a number.
         term_idf = {t: self._ceiling_idf(t) for t in tokens}
-        ceiling = sum(w * term_idf[t] * (self._sections.k1 + 1) for t, w in tokens.items()) or 1.0
-        # Per page: its score, its best section's and its summary's (None without pages).
-        page_arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        ceiling = sum(w * term_idf[t] * (self.docs.sections.k1 + 1) for t, w in tokens.items()) or 1.0
+        pool = _Pool()
+        page_arrays = None  # per page: its score, its best section's and its summary's (None without pages)
         if self.pages:
-            section_scores = self._sections.scores(tokens) / ceiling
-            summary_scores = self._summaries.scores(tokens) / ceiling
-            page_best = np.zeros(len(self._summary_urls), dtype=np.float32)
-            np.maximum.at(page_best, self._section_page, section_scores)
-            page_scores = SECTION_WEIGHT * page_best + (1 - SECTION_WEIGHT) * summary_scores
-            page_arrays = (page_scores, page_best, summary_scores)
-            for page_id in np.argsort(-page_scores)[: limit + 5]:
-                if page_scores[page_id] <= 0:
-                    break
-                url = self._summary_urls[page_id]
-                offer(url, float(page_scores[page_id]), "docs", None, self._best_heading(page_id, section_scores))
+            page_arrays, top_pages = self.docs.search(tokens, ceiling, limit + 5)
+            for url, score, heading in top_pages:
+                pool.offer(url, score, "docs", None, heading)
         faq_similarity: dict[int, float] = {}
         if self.entries:
-            faq_scores = self._faq.scores(tokens) / ceiling
-            # Fuzzy similarity re-scores the lexical candidates only: comparing the message with every phrasing
-            # in two languages costs ~1 ms, the top candidates a tenth of that, and ranks the same on the dev sets.
-            fuzzy_pool = [int(i) for i in np.argsort(-faq_scores)[:FUZZY_CANDIDATES] if faq_scores[i] > 0]
-            faq_similarity = self._fuzzy_faq(text, lang, fuzzy_pool)
-            for entry_id, similarity in faq_similarity.items():
-                faq_scores[entry_id] = max(faq_scores[entry_id], 0.5 * faq_scores[entry_id] + 0.5 * similarity)
-            for entry_id in np.argsort(-faq_scores)[: limit + 3]:
-                score = FAQ_WEIGHT * float(faq_scores[entry_id])
-                if score <= 0:
-                    break
-                for rank, url in enumerate(self._faq_links[entry_id][:3]):
-                    offer(url, score * (_SECOND_LINK_FACTOR**rank), "faq", self.entries[entry_id].id, link=rank)
-
-        ranked = sorted(
-            candidates.items(),
-            key=lambda item: -_combine(float(item[1]["docs"] or 0), float(item[1]["faq"] or 0)),
-        )[:limit]
+            faq_similarity, links = self.faq.search(tokens, ceiling, text, lang, limit + 3)
+            for url, score, entry_id, rank in links:
+                pool.offer(url, score, "faq", entry_id, link=rank)
+        ranked = pool.ranked(limit)
         if not ranked:
             return Retrieval(lang, tokens, (), {"tokens": float(len(tokens))})
-        coverage = self._field_coverage(tokens, term_idf) if fields and self.pages else None
+        coverage = self.docs.field_coverage(tokens, term_idf) if fields and self.pages else None
         out: list[Candidate] = []
         for url, cand in ranked:
             docs, faq = float(cand["docs"] or 0), float(cand["faq"] or 0)
             entry = str(cand["entry"]) if cand["entry"] else None
-            entry_index = self._entry_position.get(entry) if entry else None
+            entry_index = self.faq.position.get(entry) if entry else None
             page_id = self._page_id.get(url.split("#", 1)[0])
             page = section = summary = 0.0
             page_coverage: tuple[float, ...] = ()
@@ -500,72 +307,35 @@ class DocIndex:
         }
         return Retrieval(lang, tokens, tuple(out), features)
 
-    def _field_coverage(self, tokens: Mapping[str, float], term_idf: Mapping[str, float]) -> np.ndarray:
-        # Share of the query's IDF mass present in each page field: rows FIELDS (+ body), columns pages.
-        total = sum(w * term_idf[t] for t, w in tokens.items()) or 1.0
-        n_pages = len(self._summary_urls)
-        out = np.zeros(len(FIELDS) * n_pages + n_pages, dtype=np.float32)
-        body = out[len(FIELDS) * n_pages :]
-        for term, weight in tokens.items():
-            value = weight * term_idf[term] / total
-            if value <= 0:
-                continue
-            flat = self._fields.postings.get(term)
-            if flat is not None:
-                out[flat] += value
-            section = self._sections.terms.get(term)
-            if section is not None:
-                body[self._sections_pages(term, section[0])] += value
-        return out.reshape(len(FIELDS) + 1, n_pages)
 
-    def _sections_pages(self, term: str, section_ids: np.ndarray) -> np.ndarray:
-        # Distinct pages holding a term (cached per term: the docs vocabulary is bounded).
-        pages = self._term_pages.get(term)
-        if pages is None:
-            pages = np.unique(self._section_page[section_ids])
-            self._term_pages[term] = pages
-        return pages
+class _Pool:
+    """The candidate pages of one retrieval: per URL, its best docs and FAQ scores and where they came from."""
 
-    def _ceiling_idf(self, term: str) -> float:
-        known = max(self._sections.idf(term), self._faq.idf(term), self._summaries.idf(term))
-        return known or (UNKNOWN_TERM_IDF if _counts_when_unknown(term) else 0.0)
+    def __init__(self) -> None:
+        self.candidates: dict[str, dict[str, float | str | None]] = {}
 
-    def _entry_title(self, entry_id: object) -> str:
-        entry = self.entry(str(entry_id))
-        return entry.title if entry else ""
+    def offer(
+        self, url: str, score: float, source: str, entry_id: str | None, heading: str = "", link: int = 0
+    ) -> None:
+        """Keep `score` for `url` when it beats the page's current score from the same source."""
+        current = self.candidates.get(url)
+        if current is None:
+            self.candidates[url] = {"docs": 0.0, "faq": 0.0, "heading": heading, "entry": None, "link": -1.0}
+            current = self.candidates[url]
+        if score > float(current[source] or 0.0):
+            current[source] = score
+            if source == "faq":
+                current["entry"] = entry_id
+                current["link"] = float(link)
+            elif heading:
+                current["heading"] = heading
 
-    def _best_heading(self, page_id: int, section_scores: np.ndarray) -> str:
-        page = self._page_by_url[self._summary_urls[page_id]]
-        ids = page.section_ids
-        best = ids[int(np.argmax(section_scores[list(ids)]))]  # first of the best, as max() picked
-        return self._section_meta[best][2]
-
-    def _fuzzy_faq(self, text: str, lang: str, candidates: Iterable[int]) -> dict[int, float]:
-        query = _fuzzy_form(text)
-        # Whole-question similarity only means something for question-sized messages: on a long report,
-        # token-set similarity is high against any phrasing whose few words happen to appear in it.
-        if not query or len(query.split()) > FUZZY_MAX_WORDS:
-            return {}
-        best: dict[int, float] = {}
-        for entry_id in candidates:
-            for phrasing_lang in {lang, "en"}:
-                phrasings = self._entry_phrasings.get((entry_id, phrasing_lang))
-                if not phrasings:
-                    continue
-                scorer = fuzz.ratio if phrasing_lang == "zh" else fuzz.token_set_ratio
-                hit = process.extractOne(query, phrasings, scorer=scorer, processor=None, score_cutoff=50)
-                if hit is not None:
-                    best[entry_id] = max(best.get(entry_id, 0.0), hit[1] / 100.0)
-        return best
-
-
-def _counts_when_unknown(term: str) -> bool:
-    return term.isascii() and not term.isdigit() and len(term) > 2
-
-
-def _fuzzy_form(text: str) -> str:
-    # The fuzzy scorer compares whole questions: cap length so a pasted log does not dominate.
-    return re.sub(r"\s+", " ", fold(text)).strip()[:300]
+    def ranked(self, limit: int) -> list[tuple[str, dict[str, float | str | None]]]:
+        """Return the best `limit` candidates by combined score (ties in offer order)."""
+        return sorted(
+            self.candidates.items(),
+            key=lambda item: -_combine(float(item[1]["docs"] or 0), float(item[1]["faq"] or 0)),
+        )[:limit]
 
 
 def _combine(docs: float, faq: float) -> float:
