@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from bot.app.escalation import EscalationService
 from bot.core.analysis import Analyser
 from bot.core.classifier import load_models
 from bot.core.decision import DecisionSettings, Incident
@@ -33,6 +32,7 @@ from bot.settings import Settings
 if TYPE_CHECKING:
     import aiohttp
 
+    from bot.app.escalation import EscalationService
     from bot.app.feedback import FeedbackService
     from bot.app.stats import StatsService
     from bot.app.tickets import TicketDesk
@@ -167,6 +167,8 @@ def build_deps(
 ) -> Deps:
     """Build the bot's dependencies: the support API client and its outbox when SUPPORT_API_URL is set, the status
     page client when STATUS_URL is set (both need the HTTP `session`), and the escalation service over them."""
+    # Imported here, not at the top: the command line and benchmarks build engines without the network stack.
+    from bot.app.escalation import EscalationService
     from bot.app.feedback import FeedbackService
     from bot.app.stats import StatsService
     from bot.app.tickets import TicketDesk
