@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import signal
 
@@ -12,7 +11,7 @@ import aiohttp
 import discord
 import yarl
 
-from bot.app.composition import StartupError, build_deps, build_engine, open_store, utcnow
+from bot.app.composition import StartupError, running_deps
 from bot.bot import SupportBot
 from bot.settings import Settings
 
@@ -68,32 +67,14 @@ async def run_discord(settings: Settings, *, bot_options: dict | None = None) ->
     with one line naming the setting or file and what to do; `bot.cli.main` prints it without a traceback.
     """
     point_at_discord(settings)
-    # The database first: a damaged or unwritable one is refused at once, before minutes of indexing.
-    store = await open_store(settings.database_path)
-    try:
-        # Page vectors of the semantic re-ranker: loaded from .cache/ or computed in a background thread (minutes
-        # on a new docs site); until they are attached the engine answers with the lexical re-ranker.
-        engine = await asyncio.to_thread(build_engine, settings, page_vectors="background")
-        # Load what the first message would load lazily (language model, regexes), off the event loop: otherwise
-        # the first question of the day stalls every other event for ~0.2 s.
-        await asyncio.to_thread(engine.triage, "warm-up: how do I upload a bundle?", now=utcnow())
-        # The index is hundreds of thousands of long-lived objects: move them out of the collector's reach so a
-        # full collection never has to walk them (they live as long as the process).
-        gc.collect()
-        gc.freeze()
-        log.info("index ready: %d FAQ entries, %d docs pages", len(engine.index.entries), len(engine.index.pages))
-        async with aiohttp.ClientSession() as session:
-            deps = build_deps(settings, engine, store, session, clock=utcnow)
-            await deps.incidents.restore()  # an incident (and who was told) from before a restart
-            bot = SupportBot(deps, **(bot_options or {}))
-            _close_on_signals(bot)
-            async with bot:
-                await _login(bot, settings.discord_token.get_secret_value())
-                await _check_gateway(session)
-                await _connect(bot)
-        log.info("stopped cleanly")
-    finally:
-        await store.close()
+    async with running_deps(settings) as deps:
+        bot = SupportBot(deps, **(bot_options or {}))
+        _close_on_signals(bot)
+        async with bot:
+            await _login(bot, settings.discord_token.get_secret_value())
+            await _check_gateway()
+            await _connect(bot)
+    log.info("stopped cleanly")
     return EXIT_OK
 
 
@@ -141,12 +122,16 @@ async def _login(bot: SupportBot, token: str) -> None:
         ) from exc
 
 
-async def _check_gateway(session: aiohttp.ClientSession) -> None:
+async def _check_gateway() -> None:
     """Open and close one connection to the gateway: discord.py 2.x fails the first connection with an unrelated
     AttributeError (and a logged traceback) when the gateway cannot be reached, instead of retrying."""
     url = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     try:
-        async with asyncio.timeout(GATEWAY_PROBE_SECONDS), session.ws_connect(url, autoping=False):
+        async with (
+            asyncio.timeout(GATEWAY_PROBE_SECONDS),
+            aiohttp.ClientSession() as session,
+            session.ws_connect(url, autoping=False),
+        ):
             pass
     except (OSError, aiohttp.ClientError, TimeoutError, ValueError) as exc:
         raise StartupError(

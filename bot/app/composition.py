@@ -11,9 +11,12 @@ same current value without anyone mutating a shared bag of attributes.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import gc
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -234,6 +237,35 @@ def build_deps(
         outbox=outbox,
         status=status,
     )
+
+
+@contextlib.asynccontextmanager
+async def running_deps(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> AsyncIterator[Deps]:
+    """Everything the Discord bot needs, open for as long as the block runs, closed in reverse order after it.
+
+    The database first (a damaged or unwritable one is refused at once, before seconds of indexing), then the
+    engine (page vectors attach in the background), one HTTP session for the support API and the status page,
+    the dependencies over them, and the incident board as a previous run left it.
+    """
+    import aiohttp
+
+    store = await open_store(settings.database_path)
+    try:
+        engine = await asyncio.to_thread(build_engine, settings, page_vectors="background")
+        # Load what the first message would load lazily (language model, regexes), off the event loop: otherwise
+        # the first question of the day stalls every other event for ~0.2 s.
+        await asyncio.to_thread(engine.triage, "warm-up: how do I upload a bundle?", now=clock())
+        # The index is hundreds of thousands of long-lived objects: move them out of the collector's reach so a
+        # full collection never has to walk them (they live as long as the process).
+        gc.collect()
+        gc.freeze()
+        log.info("index ready: %d FAQ entries, %d docs pages", len(engine.index.entries), len(engine.index.pages))
+        async with aiohttp.ClientSession() as session:
+            deps = build_deps(settings, engine, store, session, clock=clock)
+            await deps.incidents.restore()  # an incident (and who was told) from before a restart
+            yield deps
+    finally:
+        await store.close()
 
 
 async def open_store(path: Path) -> SqliteStore:

@@ -80,3 +80,22 @@ async def test_the_incident_board_survives_a_restart(tmp_path: Path) -> None:
     await again.restore()
     assert again.current is None and await again.take_notified() == []
     await store.close()
+
+
+async def test_running_deps_opens_everything_and_closes_the_database(tmp_path: Path) -> None:
+    from bot.app.composition import running_deps
+    from bot.services.store import StoreError
+    from tests.conftest import DATA
+
+    settings = load_settings(
+        {"DATABASE_PATH": str(tmp_path / "bot.db"), "FAQ_PATH": str(DATA / "faq"), "DOCS_PATH": str(DATA / "docs"),
+         "STATUS_URL": "off", "SEMANTIC": "off"},
+        env_file=None,
+    )  # fmt: skip
+    async with running_deps(settings) as deps:
+        await deps.incidents.set(Incident("Update API degraded", "https://status.example.com/"))
+        assert deps.engine.index.pages and deps.escalation.enabled is False
+    with pytest.raises(StoreError):
+        await deps.store.config.get_config(1)
+    async with running_deps(settings) as again:  # the incident board as the previous run left it
+        assert again.incident == Incident("Update API degraded", "https://status.example.com/")
