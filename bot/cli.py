@@ -25,11 +25,12 @@ from bot.app.composition import (  # noqa: F401 - re-exported: the command line'
     build_engine,
     open_store,
 )
+from bot.core.brand_check import BrandMarks, docs_brand_report, find_leaks
 from bot.core.decision import Incident, Role
 from bot.core.docs import DocsFormatError, load_docs_folder
-from bot.core.faq import LANGS, load_faq_folder, render, resolve_link
+from bot.core.faq import LANGS, FaqEntry, load_faq_folder, render, resolve_link
 from bot.core.triage import TriageResult
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import BRANDS_DIR, Settings, SettingsError, load_profile, load_settings
 
 log = logging.getLogger("bot")
 
@@ -162,14 +163,75 @@ def cmd_check(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
             url = resolve_link(link, placeholders, settings.brand.site_url)
             if pages and link.startswith("/docs/") and url not in known_urls:
                 errors.append(DocsFormatError(entry.path, 1, f"link {link} is not a page of the docs folder"))
+    own, profiles = brand_profiles(settings)
+    errors += faq_brand_leaks(entries, profiles)
+    warnings = []
+    if pages:
+        others = [marks for marks, _ in profiles if marks.key != own.key]
+        report = docs_brand_report([(p.title, p.url) for p in pages], own, others)
+        if report.mismatch:
+            title, url, _ = report.examples[0]
+            warnings.append(
+                f"warning: {report.naming_other} of {report.pages} docs pages in {docs_path} name another brand "
+                f"({', '.join(report.brands)}) in their title or URL, e.g. {title!r} <{url}>: the docs folder is "
+                f"per brand; point DOCS_PATH at {settings.brand.name}'s own docs"
+            )
     for error in errors:
         out.write(f"{error}\n")
+    for warning in warnings:
+        out.write(f"{warning}\n")
     out.write(
         f"checked {len(entries)} FAQ entries in {faq_path}"
         + (f" and {len(pages)} docs pages in {docs_path}" if docs_path else "")
         + f": {len(errors)} problem(s)\n"
     )
     return EXIT_BAD_INPUT if errors else EXIT_OK
+
+
+def brand_profiles(settings: Settings) -> tuple[BrandMarks, list[tuple[BrandMarks, dict[str, str]]]]:
+    """The configured brand's marks, and every known brand profile's marks with its placeholder values (the
+    shipped profiles in bot/config/brands/, plus the configured one when it comes from BRAND_FILE)."""
+    found: dict[str, tuple[BrandMarks, dict[str, str]]] = {}
+    for path in sorted(BRANDS_DIR.glob("*.toml")):
+        try:
+            brand, docs_site, _, _ = load_profile(path)
+        except SettingsError as exc:
+            log.warning("brand profile %s skipped in the brand check: %s", path.name, exc)
+            continue
+        values = brand.placeholders(docs_site.docs_url)
+        found[brand.key] = (BrandMarks.from_values(brand.key, values), values)
+    values = settings.brand.placeholders(settings.docs_site.docs_url)
+    own = BrandMarks.from_values(settings.brand.key, values)
+    found[own.key] = (own, values)
+    return own, list(found.values())
+
+
+def faq_brand_leaks(
+    entries: Sequence[FaqEntry], profiles: Sequence[tuple[BrandMarks, dict[str, str]]]
+) -> list[DocsFormatError]:
+    """FAQ text that names another brand once rendered for a brand: titles, answers in every language, links."""
+    problems: list[DocsFormatError] = []
+    every = [marks for marks, _ in profiles]
+    for marks, values in profiles:
+        site_url = values.get("site_url", "")
+        for entry in entries:
+            shown: list[tuple[str, str]] = [("title", entry.title)]
+            for lang in LANGS:
+                try:
+                    shown.append((f"answers.{lang}", render(entry.answer(lang), values)))
+                except ValueError:
+                    continue  # reported above as a rendering problem
+            for link in entry.links:
+                try:
+                    shown.append((f"link {link}", resolve_link(link, values, site_url)))
+                except ValueError:
+                    continue
+            for where, text in shown:
+                for leak in find_leaks(text, marks, every)[:1]:
+                    problems.append(
+                        DocsFormatError(entry.path, 1, f"{where} for brand {marks.key} {leak.describe(text)}")
+                    )
+    return problems
 
 
 CONSOLE_HELP = """Type a message as a community member and press Enter; the bot shows its reply and why.

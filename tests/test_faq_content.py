@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.brand_check import BrandMarks, find_leaks
 from bot.core.docs import load_docs_folder
 from bot.core.faq import LANGS, LEFTOVER_MARKER, load_faq_folder, parse_faq_entry, render, resolve_link
 from bot.settings import load_settings
@@ -36,6 +37,26 @@ def test_entry_renders_in_every_language_without_markers(entry, brand: str) -> N
     for link in entry.links:
         url = resolve_link(link, values, settings.brand.site_url)
         assert url.startswith("https://") and " " not in url
+
+
+def test_no_entry_names_another_brand_once_rendered() -> None:
+    """Titles, answers and links serve every brand: rendered for one, none may name another (a link such as
+    /docs/capgo-availability/ would show under CodePushGo's URL)."""
+    values = {key: s.brand.placeholders(s.docs_site.docs_url) for key, s in BRANDS.items()}
+    marks = {key: BrandMarks.from_values(key, v) for key, v in values.items()}
+    leaks = []
+    for brand, settings in BRANDS.items():
+        shown = [
+            (entry.id, text)
+            for entry in ENTRIES
+            for text in (
+                entry.title,
+                *(render(entry.answers[lang], values[brand]) for lang in LANGS),
+                *(resolve_link(link, values[brand], settings.brand.site_url) for link in entry.links),
+            )
+        ]
+        leaks += [(brand, entry_id, text) for entry_id, text in shown if find_leaks(text, marks[brand], marks.values())]
+    assert leaks == []
 
 
 def test_policy_entries_cover_the_support_policy() -> None:

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from bot.app.metrics import Metrics
 from bot.core.analysis import Analyser
 from bot.core.classifier import load_models
 from bot.core.decision import DecisionSettings, Incident
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from bot.app.stats import StatsService
     from bot.app.tickets import TicketDesk
     from bot.app.triage_flow import TriageFlow
+    from bot.services.health import GatewayState, HealthProbe
     from bot.services.outbox import Outbox
     from bot.services.status_page import StatusPageClient
     from bot.services.store import IncidentRepository, SqliteStore
@@ -93,6 +95,7 @@ class IncidentBoard:
 
     def __init__(self, repository: IncidentRepository | None = None, clock: Callable[[], datetime] = utcnow) -> None:
         self.current: Incident | None = None
+        self.updated_at: datetime | None = None  # the last `set` (a successful status poll): the health check reads it
         self._notified: set[int] = set()
         self._repository = repository
         self._clock = clock
@@ -109,6 +112,7 @@ class IncidentBoard:
         """Record the incident in progress (None: resolved); True when this changed what was on the board."""
         changed = incident != self.current
         self.current = incident
+        self.updated_at = self._clock()
         if changed and self._repository is not None:
             saved = (incident.title, incident.url) if incident else None
             await self._repository.set_incident(saved, self._clock())
@@ -148,6 +152,7 @@ class Deps:
     status: StatusPageClient | None = None  # when STATUS_URL is set
     incidents: IncidentBoard = field(default_factory=IncidentBoard)
     escalation_texts: EscalationTexts = field(default_factory=default_escalation_texts)  # bot/resources/escalation/
+    metrics: Metrics = field(default_factory=Metrics)  # counted by the triage flow and feedback, served at /metrics
 
     @property
     def engine(self) -> TriageEngine:
@@ -205,6 +210,7 @@ def build_deps(
         clock=clock,
     )
     incidents = IncidentBoard(store.incidents, clock)
+    metrics = Metrics()
     flow = TriageFlow(
         config=store.config,
         replies=store.replies,
@@ -213,6 +219,7 @@ def build_deps(
         incidents=incidents,
         thresholds=settings.triage,
         clock=clock,
+        metrics=metrics,
     )
     tickets = TicketDesk(
         escalations=store.escalations,
@@ -228,7 +235,9 @@ def build_deps(
         store=store,
         escalation=escalation,
         tickets=tickets,
-        feedback=FeedbackService(replies=store.replies, config=store.config, engines=engines, clock=clock),
+        feedback=FeedbackService(
+            replies=store.replies, config=store.config, engines=engines, clock=clock, metrics=metrics
+        ),
         stats=StatsService(replies=store.replies, clock=clock),
         triage=flow,
         incidents=incidents,
@@ -236,6 +245,7 @@ def build_deps(
         support=support,
         outbox=outbox,
         status=status,
+        metrics=metrics,
     )
 
 
@@ -266,6 +276,51 @@ async def running_deps(settings: Settings, *, clock: Callable[[], datetime] = ut
             yield deps
     finally:
         await store.close()
+
+
+def build_health_probe(deps: Deps, gateway: Callable[[], GatewayState] | None = None) -> HealthProbe:
+    """The checks behind /healthz and /metrics over `deps`; `gateway` reads the Discord connection (the runner's)."""
+    from bot.services.health import HealthProbe
+
+    breaker = getattr(deps.support, "breaker", None)  # the HTTP client's circuit breaker (fakes have none)
+    status = deps.status
+    return HealthProbe(
+        database=deps.store.database,
+        gateway=gateway,
+        outbox=deps.store.escalations if deps.outbox is not None else None,
+        breaker_state=(lambda: str(breaker.state)) if breaker is not None else None,
+        status_polled_at=(lambda: deps.incidents.updated_at) if status is not None else None,
+        status_reachable=(lambda: status.reachable) if status is not None else None,
+        metrics=deps.metrics,
+        outbox_stale=timedelta(minutes=deps.settings.escalation_alert_minutes),
+        clock=deps.clock,
+    )
+
+
+@contextlib.asynccontextmanager
+async def serving_health(deps: Deps, gateway: Callable[[], GatewayState] | None = None) -> AsyncIterator[int | None]:
+    """Serve /healthz and /metrics on HEALTH_HOST:HEALTH_PORT while the block runs; yield the bound port, or None
+    (and serve nothing) when HEALTH_PORT is not set. A port that cannot be bound raises `StartupError`."""
+    settings = deps.settings
+    if settings.health_port is None:
+        yield None
+        return
+    from bot.services.health import bound_port, start_health_server
+
+    try:
+        runner = await start_health_server(
+            settings.health_host, settings.health_port, build_health_probe(deps, gateway)
+        )
+    except OSError as exc:
+        raise StartupError(
+            f"cannot serve the health endpoint on {settings.health_host}:{settings.health_port} "
+            f"({exc.strerror or exc}); set HEALTH_PORT to a free port or HEALTH_HOST to an address of this machine",
+            EXIT_CONFIG,
+        ) from exc
+    try:
+        yield bound_port(runner)
+    finally:
+        await runner.cleanup()
 
 
 async def open_store(path: Path) -> SqliteStore:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.app.composition import EngineHolder
+from bot.app.metrics import Metrics
 from bot.app.triage_flow import Author, role_of
 from bot.core.decision import Role
 from bot.core.index import Match
@@ -59,16 +60,26 @@ class FeedbackService:
         config: ConfigRepository,
         engines: EngineHolder,
         clock: Callable[[], datetime],
+        metrics: Metrics | None = None,
     ) -> None:
         self.replies = replies
         self.config = config
         self.engines = engines
         self.clock = clock
+        self.metrics = metrics
 
     async def press(
         self, press: Press, source_id: int, guild_id: int, clicker: Author, question: Callable[[], Awaitable[str]]
     ) -> FeedbackOutcome:
         """Record a press on the reply to message `source_id`; `question` reads the asked text (Not helpful only)."""
+        outcome = await self._press(press, source_id, guild_id, clicker, question)
+        if self.metrics is not None:
+            self.metrics.feedback_pressed(outcome.result.value)
+        return outcome
+
+    async def _press(
+        self, press: Press, source_id: int, guild_id: int, clicker: Author, question: Callable[[], Awaitable[str]]
+    ) -> FeedbackOutcome:
         reply = await self.replies.reply_for_source(source_id, "answer") or await self.replies.reply_for_source(
             source_id, "remind"
         )

@@ -13,12 +13,14 @@ import asyncio
 import enum
 import functools
 import logging
+import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import cast
 
 from bot.app.composition import EngineHolder, IncidentBoard
+from bot.app.metrics import Metrics
 from bot.core.decision import Action, Decision, DecisionSettings, Role, ThreadState
 from bot.core.render import render_decision
 from bot.core.triage import TriageResult
@@ -128,6 +130,7 @@ class TriageFlow:
         incidents: IncidentBoard,
         thresholds: Thresholds,
         clock: Callable[[], datetime],
+        metrics: Metrics | None = None,
     ) -> None:
         self.config = config
         self.replies = replies
@@ -136,6 +139,7 @@ class TriageFlow:
         self.incidents = incidents
         self.thresholds = thresholds
         self.clock = clock
+        self.metrics = metrics
 
     async def handle(
         self,
@@ -146,6 +150,7 @@ class TriageFlow:
     ) -> Outcome:
         """Triage a message and record the decision (`ignore_incident`: the author said their problem is unrelated
         to the incident in progress; `still_running` false after the triage: shutting down, record nothing)."""
+        started = time.perf_counter()
         watched = await self.config.is_watched(message.watch_root_id)
         if watched is None:
             log.debug("skipped message %s: channel %s is not watched", message.message_id, message.watch_root_id)
@@ -179,6 +184,15 @@ class TriageFlow:
             return Outcome(Step.IGNORE, config)
         await self._record_decision(message, result)
         decision = result.decision
+        if self.metrics is not None:
+            best = result.search.best
+            self.metrics.decision(
+                action=decision.action.value,
+                rule=decision.rule,
+                lang=result.analysis.lang,
+                confidence=best.score if best else 0.0,
+                seconds=time.perf_counter() - started,
+            )
         if decision.action is Action.SILENT:
             log.debug("silent on message %s: %s (%s)", message.message_id, decision.rule, decision.reason)
             if decision.rule in GAP_RULES:

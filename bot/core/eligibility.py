@@ -12,15 +12,20 @@ section of the brand profile); nothing here hard-codes a plan, a status, an add-
 
 Order of the checks for a technical request, first failure wins:
 
-1. `not_linked`, `unknown_org`, `unknown_app` - identity first: until we know which organisation and app
-   the request is about, no other rule can even be evaluated, and the fix (`/link`, pick the right
-   organisation or app) takes seconds.
+1. `not_linked`, `no_org`, `unknown_org`, `unknown_app` - identity first: until we know which organisation
+   and app the request is about, no other rule can even be evaluated, and the fix (`/link`, be invited to an
+   organisation, pick the right organisation or app) takes seconds.
 2. `out_of_scope`, `category` - the nature of the request next: no plan, add-on or role can ever make
    "debug my app" or an uncovered category eligible, so the user must learn this before being told to
    pay or to ask for a role (otherwise they could upgrade, come back and still be refused).
 3. `not_paid` - an organisation-wide fact: when the organisation has no paid plan or add-on, nobody in
    it is eligible, so asking an admin for a Developer role would be a wasted errand.
 4. `role` - the last, personal and cheapest fix: an organisation admin grants the role.
+
+`precheck` runs the account-level part of these rules before any form is shown (when the account is read, the
+request's app, category and text are not known yet): not linked, no organisation, no organisation with paid
+resources, no Developer-or-higher role in any paid organisation. Those facts cannot change by filling in the form,
+so the requester learns them at once; `check_eligibility` still decides the submitted request.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from bot.core.vocabulary import REQUEST_CATEGORIES as REQUEST_CATEGORIES
 
 FAILURES: tuple[str, ...] = (
     "not_linked",
+    "no_org",
     "unknown_org",
     "unknown_app",
     "out_of_scope",
@@ -108,6 +114,8 @@ def is_paid(org: OrgAccess, policy: Policy) -> bool:
 
     A trial or free plan is not paid unless the policy lists it; a cancelled subscription is not paid (the
     account service reports `active` until the end of the paid period, so access lasts as long as it should).
+    Which statuses count as paying is the policy's `paid_statuses` (the shipped profiles: `active` only; a
+    `past_due` subscription is one whose payment stopped, see README "Official support").
     """
     paid_plan = _norm(org.plan) in _norm_set(policy.paid_plans)
     paying = _norm(org.subscription_status) in _norm_set(policy.paid_statuses)
@@ -134,6 +142,73 @@ def _pick_org(account: AccountAccess, org_id: str | None) -> OrgAccess | None:
     return next((o for o in account.orgs if o.org_id == org_id), None)
 
 
+def _not_linked() -> Eligibility:
+    return Eligibility(
+        False,
+        "not_linked",
+        "the Discord user has no linked customer account",
+        "link the account with /link, then try again",
+    )
+
+
+def _no_org(org_id: str | None = None, app_id: str | None = None) -> Eligibility:
+    return Eligibility(
+        False,
+        "no_org",
+        "the account belongs to no organisation",
+        "ask an organisation admin to invite the account (or create an organisation in the console), then try again",
+        org_id=org_id,
+        app_id=app_id,
+    )
+
+
+def precheck(account: AccountAccess | None, policy: Policy) -> Eligibility:
+    """The account-level rules, decided before any form is shown (see the module docstring).
+
+    Eligible means "the form may be shown": at least one organisation of the account uses paid resources and the
+    requester has Developer-or-higher access in it (on the organisation or on one of its apps). Otherwise the first
+    failure among `not_linked`, `no_org`, `not_paid` (no organisation uses paid resources) and `role` (paid
+    organisations exist, but in none of them the requester is a Developer or higher). The refusal's tier and
+    organisation are set when the account has exactly one organisation. The final check at submission
+    (`check_eligibility`, with the app, category and text) still decides the request itself.
+    """
+    if account is None:
+        return _not_linked()
+    if not account.orgs:
+        return _no_org()
+    only = account.orgs[0] if len(account.orgs) == 1 else None
+    ids = {"tier": _norm(only.plan) or None, "org_id": only.org_id} if only is not None else {}
+    paid = [org for org in account.orgs if is_paid(org, policy)]
+    if not paid:
+        return Eligibility(
+            False,
+            "not_paid",
+            f"none of the account's {len(account.orgs)} organisation(s) has a paid plan with a paying status "
+            "or a paid add-on",
+            "upgrade the plan (or settle the payment) in the console, or add a paid support option; "
+            "the community can help meanwhile",
+            **ids,
+        )
+    qualified = [org for org in paid if has_developer_access(org, None, policy)]
+    if not qualified:
+        return Eligibility(
+            False,
+            "role",
+            f"the requester has no Developer-or-higher role in any of the {len(paid)} paid organisation(s)",
+            "ask an organisation admin for Developer access to the app",
+            **ids,
+        )
+    single = qualified[0] if len(qualified) == 1 else None
+    return Eligibility(
+        True,
+        None,
+        f"{len(qualified)} paid organisation(s) where the requester is a Developer or higher",
+        "show the escalation form",
+        tier=(_norm(single.plan) or None) if single else None,
+        org_id=single.org_id if single else None,
+    )
+
+
 def check_eligibility(
     account: AccountAccess | None,
     *,
@@ -145,17 +220,12 @@ def check_eligibility(
 ) -> Eligibility:
     """Decide whether the request may become an official-support ticket (see the module docstring)."""
     if account is None:
-        return Eligibility(
-            False,
-            "not_linked",
-            "the Discord user has no linked customer account",
-            "link the account with /link, then try again",
-        )
+        return _not_linked()
+    if not account.orgs:
+        return _no_org(org_id, app_id)
     org = _pick_org(account, org_id)
     if org is None:
-        if not account.orgs:
-            why = "the account belongs to no organisation"
-        elif org_id is None:
+        if org_id is None:
             why = f"no organisation given and the account belongs to {len(account.orgs)}"
         else:
             why = f"organisation {org_id} is not one of the account's organisations"

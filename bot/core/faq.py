@@ -29,6 +29,8 @@ PLACEHOLDERS = frozenset(
         "github_url",
         "cli",
         "plugin",
+        "availability_url",
+        "appflow_migration_url",
     }
 )
 MAX_ANSWER_CHARS = 600

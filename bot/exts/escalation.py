@@ -22,11 +22,13 @@ from discord.ext import commands
 from bot.app.escalation import EscalationRequest, LinkOutcome, Message
 from bot.bot import cog_of
 from bot.core.analysis import detect_language
+from bot.core.eligibility import precheck
 from bot.core.redact import redact
 from bot.core.render import message, neutralise_mentions
 from bot.core.vocabulary import LANGS, TECHNICAL_CATEGORIES
 from bot.exts._common import NO_MENTIONS, checked_config
 from bot.services.escalations import Escalation
+from bot.services.support_api import to_access
 
 if TYPE_CHECKING:
     from bot.bot import Deps, SupportBot
@@ -171,9 +173,15 @@ class Escalations(commands.Cog):
         )
 
     async def open_form(
-        self, interaction: discord.Interaction, *, requester: discord.abc.User, source: discord.Message | None
+        self,
+        interaction: discord.Interaction,
+        *,
+        requester: discord.abc.User,
+        source: discord.Message | None,
+        unrelated: bool = False,
     ) -> None:
-        """Check what can be checked before the form, then show the private form."""
+        """Check what can be checked before the form, then show the private form (`unrelated`: the requester said
+        their problem is unrelated to the ongoing incident)."""
         lang = _lang_of(interaction, source)
         if self.deps.support is None or self.deps.outbox is None:
             await interaction.response.send_message(text(self.deps, "billing.where", lang), ephemeral=True)
@@ -183,7 +191,7 @@ class Escalations(commands.Cog):
             await interaction.response.send_message(text(self.deps, "refuse.not_linked", lang), ephemeral=True)
             return
         incident = self.deps.incident
-        if incident is not None and not getattr(interaction, "_unrelated", False):
+        if incident is not None and not unrelated:
             view = discord.ui.View(timeout=300)
             view.add_item(UnrelatedButton(self, requester, source))
             await interaction.response.send_message(text(self.deps, "incident.hold", lang), view=view, ephemeral=True)
@@ -192,6 +200,13 @@ class Escalations(commands.Cog):
         account = await self.service.account(account_id)
         if account is None:
             await interaction.followup.send(text(self.deps, "link.unavailable", lang), ephemeral=True)
+            return
+        # The account-level rules (organisation, paid resources, Developer role) cannot change by filling in the
+        # form: refuse now rather than after it. The request itself is checked again when it is submitted.
+        verdict = precheck(to_access(account), self.deps.settings.policy)
+        if not verdict.eligible:
+            log.info("escalation form not shown to user %s: %s", requester.id, verdict.failed)
+            await interaction.followup.send(self.refusal_text(verdict.failed or "not_linked", lang), ephemeral=True)
             return
         apps = [(org, app) for org in account.organizations for app in org.apps]
         view = EscalationForm(self, requester, source, account, apps, lang, opener=interaction.user.id)
@@ -228,8 +243,9 @@ class Escalations(commands.Cog):
         outcome = await self.service.submit(request)
         row = outcome.row
         if row is None:
-            key = f"refuse.{outcome.eligibility.failed}" if outcome.eligibility.failed else "link.unavailable"
-            await interaction.followup.send(text(self.deps, key, lang), ephemeral=True)
+            failed = outcome.eligibility.failed
+            reply = self.refusal_text(failed, lang) if failed else text(self.deps, "link.unavailable", lang)
+            await interaction.followup.send(reply, ephemeral=True)
         elif row.status == "sent":
             await interaction.followup.send(self._created_text(row), ephemeral=True)
         elif row.status == "failed":
@@ -237,11 +253,28 @@ class Escalations(commands.Cog):
         else:
             await interaction.followup.send(text(self.deps, "ticket.queued", lang), ephemeral=True)
 
+    def refusal_text(self, failed: str, lang: str) -> str:
+        """The localised refusal for a failed rule; billing and account help stays open when the plan or role
+        is what failed (the policy: for every customer), so those refusals say where to get it."""
+        refusal = text(self.deps, f"refuse.{failed}", lang)
+        if failed in ("not_paid", "role"):
+            refusal += "\n" + text(self.deps, "billing.where", lang)
+        return refusal
+
     def _created_text(self, row: Escalation) -> str:
         where = "<#" + str(row.thread_id or row.channel_id) + ">"
-        sla = self.deps.tickets.sla_text(row)
-        sla_text = sla if sla else text(self.deps, "ticket.no_sla", row.lang)
-        return text(self.deps, "ticket.created", row.lang, ticket_id=row.ticket_id or "?", where=where, sla=sla_text)
+        return created_text(self.deps, row, where)
+
+
+def created_text(deps: Deps, row: Escalation, where: str) -> str:
+    """The private confirmation of a created ticket, with the first-response target of its plan and severity.
+
+    The template ends its sentence after {sla}, so the value carries no final stop of its own (a configured SLA
+    text such as "2 business hours." would otherwise end the message with "..").
+    """
+    sla = deps.tickets.sla_text(row)
+    sla_text = sla.strip().rstrip(".。") if sla else text(deps, "ticket.no_sla", row.lang).rstrip(".。")
+    return text(deps, "ticket.created", row.lang, ticket_id=row.ticket_id or "?", where=where, sla=sla_text)
 
 
 async def conversation(channel: object, form: EscalationForm) -> list[Message]:
@@ -379,8 +412,7 @@ class UnrelatedButton(discord.ui.Button):
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Skip the incident hold."""
-        interaction._unrelated = True  # type: ignore[attr-defined]
-        await self.cog.open_form(interaction, requester=self.requester, source=self.source)
+        await self.cog.open_form(interaction, requester=self.requester, source=self.source, unrelated=True)
 
 
 class EscalationForm(discord.ui.View):

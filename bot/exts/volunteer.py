@@ -19,7 +19,7 @@ from bot.core.decision import Action, Decision
 from bot.core.index import Match
 from bot.core.render import neutralise_mentions, render_decision, truncate
 from bot.exts._common import NO_MENTIONS, checked_config, config_of, is_helper
-from bot.exts.feedback import reminder_view
+from bot.exts.feedback import feedback_view, reminder_view
 from bot.services.store import BotReply
 
 if TYPE_CHECKING:
@@ -88,7 +88,27 @@ class Volunteer(commands.Cog):
         if user is not None:
             text = f"{user.mention} {text}"
             mentions = discord.AllowedMentions(users=[user], everyone=False, roles=False, replied_user=False)
-        await interaction.response.send_message(truncate(text), allowed_mentions=mentions)
+        # The post answers no message: its feedback buttons are keyed by this interaction's id (a snowflake, unique
+        # like a message id), and the person it is addressed to (else the volunteer) counts as the asker.
+        source_id = interaction.id
+        sent = await interaction.response.send_message(
+            truncate(text), view=feedback_view(source_id), allowed_mentions=mentions
+        )
+        if sent.message_id is None:
+            log.warning("/faq post for interaction %s has no message id: its buttons are not tracked", source_id)
+            return
+        asker = user.id if user is not None else interaction.user.id
+        channel = interaction.channel
+        await self._record_answer(
+            reply_id=sent.message_id,
+            guild_id=interaction.guild_id or 0,
+            channel_id=interaction.channel_id or 0,
+            thread_id=channel.id if isinstance(channel, discord.Thread) else None,
+            source_id=source_id,
+            asker_id=asker,
+            match=match,
+            lang=lang,
+        )
 
     @faq.autocomplete("query")
     async def faq_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -178,6 +198,39 @@ class Volunteer(commands.Cog):
         )
         await interaction.followup.send("Reminder posted.", ephemeral=True)
 
+    async def _record_answer(
+        self,
+        *,
+        reply_id: int,
+        guild_id: int,
+        channel_id: int,
+        thread_id: int | None,
+        source_id: int,
+        asker_id: int,
+        match: Match,
+        lang: str,
+    ) -> None:
+        """Record a volunteer's FAQ post as an answer, so its Solved / Not helpful / Dismiss buttons work (the
+        feedback service finds answers by their source message) and `/stats` counts their feedback."""
+        await self.deps.store.replies.record_reply(
+            BotReply(
+                reply_message_id=reply_id,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                thread_id=thread_id,
+                source_message_id=source_id,
+                author_id=asker_id,
+                kind="answer",
+                url=match.url,
+                entry_id=match.entry_id,
+                confidence=match.score,
+                missing=(),
+                lang=lang,
+                created_at=self.deps.clock(),
+                deleted_at=None,
+            )
+        )
+
     async def why_menu(self, interaction: discord.Interaction, target: discord.Message) -> None:
         """Explain privately what the bot decided for a message, and why."""
         await interaction.response.send_message(await self._why_text(target.id), ephemeral=True)
@@ -231,7 +284,19 @@ class AnswerPicker(discord.ui.View):
         match = self.matches[int(self.select.values[0])]
         text = self.cog._answer_text(match, self.lang)
         await interaction.response.edit_message(content="Posted.", view=None)
-        await self.target.reply(truncate(text), mention_author=False, allowed_mentions=NO_MENTIONS)
+        target = self.target
+        view = feedback_view(target.id, ask_staff=self.cog.deps.escalation.enabled)  # as under the bot's answers
+        sent = await target.reply(truncate(text), view=view, mention_author=False, allowed_mentions=NO_MENTIONS)
+        await self.cog._record_answer(
+            reply_id=sent.id,
+            guild_id=target.guild.id if target.guild else (interaction.guild_id or 0),
+            channel_id=sent.channel.id,
+            thread_id=target.channel.id if isinstance(target.channel, discord.Thread) else None,
+            source_id=target.id,
+            asker_id=target.author.id,
+            match=match,
+            lang=self.lang,
+        )
         self.stop()
 
 

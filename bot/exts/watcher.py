@@ -21,7 +21,6 @@ from discord.ext import commands
 
 from bot.app.triage_flow import IncomingMessage, Step
 from bot.bot import cog_of
-from bot.core.analysis import Intent
 from bot.core.decision import Action
 from bot.core.render import neutralise_mentions
 from bot.exts._common import NO_MENTIONS, apply_forum_tag, author_of, staff_log, watch_root
@@ -89,7 +88,9 @@ class Watcher(commands.Cog):
             view = reminder_view(source_id)
         elif d.action is Action.ESCALATE and ask_staff:
             view = escalate_view(source_id)
-        elif d.route == "incident" and d.incident is not None and result.analysis.intent is Intent.BUG_REPORT:
+        elif d.route == "incident" and d.incident is not None:
+            # The known-incident notice (route.incident_known) offers "My issue is unrelated" to every author: a
+            # bug report, a question or an "is it down?" alike.
             view = discord.ui.View(timeout=None)
             view.add_item(UnrelatedToIncident(source_id))
         try:

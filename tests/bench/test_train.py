@@ -57,7 +57,7 @@ def test_shipped_ngram_models_match_the_training_script(split: dataset.Split) ->
     params = meta["params"]
     assert isinstance(params, dict)
     pool = split.part("train", "validation")
-    if meta.get("data") != train.fingerprint(pool):
+    if meta.get("data") != train.data_fingerprint(pool):
         pytest.skip("the shipped artefact was trained on other data (python3 dev.py train --extra ...)")
     features = train.Features(pool)  # n-gram features only: the semantic models need the encoder
     built = {
@@ -107,7 +107,7 @@ def test_shipped_semantic_models_match_the_training_script(split: dataset.Split)
 
     shipped = load_models(train.OUT)
     pool = split.part("train", "validation")
-    if shipped.meta.get("data") != train.fingerprint(pool):
+    if shipped.meta.get("data") != train.data_fingerprint(pool):
         pytest.skip("the shipped artefact was trained on other data (python3 dev.py train --extra ...)")
     encoder = load_encoder()
     assert encoder is not None

@@ -7,16 +7,21 @@ import pytest
 from bot.core.eligibility import (
     FAILURES,
     REQUEST_CATEGORIES,
+    SEVERITIES,
     AccountAccess,
     AppAccess,
     Eligibility,
     OrgAccess,
     check_eligibility,
     parse_sla,
+    precheck,
     sla_deadline,
     sla_for,
 )
-from bot.core.resources import load_escalation_texts
+from bot.core.faq import LEFTOVER_MARKER
+from bot.core.render import RenderContext, message
+from bot.core.resources import ESCALATION_EXTRA_PLACEHOLDERS, load_escalation_texts
+from bot.core.vocabulary import LANGS
 from bot.settings import load_settings
 
 POLICY = load_settings({}, env_file=None).policy
@@ -42,9 +47,11 @@ ADDONS = ((), ("usage_credits",), ("premium_support",))
 
 # --- An independent, literal reading of the support policy (capgo-facts.md), not the code under test ---------
 # "Limited technical support is for customers using paid resources and/or paid add-ons": the four paid plans
-# with a live subscription (past_due = still subscribed, in its grace period); trial and free are not paid.
+# with an active subscription; trial and free are not paid. past_due is not paying: the policy's "Service disruption
+# and plan ending" says that once payment stops no new updates are served, so no paid resource is in use (billing
+# help, which is what a past-due customer needs, is open to everyone).
 SPEC_PAID_PLANS = {"solo", "maker", "team", "enterprise"}
-SPEC_PAYING_STATUSES = {"active", "past_due"}
+SPEC_PAYING_STATUSES = {"active"}
 SPEC_PAID_ADDONS = {"usage_credits", "premium_support"}
 # "Developer or higher access" = app_developer, app_admin, org_admin, org_super_admin (legacy write, admin,
 # super_admin). Not enough: uploader, reader, preview, org member, billing admin.
@@ -134,7 +141,9 @@ def test_unknown_org() -> None:
     two = AccountAccess("a", (OrgAccess("o1", "team", "active"), OrgAccess("o2", "solo", "active")))
     assert check(two, org_id=None, app_id=None).failed == "unknown_org"  # several orgs: must choose
     assert check(two, org_id="o2", app_id=None, category="billing").eligible
-    assert check(AccountAccess("a", ()), org_id=None, category="billing").failed == "unknown_org"
+    # no organisation at all is its own failure, with its own message (there is nothing to pick from)
+    assert check(AccountAccess("a", ()), org_id=None, category="billing").failed == "no_org"
+    assert check(AccountAccess("a", ()), org_id="org-1").message_key == "refuse.no_org"
 
 
 def test_unknown_app() -> None:
@@ -165,7 +174,13 @@ def test_category() -> None:
 
 
 def test_not_paid() -> None:
-    for plan, status in (("free", "active"), ("trial", "trialing"), ("team", "cancelled"), ("solo", None)):
+    for plan, status in (
+        ("free", "active"),
+        ("trial", "trialing"),
+        ("team", "cancelled"),
+        ("solo", None),
+        ("maker", "past_due"),
+    ):
         result = check(account(plan, status))
         assert result.failed == "not_paid" and result.message_key == "refuse.not_paid", (plan, status)
     assert check(account("free", None, app_role="app_reader")).failed == "not_paid"  # before role
@@ -198,6 +213,97 @@ def test_every_failure_has_a_refusal_message() -> None:
     for failed in FAILURES:
         assert f"refuse.{failed}" in REFUSALS
     assert Eligibility(False, "role", "r", "n").message_key == "refuse.role"
+
+
+# --- precheck: the account-level rules, before any form -------------------------------------------------------
+
+
+def org(org_id="o1", plan="team", status="active", addons=(), role=None, app_roles=("app_developer",)):
+    apps = tuple(AppAccess(f"{org_id}-app{i}", r) for i, r in enumerate(app_roles))
+    return OrgAccess(org_id, plan, status, tuple(addons), False, role, apps)
+
+
+@pytest.mark.parametrize(
+    ("orgs", "failed", "org_id"),
+    [
+        (None, "not_linked", None),
+        ((), "no_org", None),
+        ((org(plan="free", status=None),), "not_paid", "o1"),
+        ((org(plan="trial", status="trialing"),), "not_paid", "o1"),
+        ((org(plan="maker", status="past_due"),), "not_paid", "o1"),
+        ((org(plan="team", status="cancelled"),), "not_paid", "o1"),
+        ((org(plan="free", status=None, addons=("usage_credits",)),), None, "o1"),  # a paid add-on is enough
+        ((org(app_roles=("app_reader", "app_uploader")),), "role", "o1"),
+        ((org(role="org_billing_admin", app_roles=()),), "role", "o1"),
+        ((org(role="org_member", app_roles=("app_preview",)),), "role", "o1"),
+        ((org(role="org_admin", app_roles=()),), None, "o1"),
+        ((org(app_roles=("app_reader", "app_developer")),), None, "o1"),  # Developer on one of the org's apps
+        ((org(app_roles=("write",)),), None, "o1"),  # legacy role name
+        ((org(plan="Enterprise", status="ACTIVE", role="ORG_SUPER_ADMIN"),), None, "o1"),  # case-insensitive
+        # several organisations: the form is shown when one of them qualifies; the refusal names none of them
+        ((org("o1", plan="free", status=None), org("o2")), None, "o2"),
+        ((org("o1", plan="free", status=None), org("o2", plan="solo", status="past_due")), "not_paid", None),
+        ((org("o1", plan="free", status=None), org("o2", app_roles=("app_reader",))), "role", None),
+        # Developer only in the unpaid organisation, a reader in the paid one: nowhere both
+        ((org("o1", plan="free", status=None), org("o2", role="org_member", app_roles=("app_reader",))), "role", None),
+        ((org("o1"), org("o2", plan="enterprise")), None, None),  # two qualify: the form asks which
+    ],
+)
+def test_precheck_table(orgs, failed, org_id) -> None:
+    account = None if orgs is None else AccountAccess("acct-1", orgs)
+    result = precheck(account, POLICY)
+    assert (result.eligible, result.failed, result.org_id) == (failed is None, failed, org_id)
+    assert result.reason and result.next_step
+    assert result.message_key == (f"refuse.{failed}" if failed else None)
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_precheck_never_refuses_what_the_final_check_would_accept(plan: str) -> None:
+    """A technical request the final check accepts is never refused before the form (and the precheck's refusals
+    are the final check's verdict for every covered technical request of a single-organisation account)."""
+    for status, addons, org_role, app_role in itertools.product(STATUSES, ADDONS, ORG_ROLES, APP_ROLES):
+        acct = account(plan, status, addons, org_role, app_role)
+        before = precheck(acct, POLICY)
+        after = check(acct, category="troubleshooting", app_id=None)
+        assert before.failed == after.failed, (plan, status, addons, org_role, app_role, before, after)
+
+
+# --- every escalation text, rendered with realistic values ---------------------------------------------------
+
+
+def realistic_values(lang: str) -> list[dict[str, str]]:
+    """The values the bot passes to the texts, in the shapes it really passes them (see bot/exts)."""
+    no_sla = REFUSALS["ticket.no_sla"][lang]
+    slas = [text for table in POLICY.sla.values() for text in table.values()] + [no_sla]
+    return [
+        {"ticket_id": "T-1001", "where": "<#123456789012345678>", "sla": sla, "details": "- **Acme**: team (active)"}
+        for sla in slas
+    ]
+
+
+@pytest.mark.parametrize("brand", ["capgo", "codepushgo"])
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_escalation_text_renders_without_double_stops_or_placeholders(brand: str, lang: str) -> None:
+    settings = load_settings({"BRAND": brand}, env_file=None)
+    ctx = RenderContext(settings.brand.placeholders(settings.docs_site.docs_url), settings.docs_site.base_url, ())
+    for key in REFUSALS:
+        declared = ESCALATION_EXTRA_PLACEHOLDERS.get(key, frozenset())
+        for values in realistic_values(lang):
+            text = message(key, lang, ctx, table=REFUSALS, **{k: v for k, v in values.items() if k in declared})
+            for refusal_with_billing in (text, text + "\n" + message("billing.where", lang, ctx, table=REFUSALS)):
+                assert ".." not in refusal_with_billing.replace("...", ""), (key, lang, text)
+                assert "。。" not in refusal_with_billing and "。." not in refusal_with_billing, (key, lang, text)
+            assert not LEFTOVER_MARKER.search(text) and "{" not in text and "}" not in text, (key, lang, text)
+            assert text == text.strip() and "  " not in text, (key, lang, text)
+
+
+def test_the_sla_values_are_phrases_that_fit_the_confirmation() -> None:
+    # The confirmation ends its sentence after {sla}: a value ending with a stop would make "..".
+    for table in POLICY.sla.values():
+        assert all(not text.rstrip().endswith((".", "。")) for text in table.values())
+    for lang in LANGS:
+        assert not REFUSALS["ticket.no_sla"][lang].rstrip().endswith((".", "。")), lang
+    assert set(SEVERITIES) == {1, 2, 3, 4}
 
 
 # --- SLA ------------------------------------------------------------------------------------------------------

@@ -166,8 +166,9 @@ async def test_ineligible_user_gets_a_private_explanation(fake: FakeDiscord, san
     bob = fake.add_user("bob")
     async with support_bot(fake, tmp_path, sandbox.base_url):
         await link(fake, sandbox, bob, "free@demo.test")
-        _, result = await escalate(fake, bob)
-        assert result["flags"] & 64
+        opened = await fake.slash_command(fake.channel_id("general"), bob, "escalate", {})
+        result = await opened.wait_followup()  # refused at once: the plan is known before any form
+        assert result["flags"] & 64 and not result.get("components")
         assert "paid" in result["content"].lower()  # which condition failed
         assert "https://console.capgo.app" in result["content"]  # and what to do next
         assert sandbox.tickets() == []
@@ -375,12 +376,11 @@ async def test_escalate_for_the_author_shows_the_volunteer_nothing_of_the_accoun
         assert result["flags"] & 64 and "T-1001" in result["content"]
         [ticket] = sandbox.tickets()
         assert ticket.request["account_id"] == sandbox.account_id("team@demo.test")
-        # The free-plan author gets the refusal privately; the unlinked one is told privately to link.
+        # The free-plan author gets the refusal privately (at once, without a form); the unlinked one is told
+        # privately to link.
         bobs = await fake.click_button(general, bob, *button(bob))
-        bob_form = await bobs.wait_followup()
-        assert bob_form["flags"] & 64 and "Demo Free" in str(bob_form["components"])
-        refused = await submit_form(fake, bob, int(bob_form["id"]), summary=SUMMARY, details=PROBLEM)
-        assert refused["flags"] & 64 and "paid" in refused["content"].lower()
+        refused = await bobs.wait_followup()
+        assert refused["flags"] & 64 and "paid" in refused["content"].lower() and not refused.get("components")
         owners = await (await fake.click_button(general, owner, *button(owner))).wait_response()
         assert owners["data"]["flags"] & 64 and "/link" in owners["data"]["content"]
         assert len(sandbox.tickets()) == 1
@@ -495,3 +495,66 @@ async def test_bug_report_during_an_incident_gets_the_notice_and_a_way_out(
         assert (await mine.wait_response())["data"]["flags"] & 64
         reminder = await fake.wait_for_message(general, lambda m: "- [ ]" in m.get("content", ""))
         assert reminder["message_reference"]["message_id"] == report["id"]
+
+
+# --- issue 9: account-level refusals before any form; the confirmation's punctuation ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("email", "key"),
+    [
+        ("free@demo.test", "refuse.not_paid"),
+        ("trial@demo.test", "refuse.not_paid"),
+        ("cancelled@demo.test", "refuse.not_paid"),
+        ("pastdue@demo.test", "refuse.not_paid"),  # payment stopped: no paid resources in use (README)
+        ("reader@demo.test", "refuse.role"),
+        ("billing@demo.test", "refuse.role"),
+        ("noorg@demo.test", "refuse.no_org"),
+    ],
+)
+async def test_account_level_refusals_come_before_any_form(
+    fake: FakeDiscord, sandbox, tmp_path: Path, email: str, key: str
+) -> None:
+    alice = fake.user_id("alice")
+    async with support_bot(fake, tmp_path, sandbox.base_url) as bot:
+        await link(fake, sandbox, alice, email)
+        general = fake.channel_id("general")
+        asked = await fake.user_sends(general, alice, "how do I initialise the widget?")
+        answer = await fake.wait_for_message(general, lambda m: "esc:ask:" in str(m.get("components")))
+        expected = render(bot.deps.escalation_texts.messages[key]["en"], bot.deps.engine.render_context.placeholders)
+        for opened in (
+            await fake.slash_command(general, alice, "escalate", {}),
+            await fake.click_button(general, alice, int(answer["id"]), f"esc:ask:{asked['id']}"),
+        ):
+            refused = await opened.wait_followup()
+            assert refused["flags"] & 64 and not refused.get("components")  # no form to fill in first
+            assert refused["content"].startswith(expected)
+            if key in ("refuse.not_paid", "refuse.role"):  # billing and account help stays open to every customer
+                assert bot.deps.engine.render_context.placeholders["support_email"] in refused["content"]
+        if key == "refuse.no_org":
+            assert "pick one of your organisations" not in refused["content"].lower()
+        assert sandbox.tickets() == []
+
+
+async def test_eligible_accounts_still_get_the_form(fake: FakeDiscord, sandbox, tmp_path: Path) -> None:
+    async with support_bot(fake, tmp_path, sandbox.base_url):
+        for email in ("credits@demo.test", "developer@demo.test", "orgadmin@demo.test", "multi@demo.test"):
+            member = fake.add_user(email.split("@")[0])  # one member each (linking is rate-limited per member)
+            await link(fake, sandbox, member, email)
+            opened = await fake.slash_command(fake.channel_id("general"), member, "escalate", {})
+            form = await opened.wait_followup()
+            ids = [c["custom_id"] for row in form["components"] for c in row["components"]]
+            assert ids[-1] == "esc:continue", (email, form["content"])
+
+
+async def test_the_ticket_confirmation_has_one_final_stop(fake: FakeDiscord, sandbox, tmp_path: Path) -> None:
+    alice, bob = fake.user_id("alice"), fake.add_user("bob")
+    async with support_bot(fake, tmp_path, sandbox.base_url):
+        await link(fake, sandbox, alice, "team@demo.test")  # no SLA
+        await link(fake, sandbox, bob, "enterprise@demo.test")  # an SLA
+        await fake.user_sends(fake.channel_id("general"), alice, PROBLEM)
+        _, no_sla = await escalate(fake, alice)
+        _, sla = await escalate(fake, bob, severity="2")
+        assert "as soon as possible" in no_sla["content"] and "2 business hours" in sla["content"]
+        for result in (no_sla, sla):
+            assert result["content"].endswith(".") and ".." not in result["content"], result["content"]

@@ -196,6 +196,16 @@ class Database:
         async with self._lock:
             return await self.all(sql, params)
 
+    async def probe_write(self) -> None:
+        """Check that the database still takes a write (the health endpoint): open a write transaction, rewrite one
+        header field and roll it back. Raises `StoreError` once closed, `sqlite3.Error` when it cannot write.
+
+        The lock is held for those few statements only; the caller must not cancel this call midway (a cancelled
+        await would leave the rollback to run after the next operation), so it waits through a shield.
+        """
+        async with self._lock:
+            await _write_probe(self.connection)
+
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
         """Hold the lock and run the body in one write transaction, rolled back if the body fails."""

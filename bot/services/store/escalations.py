@@ -96,6 +96,9 @@ class EscalationRepository(Protocol):
     async def count_escalations(self) -> dict[str, int]:
         """Return the number of escalations per status (benchmarks, /escalations)."""
 
+    async def oldest_pending_at(self) -> datetime | None:
+        """Return when the oldest pending escalation was created (None when none is pending; health, metrics)."""
+
 
 class SqliteEscalationRepository:
     """`EscalationRepository` on a `Database`."""
@@ -292,6 +295,11 @@ class SqliteEscalationRepository:
         """Return the number of escalations per status (benchmarks, /escalations)."""
         rows = await self._db.read_all("SELECT status, COUNT(*) AS n FROM escalation GROUP BY status")
         return {row["status"]: int(row["n"]) for row in rows}
+
+    async def oldest_pending_at(self) -> datetime | None:
+        """Return when the oldest pending escalation was created (None when none is pending; health, metrics)."""
+        row = await self._db.read_one("SELECT MIN(created_at) AS at FROM escalation WHERE status = 'pending'")
+        return datetime.fromisoformat(row["at"]) if row and row["at"] else None
 
 
 def _row_to_escalation(row: aiosqlite.Row) -> Escalation:
