@@ -10,6 +10,7 @@ import discord
 from discord.ext import commands
 
 from bot.app.composition import Deps, utcnow  # noqa: F401 - re-exported: cogs and tests import them from here
+from bot.exts.translator import UiTranslator
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +19,7 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.exts.feedback",
     "bot.exts.volunteer",
     "bot.exts.admin",
+    "bot.exts.staff",
     "bot.exts.escalation",
     "bot.exts.tickets",
     "bot.exts.status",
@@ -73,7 +75,9 @@ class SupportBot(commands.Bot):
         self._extensions = tuple(extensions)
 
     async def setup_hook(self) -> None:
-        """Load extensions and persistent button handlers; never syncs commands (staff run /sync)."""
+        """Set the commands' translator, load extensions and persistent button handlers; never syncs commands
+        (staff run /sync, which sends the localised descriptions)."""
+        await self.tree.set_translator(UiTranslator(self.deps.ui))
         for extension in self._extensions:
             try:
                 await self.load_extension(extension)

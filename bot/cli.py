@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -25,11 +26,12 @@ from bot.app.composition import (  # noqa: F401 - re-exported: the command line'
     build_engine,
     open_store,
 )
+from bot.app.triage_flow import updated_reminder
 from bot.core.brand_check import BrandMarks, docs_brand_report, find_leaks
-from bot.core.decision import Incident, Role
+from bot.core.decision import Action, Incident, Role, ThreadState
 from bot.core.docs import DocsFormatError, load_docs_folder
 from bot.core.faq import LANGS, FaqEntry, load_faq_folder, render, resolve_link
-from bot.core.triage import TriageResult
+from bot.core.triage import TriageEngine, TriageResult
 from bot.settings import BRANDS_DIR, Settings, SettingsError, load_profile, load_settings
 
 log = logging.getLogger("bot")
@@ -239,6 +241,8 @@ Commands:  :lang xx   force the language (en fr es it de pt id zh; ':lang' alone
            :title T   set a forum-post title for the next message (':title' alone clears it)
            :role R    write as member, volunteer, staff or bot
            :incident T  pretend the status page reports incident T (':incident' alone clears it)
+           :edit T    edit your last message to T (a reminder re-checks what is still missing)
+           :reply T   answer in the thread of your last message (completes a reminder; else a follow-up)
            :escalate EMAIL [CATEGORY] [SEVERITY]  official-support path against a built-in sandbox
                       (demo accounts: team@demo.test, enterprise@demo.test, free@demo.test, reader@demo.test ...)
            :help  :quit"""
@@ -265,6 +269,7 @@ def run_console(settings: Settings, inp: TextIO = sys.stdin, out: TextIO = sys.s
     title: str | None = None
     role = Role.MEMBER
     incident: Incident | None = None
+    last: _Posted | None = None  # the last message triaged, for :edit and :reply
     while True:
         if interactive:
             out.write("\nyou> ")
@@ -305,6 +310,14 @@ def run_console(settings: Settings, inp: TextIO = sys.stdin, out: TextIO = sys.s
                 category = parts[1] if len(parts) > 1 else "troubleshooting"
                 severity = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 3
                 out.write(run_demo(settings, engine, parts[0], category, severity) + "\n")
+            elif command in ("edit", "reply"):
+                if not value:
+                    out.write(f"usage: :{command} TEXT\n")
+                elif last is None:
+                    out.write("nothing to edit or reply to yet: type a message first\n")
+                else:
+                    last = _follow_up(engine, last, value, edit=command == "edit", role=role, out=out)
+                continue
             elif command == "incident":
                 incident = Incident(value, settings.brand.status_url) if value else None
                 out.write(f"incident: {value or 'none'}\n")
@@ -312,12 +325,51 @@ def run_console(settings: Settings, inp: TextIO = sys.stdin, out: TextIO = sys.s
                 out.write(f"unknown command :{command} (try :help)\n")
             continue
         result = engine.triage(text, now=_now(), title=title, lang_hint=lang, author=role, incident=incident)
+        last = _Posted(text, title, result.decision.missing if result.decision.action is Action.REMIND else (),
+                       result.decision.lang, result.decision.action)  # fmt: skip
         title = None
         if not interactive:
             out.write(f"\nyou> {text}\n")
         out.write("bot> " + (result.reply.replace("\n", "\n     ") if result.reply else "(stays silent)") + "\n")
         out.write("why> " + explain(result).replace("\n", "\n     ") + "\n")
     return EXIT_OK
+
+
+@dataclass(frozen=True, slots=True)
+class _Posted:
+    """The console's last message: its text, title, what a reminder on it still asks for, and the bot's action."""
+
+    text: str
+    title: str | None
+    missing: tuple[str, ...]
+    lang: str
+    action: Action
+
+
+def _follow_up(engine: TriageEngine, last: _Posted, value: str, *, edit: bool, role: Role, out: TextIO) -> _Posted:
+    """`:edit` / `:reply` in the console, as on Discord: a reminder re-checks the message (an edit replaces it, a
+    reply in its thread adds to it) and shrinks or goes away; otherwise an edit is not re-triaged and a reply is a
+    follow-up the bot leaves to people."""
+    text = value if edit else f"{last.text}\n{value}"
+    if last.missing:
+        change = updated_reminder(engine, last.missing, last.lang, f"{last.title}\n\n{text}" if last.title else text)
+        if change is None:
+            out.write(f"bot> (reminder unchanged: still missing {', '.join(last.missing)})\n")
+            return replace(last, text=text)
+        still_missing, reminder = change
+        if not still_missing:
+            out.write("bot> (reminder deleted: every detail it asked for is there now)\n")
+        else:
+            out.write("bot> (reminder edited) " + reminder.replace("\n", "\n     ") + "\n")
+        return replace(last, text=text, missing=still_missing)
+    if edit:
+        out.write("bot> (an edit is only re-read when the bot reminded the message; nothing to update)\n")
+        return replace(last, text=text)
+    state = ThreadState(bot_answered=last.action is Action.ANSWER, is_follow_up=True)
+    result = engine.triage(value, now=_now(), author=role, thread=state)
+    out.write("bot> " + (result.reply.replace("\n", "\n     ") if result.reply else "(stays silent)") + "\n")
+    out.write("why> " + explain(result).replace("\n", "\n     ") + "\n")
+    return last
 
 
 def setup_logging(level: str) -> None:
@@ -377,6 +429,55 @@ def cmd_export_gaps(args: argparse.Namespace, settings: Settings, out: TextIO) -
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """Write the decisions, gaps and/or feedback of the last days as CSV, the files `/stats export:True` attaches:
+    one kind to `--out FILE` (or stdout), all three into the folder `--out DIR` as decisions.csv, gaps.csv and
+    feedback.csv."""
+    import asyncio
+
+    from bot.app.stats import EXPORT_KINDS, ExportFile, StatsService
+
+    if not 1 <= args.days <= 3650:
+        sys.stderr.write("error: --days must be 1..3650\n")
+        return EXIT_BAD_INPUT
+    every = args.what == "all"
+    if every and args.out in (None, "-"):
+        sys.stderr.write("error: --what all writes three files: give a folder with --out DIR (or pick one --what)\n")
+        return EXIT_BAD_INPUT
+    if not settings.database_path.exists():
+        sys.stderr.write(f"error: no database at {settings.database_path} (setting DATABASE_PATH)\n")
+        return EXIT_BAD_INPUT
+
+    async def read() -> list[ExportFile]:
+        store = await open_store(settings.database_path)
+        try:
+            service = StatsService(replies=store.replies, clock=_now)
+            return await service.export(args.days, EXPORT_KINDS if every else (args.what,), guild_id=args.guild)
+        finally:
+            await store.close()
+
+    files = asyncio.run(read())
+    summary = ", ".join(f"{f.rows} {f.kind}" for f in files)
+    if not every and args.out in (None, "-"):
+        out.write(files[0].data.decode("utf-8"))
+        sys.stderr.write(f"exported {summary} from the last {args.days} days\n")
+        return EXIT_OK
+    target = Path(args.out)
+    try:
+        if every:
+            target.mkdir(parents=True, exist_ok=True)
+            for file in files:
+                (target / file.name).write_bytes(file.data)
+        else:
+            target.write_bytes(files[0].data)
+    except OSError as exc:
+        what = "folder" if every else "file"
+        sys.stderr.write(f"error: cannot write {args.out} ({exc.strerror or exc}); choose another --out {what}\n")
+        return EXIT_BAD_INPUT
+    sys.stderr.write(f"exported {summary} from the last {args.days} days to {target}\n")
+    return EXIT_OK
+
+
 def make_parser() -> argparse.ArgumentParser:
     """Return the argument parser of `python -m bot`."""
     parser = argparse.ArgumentParser(
@@ -406,6 +507,13 @@ def make_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--days", type=int, default=30, help="how far back (default: 30 days)")
     export.add_argument("--out", default="-", help="output file (default: stdout)")
+    csv_export = sub.add_parser("export", help="write the decisions, gaps and feedback of a period as CSV (/stats)")
+    csv_export.add_argument("--days", type=int, default=30, help="how far back (default: 30 days)")
+    csv_export.add_argument(
+        "--what", choices=("decisions", "gaps", "feedback", "all"), default="all", help="what to export (default: all)"
+    )
+    csv_export.add_argument("--guild", type=int, help="only this guild id (default: every guild)")
+    csv_export.add_argument("--out", help="output file (default: stdout); with --what all, a folder (created)")
     return parser
 
 
@@ -439,6 +547,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
             return cmd_check(args, settings, out)
         if args.command == "export-gaps":
             return cmd_export_gaps(args, settings, out)
+        if args.command == "export":
+            return cmd_export(args, settings, out)
         if args.command is None and settings.discord_token:
             import asyncio
 

@@ -138,6 +138,8 @@ class Settings:
     docs_path: Path | None
     faq_path: Path
     database_path: Path
+    # PostgreSQL instead of the SQLite file at database_path when set (a URL that may hold a password: a secret).
+    database_url: Secret = field(default_factory=lambda: Secret(""))
     discord_token: Secret = field(default_factory=lambda: Secret(""))
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
@@ -365,6 +367,13 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         raise SettingsError(
             f"setting HEALTH_HOST must be an address or host name such as 127.0.0.1, got {health_host!r}"
         )
+    database_url = (env.get("DATABASE_URL") or "").strip()
+    if database_url and not database_url.lower().startswith(("postgresql://", "postgres://")):
+        # The value is not repeated: it may hold a password.
+        raise SettingsError(
+            "setting DATABASE_URL must be a postgresql:// or postgres:// URL (value not shown: it may hold a "
+            "password); leave it empty to use the SQLite file of DATABASE_PATH"
+        )
     log_level = env.get("LOG_LEVEL", "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError(f"setting LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
@@ -378,6 +387,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         docs_path=docs_path,
         faq_path=faq_path,
         database_path=Path(env.get("DATABASE_PATH") or "data/bot.sqlite3"),
+        database_url=Secret(database_url),
         discord_token=Secret(env.get("DISCORD_TOKEN", "")),
         discord_api_base=env.get("DISCORD_API_BASE") or None,
         discord_gateway_url=env.get("DISCORD_GATEWAY_URL") or None,

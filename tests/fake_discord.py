@@ -222,6 +222,7 @@ class FakeDiscord:
         self.auth_failures: list[RecordedRequest] = []
         self.bad_requests: list[tuple[RecordedRequest, str]] = []
         self.message_writes: list[MessageWrite] = []
+        self.uploads: dict[str, bytes] = {}  # the bytes of every file the bot uploaded, by file name (last wins)
         self.dispatched: list[tuple[str, dict]] = []  # events sent to at least one session
         self.filtered: list[tuple[str, dict]] = []  # events a session did not get for lack of intents
         self.identifies: list[dict] = []
@@ -922,7 +923,7 @@ class FakeDiscord:
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         sub = request.path[len(API) :] if request.path.startswith(API + "/") else None
         try:
-            body = await _read_body(request)
+            body = await _read_body(request, self.uploads)
         except ValueError:
             body = None
         record = RecordedRequest(request.method, sub if sub is not None else request.path, body)
@@ -1318,8 +1319,9 @@ def _check_command(cmd: dict) -> None:
     check_options(cmd.get("options") or [], cmd.get("name", "?"))
 
 
-async def _read_body(request: web.Request) -> Any:
-    """JSON body, or ``payload_json`` of a multipart body with the files turned into attachment objects."""
+async def _read_body(request: web.Request, uploads: dict[str, bytes] | None = None) -> Any:
+    """JSON body, or ``payload_json`` of a multipart body with the files turned into attachment objects (in the
+    message: ``data`` of an interaction callback); each file's bytes go to ``uploads`` by file name."""
     if request.content_type.startswith("multipart/"):
         payload: dict = {}
         files = []
@@ -1328,9 +1330,12 @@ async def _read_body(request: web.Request) -> Any:
                 payload = json.loads(await part.text())  # type: ignore[union-attr]
             else:
                 data = await part.read()  # type: ignore[union-attr]
+                if uploads is not None:
+                    uploads[str(part.filename)] = bytes(data)
                 files.append({"filename": part.filename, "size": len(data), "content_type": part.headers.get(
                     "Content-Type")})  # type: ignore[union-attr]  # fmt: skip
-        payload["attachments"] = [
+        message = payload["data"] if isinstance(payload.get("data"), dict) else payload
+        message["attachments"] = [
             {**f, "id": str(i), "url": f"https://cdn.invalid/{f['filename']}",
              "proxy_url": f"https://cdn.invalid/{f['filename']}"}
             for i, f in enumerate(files)
@@ -1364,6 +1369,19 @@ class _ErrorLogHandler(logging.Handler):
         if self.fake is not None:
             self.fake.bot_errors.append(text)
             self.fake._notify()
+
+
+async def _drain_event_handlers(timeout: float) -> None:
+    """Wait (bounded) for discord.py's running event-handler tasks (named "discord.py: on_...") to finish."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        pending = [
+            t for t in asyncio.all_tasks() if not t.done() and (t.get_name() or "").startswith("discord.py: on_")
+        ]
+        if not pending:
+            return
+        await asyncio.wait(pending, timeout=max(0.0, deadline - loop.time()))
 
 
 @contextlib.asynccontextmanager
@@ -1401,6 +1419,10 @@ async def run_bot(
             await asyncio.wait_for(task, 10)
         raise
     else:
+        # Event handlers the test did not wait for (a reply to a message sent only as context) are still running:
+        # let them finish before the bot closes, or their last REST call meets a closed server and a slow machine
+        # turns a passing test into a ServerDisconnectedError at teardown.
+        await _drain_event_handlers(timeout=10.0)
         if fake is not None:
             fake.unwatch(task)
         await bot.close()

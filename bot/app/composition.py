@@ -1,8 +1,9 @@
 """Composition: settings in, everything the bot and the console use out. The one place objects are built.
 
-`build_engine` (FAQ + docs index, analyser, page vectors), `open_store` (the SQLite file, refused with one line
-when unusable) and `build_deps` (support API client, outbox, status page, escalation service) are called by the
-Discord runner, the console, the command line, the benchmarks and the FAQ reload; nothing else constructs them.
+`build_engine` (FAQ + docs index, analyser, page vectors), `open_store` (the SQLite file, or PostgreSQL when
+DATABASE_URL is set; refused with one line when unusable) and `build_deps` (support API client, outbox, status page,
+escalation service) are called by the Discord runner, the console, the command line, the benchmarks and the FAQ
+reload; nothing else constructs them.
 
 `Deps` is frozen: what changes while the bot runs lives in explicit holders (`EngineHolder` for the index a
 `/faq-reload` swaps, `IncidentBoard` for the platform incident the status page reports), so every cog sees the
@@ -27,11 +28,11 @@ from bot.core.analysis import Analyser
 from bot.core.classifier import load_models
 from bot.core.decision import DecisionSettings, Incident
 from bot.core.render import default_escalation_texts
-from bot.core.resources import EscalationTexts
+from bot.core.resources import EscalationTexts, UiTexts, load_ui_texts
 from bot.core.triage import TriageEngine
 from bot.services import page_vectors as vectors
 from bot.services.semantic import load_encoder
-from bot.settings import Settings
+from bot.settings import Secret, Settings
 
 if TYPE_CHECKING:
     import aiohttp
@@ -41,10 +42,12 @@ if TYPE_CHECKING:
     from bot.app.stats import StatsService
     from bot.app.tickets import TicketDesk
     from bot.app.triage_flow import TriageFlow
+    from bot.app.volunteer import VolunteerDesk
     from bot.services.health import GatewayState, HealthProbe
     from bot.services.outbox import Outbox
     from bot.services.status_page import StatusPageClient
     from bot.services.store import IncidentRepository, SqliteStore
+    from bot.services.store.postgres import PostgresStore
     from bot.services.support_api import SupportApiClient
 
 log = logging.getLogger(__name__)
@@ -140,18 +143,20 @@ class Deps:
 
     settings: Settings
     engines: EngineHolder
-    store: SqliteStore
+    store: SqliteStore | PostgresStore
     escalation: EscalationService
     tickets: TicketDesk
     triage: TriageFlow
     feedback: FeedbackService
     stats: StatsService
+    volunteers: VolunteerDesk
     clock: Callable[[], datetime] = utcnow
     support: SupportApiClient | None = None  # when SUPPORT_API_URL is set
     outbox: Outbox | None = None  # with the support API
     status: StatusPageClient | None = None  # when STATUS_URL is set
     incidents: IncidentBoard = field(default_factory=IncidentBoard)
     escalation_texts: EscalationTexts = field(default_factory=default_escalation_texts)  # bot/resources/escalation/
+    ui: UiTexts = field(default_factory=load_ui_texts)  # bot/resources/ui/: labels of the Discord UI
     metrics: Metrics = field(default_factory=Metrics)  # counted by the triage flow and feedback, served at /metrics
 
     @property
@@ -168,7 +173,7 @@ class Deps:
 def build_deps(
     settings: Settings,
     engine: TriageEngine,
-    store: SqliteStore,
+    store: SqliteStore | PostgresStore,
     session: aiohttp.ClientSession | None = None,
     *,
     clock: Callable[[], datetime] = utcnow,
@@ -181,6 +186,7 @@ def build_deps(
     from bot.app.stats import StatsService
     from bot.app.tickets import TicketDesk
     from bot.app.triage_flow import TriageFlow
+    from bot.app.volunteer import VolunteerDesk
     from bot.services.outbox import Outbox, ticket_request_from_payload
     from bot.services.status_page import StatusPageClient
     from bot.services.support_api import HttpSupportApiClient
@@ -220,6 +226,7 @@ def build_deps(
         thresholds=settings.triage,
         clock=clock,
         metrics=metrics,
+        official_support=outbox is not None,
     )
     tickets = TicketDesk(
         escalations=store.escalations,
@@ -238,6 +245,7 @@ def build_deps(
         feedback=FeedbackService(
             replies=store.replies, config=store.config, engines=engines, clock=clock, metrics=metrics
         ),
+        volunteers=VolunteerDesk(replies=store.replies, engines=engines, clock=clock),
         stats=StatsService(replies=store.replies, clock=clock),
         triage=flow,
         incidents=incidents,
@@ -259,7 +267,7 @@ async def running_deps(settings: Settings, *, clock: Callable[[], datetime] = ut
     """
     import aiohttp
 
-    store = await open_store(settings.database_path)
+    store = await open_store(settings.database_path, settings.database_url)
     try:
         engine = await asyncio.to_thread(build_engine, settings, page_vectors="background")
         # Load what the first message would load lazily (language model, regexes), off the event loop: otherwise
@@ -323,16 +331,22 @@ async def serving_health(deps: Deps, gateway: Callable[[], GatewayState] | None 
         await runner.cleanup()
 
 
-async def open_store(path: Path) -> SqliteStore:
-    """Open the SQLite store at `path` (DATABASE_PATH); a database that cannot be used raises `StartupError`."""
+async def open_store(path: Path, database_url: Secret | None = None) -> SqliteStore | PostgresStore:
+    """Open the store: PostgreSQL at `database_url` (DATABASE_URL) when set, else the SQLite file at `path`
+    (DATABASE_PATH). A database that cannot be used raises `StartupError` (its message never shows a password)."""
     from bot.services.store import DatabaseUnusableError, SqliteStore, StoreError
 
+    setting = "DATABASE_URL" if database_url else "DATABASE_PATH"
     try:
+        if database_url:
+            from bot.services.store.postgres import PostgresStore
+
+            return await PostgresStore.open(database_url.get_secret_value())
         return await SqliteStore.open(path)
     except DatabaseUnusableError as exc:
         raise StartupError(str(exc), EXIT_CONFIG if exc.bad_setting else EXIT_BAD_INPUT) from exc
     except StoreError as exc:  # a migration that failed, or a database newer than this code
-        raise StartupError(f"{exc} (DATABASE_PATH)") from exc
+        raise StartupError(f"{exc} ({setting})") from exc
 
 
 def build_engine(

@@ -17,6 +17,7 @@ from bot.app.metrics import Metrics
 from bot.app.triage_flow import Author, role_of
 from bot.core.decision import Role
 from bot.core.index import Match
+from bot.core.redact import redact
 from bot.services.store import BotReply, ConfigRepository, ReplyRepository
 
 ALTERNATIVES = 4
@@ -91,7 +92,8 @@ class FeedbackService:
             text = await question()
             if not text:
                 return FeedbackOutcome(Result.NOT_HELPFUL, reply)
-            await self.replies.record_gap(reply.guild_id, text, now, "not_helpful")
+            # Stored redacted: a gap outlives the message, and secrets pasted in questions must not.
+            await self.replies.record_gap(reply.guild_id, redact(text), now, "not_helpful")
             shown = (reply.url or "").split("#")[0]
             matches = self.engines.current.index.search(text, reply.lang or "en").matches
             others = tuple(m for m in matches if m.url.split("#")[0] != shown)[:ALTERNATIVES]

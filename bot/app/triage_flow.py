@@ -22,8 +22,9 @@ from typing import cast
 from bot.app.composition import EngineHolder, IncidentBoard
 from bot.app.metrics import Metrics
 from bot.core.decision import Action, Decision, DecisionSettings, Role, ThreadState
+from bot.core.redact import redact
 from bot.core.render import render_decision
-from bot.core.triage import TriageResult
+from bot.core.triage import TriageEngine, TriageResult
 from bot.services.store import (
     BotReply,
     ConfigRepository,
@@ -102,19 +103,38 @@ def role_of(author: Author, config: GuildConfig) -> Role:
     return Role.MEMBER
 
 
-def decision_settings(thresholds: Thresholds, config: GuildConfig, *, in_thread: bool) -> DecisionSettings:
+def decision_settings(
+    thresholds: Thresholds, config: GuildConfig, *, in_thread: bool, official_support: bool = True
+) -> DecisionSettings:
     """The decision thresholds for a guild: its overrides on top of the global settings; the channel cooldown only
-    applies outside threads (a thread is one conversation with its own rules)."""
+    applies outside threads (a thread is one conversation with its own rules). Without official support (no support
+    API) an escalation request is answered with the support e-mail instead of the ticket form."""
     answer = config.answer_threshold if config.answer_threshold is not None else thresholds.answer_threshold
     settings = DecisionSettings(
         answer_threshold=answer,
         suggest_threshold=thresholds.suggest_threshold,
         remind_min_missing=thresholds.remind_min_missing,
         reminder_period=timedelta(hours=config.reminder_period_hours),
+        official_support=official_support,
     )
     if in_thread:
         return settings
     return replace(settings, channel_cooldown=timedelta(seconds=config.channel_cooldown_seconds))
+
+
+def updated_reminder(
+    engine: TriageEngine, missing: tuple[str, ...], lang: str, text: str
+) -> tuple[tuple[str, ...], str] | None:
+    """What a reminder that asked for `missing` becomes once its message reads `text`: (details still missing, the
+    new reminder text), or None when nothing changed; an empty tuple means every detail was given (the reminder
+    goes away). Shared by the Discord flow and the offline console's `:edit` / `:reply`."""
+    still_missing = tuple(d for d in missing if d in engine.analyser.analyse(text).missing)
+    if still_missing == missing:
+        return None
+    if not still_missing:
+        return (), ""
+    decision = Decision(Action.REMIND, "details still missing", lang, missing=still_missing)
+    return still_missing, render_decision(decision, engine.render_context)
 
 
 class TriageFlow:
@@ -131,6 +151,7 @@ class TriageFlow:
         thresholds: Thresholds,
         clock: Callable[[], datetime],
         metrics: Metrics | None = None,
+        official_support: bool = True,
     ) -> None:
         self.config = config
         self.replies = replies
@@ -140,6 +161,7 @@ class TriageFlow:
         self.thresholds = thresholds
         self.clock = clock
         self.metrics = metrics
+        self.official_support = official_support
 
     async def handle(
         self,
@@ -162,7 +184,9 @@ class TriageFlow:
             if reminder is not None and reminder.deleted_at is None and reminder.author_id == message.author.user_id:
                 return Outcome(Step.COMPLETE_REMINDER, config, reminder=reminder)
         state = await self._thread_state(message, config)
-        settings = decision_settings(self.thresholds, config, in_thread=message.thread_id is not None)
+        settings = decision_settings(
+            self.thresholds, config, in_thread=message.thread_id is not None, official_support=self.official_support
+        )
         engine = self.engines.current
         triage = functools.partial(
             engine.triage,
@@ -196,7 +220,8 @@ class TriageFlow:
         if decision.action is Action.SILENT:
             log.debug("silent on message %s: %s (%s)", message.message_id, decision.rule, decision.reason)
             if decision.rule in GAP_RULES:
-                await self.replies.record_gap(config.guild_id, message.content, self.clock(), "unanswered")
+                # Stored redacted: a gap outlives the message, and secrets pasted in questions must not.
+                await self.replies.record_gap(config.guild_id, redact(message.content), self.clock(), "unanswered")
             return Outcome(Step.SILENT, config, result)
         return Outcome(Step.SHADOW if watched.shadow else Step.REPLY, config, result)
 
@@ -268,15 +293,10 @@ class TriageFlow:
     def reminder_text(self, reply: BotReply, text: str) -> tuple[tuple[str, ...], str] | None:
         """What a reminder becomes once its message reads `text`: (details still missing, the new reminder text),
         or None when nothing changed. An empty tuple means every detail was given: delete the reminder."""
-        engine = self.engines.current
-        still_missing = tuple(d for d in reply.missing if d in engine.analyser.analyse(text).missing)
-        if still_missing == reply.missing:
-            log.debug("reminder %s unchanged: still missing %s", reply.reply_message_id, still_missing)
-            return None
-        if not still_missing:
-            return (), ""
-        decision = Decision(Action.REMIND, "details still missing", reply.lang, missing=still_missing)
-        return still_missing, render_decision(decision, engine.render_context)
+        change = updated_reminder(self.engines.current, reply.missing, reply.lang, text)
+        if change is None:
+            log.debug("reminder %s unchanged: still missing %s", reply.reply_message_id, reply.missing)
+        return change
 
     async def reminder_updated(self, reply: BotReply, still_missing: tuple[str, ...]) -> None:
         """Record that a reminder now asks for less (or is gone, when `still_missing` is empty)."""

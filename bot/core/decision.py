@@ -65,6 +65,9 @@ class DecisionSettings:
     remind_min_missing: int = 2
     reminder_period: timedelta = timedelta(hours=12)
     channel_cooldown: timedelta = timedelta(seconds=0)
+    # Official support configured (a support API): an escalation request is offered the ticket form; otherwise the
+    # reply routes it to the support e-mail.
+    official_support: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,16 @@ def decide(
             route=Route.INCIDENT.value,
             incident=incident,
             rule="route.incident",
+            missing=analysis.missing,
+            match=best,
+        )
+    if route == Route.ESCALATE and not settings.official_support:
+        return Decision(
+            Action.ROUTE,
+            "the author asks for official support; no support API here, so the reply gives the support e-mail",
+            lang,
+            route=route,
+            rule="route.escalate",
             missing=analysis.missing,
             match=best,
         )

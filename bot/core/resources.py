@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 GLOSSARY_PACKAGE = "bot.resources.glossary"
 MESSAGES_PACKAGE = "bot.resources.messages"
 ESCALATION_PACKAGE = "bot.resources.escalation"
+UI_PACKAGE = "bot.resources.ui"
 
 _K = TypeVar("_K")
 
@@ -160,6 +161,63 @@ def load_escalation_texts(folder: Traversable | None = None) -> EscalationTexts:
                 raise ResourceError(f'{path.name}: [severity] key {level!r} must be a level number such as "1"')
     severity = {int(level): labels for level, labels in tables["severity"].items()}
     return EscalationTexts(_frozen(tables["messages"]), _frozen(tables["detail_categories"]), _frozen(severity))
+
+
+# Discord's length limit for each table of the UI catalogue (part of the code's contract with Discord, not text):
+# a longer label is refused by Discord when the bot sends it, so the loader refuses it first.
+UI_LIMITS: Mapping[str, int] = MappingProxyType(
+    {
+        "commands": 100,  # descriptions of slash commands, groups and options
+        "menus": 32,  # names of message context menus
+        "buttons": 80,  # button labels
+        "selects": 150,  # select placeholders
+        "modals": 45,  # modal titles
+        "inputs": 45,  # text-input labels
+        "prompts": 2000,  # message text sent with a form
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UiTexts:
+    """Localised labels of the bot's Discord UI, by key then language: `texts["<table>.<name>"][lang]` (tables:
+    UI_LIMITS). Command descriptions and context-menu names reach Discord through the command tree's translator;
+    button, select, modal and input labels are read with `label` when the bot sends them."""
+
+    texts: Mapping[str, Mapping[str, str]]
+
+    def label(self, key: str, lang: str) -> str:
+        """Return the text of `key` in `lang`, or in English when that language lacks it (KeyError: no such key)."""
+        by_lang = self.texts[key]
+        return by_lang.get(lang) or by_lang["en"]
+
+
+def load_ui_texts(folder: Traversable | None = None) -> UiTexts:
+    """Read every `<lang>.toml` of the UI folder (default: the packaged `bot/resources/ui/`).
+
+    Each file holds some of the tables of UI_LIMITS (name = "label"); a label must be a non-empty string within
+    Discord's limit for its table. Raises ResourceError naming the file when one is malformed.
+    """
+    folder = files(UI_PACKAGE) if folder is None else folder
+    texts: dict[str, dict[str, str]] = {}
+    paths = sorted((p for p in folder.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name)
+    if not paths:
+        raise ResourceError(f"no UI text files (*.toml) in {folder}")
+    for path in paths:
+        lang = path.name.removesuffix(".toml")
+        data = _toml(path.name, path.read_text(encoding="utf-8"))
+        unknown = set(data) - set(UI_LIMITS)
+        if unknown:
+            expected = ", ".join(f"[{table}]" for table in UI_LIMITS)
+            raise ResourceError(f"{path.name}: unknown table(s) {sorted(unknown)}; expected some of {expected}")
+        for table in data:
+            for key, text in _string_table(path.name, data, table).items():
+                if len(text) > UI_LIMITS[table]:
+                    raise ResourceError(
+                        f"{path.name}: [{table}] {key!r} has {len(text)} characters; Discord allows {UI_LIMITS[table]}"
+                    )
+                texts.setdefault(f"{table}.{key}", {})[lang] = text
+    return UiTexts(_frozen(texts))
 
 
 def _string_table(name: str, data: Mapping[str, Any], table: str) -> dict[str, str]:

@@ -1,8 +1,10 @@
-"""Staff commands: /config, /stats, /faq-reload and /sync. Every one checks the staff role first."""
+"""Staff configuration: /config (watched channels, roles, log channel, language, thresholds, cooldowns, forum tags).
+
+Every command checks the staff role first (one `interaction_check`). /stats, /faq-reload and /sync: bot/exts/staff.py.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING, Literal
 
@@ -10,9 +12,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app.composition import build_engine
 from bot.core.faq import LANGS
-from bot.exts._common import checked_config, config_of, is_staff
+from bot.exts._common import checked_config, config_of
 
 if TYPE_CHECKING:
     from bot.bot import Deps, SupportBot
@@ -20,12 +21,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WatchableChannel = discord.TextChannel | discord.ForumChannel
+# Descriptions are localised from bot/resources/ui/ at /sync (bot/exts/translator.py); names stay English.
+_T = app_commands.locale_str
 
 
 class Admin(commands.Cog):
-    """Staff configuration, statistics, FAQ reload and command sync."""
+    """The /config group."""
 
-    config = app_commands.Group(name="config", description="Configure the triage bot (staff)", guild_only=True)
+    config = app_commands.Group(
+        name="config", description=_T("Configure the triage bot (staff)", key="commands.config"), guild_only=True
+    )
 
     def __init__(self, bot: commands.Bot, deps: Deps) -> None:
         self.bot = bot
@@ -38,7 +43,7 @@ class Admin(commands.Cog):
     async def _done(self, interaction: discord.Interaction, text: str) -> None:
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
 
-    @config.command(name="show", description="Show the current configuration")
+    @config.command(name="show", description=_T("Show the current configuration", key="commands.config.show"))
     async def config_show(self, interaction: discord.Interaction) -> None:
         """Show the configuration of this server."""
         config = config_of(interaction)
@@ -60,8 +65,11 @@ class Admin(commands.Cog):
         ]
         await self._done(interaction, "\n".join(lines))
 
-    @config.command(name="watch", description="Watch a channel (text or forum)")
-    @app_commands.describe(channel="Channel to watch", shadow="Only report what the bot would do to the staff log")
+    @config.command(name="watch", description=_T("Watch a channel (text or forum)", key="commands.config.watch"))
+    @app_commands.describe(
+        channel=_T("Channel to watch", key="commands.config.watch.channel"),
+        shadow=_T("Only report what the bot would do to the staff log", key="commands.config.watch.shadow"),
+    )
     async def config_watch(
         self, interaction: discord.Interaction, channel: WatchableChannel, shadow: bool = False
     ) -> None:
@@ -70,14 +78,22 @@ class Admin(commands.Cog):
         await self.deps.store.config.watch_channel(config.guild_id, channel.id, shadow=shadow)
         await self._done(interaction, f"Watching {channel.mention}{' in shadow mode' if shadow else ''}.")
 
-    @config.command(name="unwatch", description="Stop watching a channel")
+    @config.command(name="unwatch", description=_T("Stop watching a channel", key="commands.config.unwatch"))
+    @app_commands.describe(channel=_T("Channel to stop watching", key="commands.config.unwatch.channel"))
     async def config_unwatch(self, interaction: discord.Interaction, channel: WatchableChannel) -> None:
         """Remove a channel from the watch list."""
         config = config_of(interaction)
         await self.deps.store.config.unwatch_channel(config.guild_id, channel.id)
         await self._done(interaction, f"No longer watching {channel.mention}.")
 
-    @config.command(name="shadow", description="Turn shadow mode on or off for a watched channel")
+    @config.command(
+        name="shadow",
+        description=_T("Turn shadow mode on or off for a watched channel", key="commands.config.shadow"),
+    )
+    @app_commands.describe(
+        channel=_T("A watched channel", key="commands.config.shadow.channel"),
+        enabled=_T("On: replies go to the staff log only", key="commands.config.shadow.enabled"),
+    )
     async def config_shadow(self, interaction: discord.Interaction, channel: WatchableChannel, enabled: bool) -> None:
         """Toggle shadow mode on a watched channel."""
         config = config_of(interaction)
@@ -86,7 +102,12 @@ class Admin(commands.Cog):
             return
         await self._done(interaction, f"Shadow mode {'on' if enabled else 'off'} for {channel.mention}.")
 
-    @config.command(name="role", description="Add or remove a volunteer or staff role")
+    @config.command(name="role", description=_T("Add or remove a volunteer or staff role", key="commands.config.role"))
+    @app_commands.describe(
+        kind=_T("Volunteer or staff role", key="commands.config.role.kind"),
+        role=_T("The server role", key="commands.config.role.role"),
+        action=_T("Add it (default) or remove it", key="commands.config.role.action"),
+    )
     async def config_role(
         self,
         interaction: discord.Interaction,
@@ -103,14 +124,24 @@ class Admin(commands.Cog):
         verb = "added to" if action == "add" else "removed from"
         await self._done(interaction, f"{role.mention} {verb} the {kind} roles.")
 
-    @config.command(name="log-channel", description="Channel where staff notices and shadow replies go")
+    @config.command(
+        name="log-channel",
+        description=_T("Channel where staff notices and shadow replies go", key="commands.config.log-channel"),
+    )
+    @app_commands.describe(channel=_T("The staff log channel", key="commands.config.log-channel.channel"))
     async def config_log_channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         """Set the staff log channel."""
         config = config_of(interaction)
         await self.deps.store.config.update_config(config.guild_id, staff_log_channel_id=channel.id)
         await self._done(interaction, f"Staff log channel set to {channel.mention}.")
 
-    @config.command(name="language", description="Default language for volunteer-posted answers")
+    @config.command(
+        name="language",
+        description=_T("Default language for volunteer-posted answers", key="commands.config.language"),
+    )
+    @app_commands.describe(
+        code=_T("Language code: en, fr, es, it, de, pt, id or zh", key="commands.config.language.code")
+    )
     async def config_language(self, interaction: discord.Interaction, code: str) -> None:
         """Set the default language."""
         config = config_of(interaction)
@@ -120,7 +151,11 @@ class Admin(commands.Cog):
         await self.deps.store.config.update_config(config.guild_id, default_language=code)
         await self._done(interaction, f"Default language set to {code}.")
 
-    @config.command(name="threshold", description="Confidence needed to answer on its own (0..1)")
+    @config.command(
+        name="threshold",
+        description=_T("Confidence needed to answer on its own (0..1)", key="commands.config.threshold"),
+    )
+    @app_commands.describe(value=_T("A number between 0 and 1", key="commands.config.threshold.value"))
     async def config_threshold(
         self, interaction: discord.Interaction, value: app_commands.Range[float, 0.0, 1.0]
     ) -> None:
@@ -129,7 +164,18 @@ class Admin(commands.Cog):
         await self.deps.store.config.update_config(config.guild_id, answer_threshold=float(value))
         await self._done(interaction, f"Answer threshold set to {value:.2f}.")
 
-    @config.command(name="cooldowns", description="Channel cooldown (seconds) and reminder period (hours)")
+    @config.command(
+        name="cooldowns",
+        description=_T("Channel cooldown (seconds) and reminder period (hours)", key="commands.config.cooldowns"),
+    )
+    @app_commands.describe(
+        channel_seconds=_T(
+            "Seconds between two bot replies in one channel", key="commands.config.cooldowns.channel_seconds"
+        ),
+        reminder_hours=_T(
+            "Hours between two reminders to the same member", key="commands.config.cooldowns.reminder_hours"
+        ),
+    )
     async def config_cooldowns(
         self,
         interaction: discord.Interaction,
@@ -147,7 +193,15 @@ class Admin(commands.Cog):
             await self.deps.store.config.update_config(config.guild_id, **changes)
         await self._done(interaction, "Cooldowns updated." if changes else "Nothing to change.")
 
-    @config.command(name="forum-tags", description="Forum tag names applied for each outcome")
+    @config.command(
+        name="forum-tags",
+        description=_T("Forum tag names applied for each outcome", key="commands.config.forum-tags"),
+    )
+    @app_commands.describe(
+        answered=_T("Tag for posts the bot answered", key="commands.config.forum-tags.answered"),
+        needs_details=_T("Tag for posts missing reproduction details", key="commands.config.forum-tags.needs_details"),
+        escalated=_T("Tag for posts sent to the support team", key="commands.config.forum-tags.escalated"),
+    )
     async def config_forum_tags(
         self,
         interaction: discord.Interaction,
@@ -169,57 +223,6 @@ class Admin(commands.Cog):
         if changes:
             await self.deps.store.config.update_config(config.guild_id, **changes)
         await self._done(interaction, "Forum tags updated." if changes else "Nothing to change.")
-
-    @app_commands.command(name="stats", description="Triage statistics and FAQ gaps (staff)")
-    @app_commands.guild_only()
-    async def stats(self, interaction: discord.Interaction, days: Literal[7, 30] = 7) -> None:
-        """Show what the bot did over the last 7 or 30 days, and the top unanswered questions."""
-        report = await self.deps.stats.report(config_of(interaction).guild_id, days)
-        await interaction.response.send_message(
-            report.text()[:2000], ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-        )
-
-    @app_commands.command(name="faq-reload", description="Reload FAQ entries and docs (staff)")
-    @app_commands.guild_only()
-    async def faq_reload(self, interaction: discord.Interaction) -> None:
-        """Rebuild the index from the FAQ and docs folders without blocking the bot."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            engine = await asyncio.to_thread(build_engine, self.deps.settings)
-        except (ValueError, OSError) as exc:
-            log.exception("FAQ reload failed")
-            await interaction.followup.send(f"Reload failed, the previous index stays in use: {exc}", ephemeral=True)
-            return
-        self.deps.engines.replace(engine)
-        await interaction.followup.send(
-            f"Reloaded: {len(engine.index.entries)} FAQ entries, {len(engine.index.pages)} docs pages.", ephemeral=True
-        )
-
-    @app_commands.command(name="sync", description="Publish the bot's slash commands to this server (staff)")
-    @app_commands.guild_only()
-    async def sync(self, interaction: discord.Interaction, scope: Literal["server", "global"] = "server") -> None:
-        """Sync the command tree on demand (never on start-up)."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        guild = interaction.guild if scope == "server" else None
-        if guild is not None:
-            self.bot.tree.copy_global_to(guild=guild)
-        synced = await self.bot.tree.sync(guild=guild)
-        await interaction.followup.send(f"Synced {len(synced)} command(s) ({scope}).", ephemeral=True)
-
-    @commands.command(name="sync")
-    @commands.guild_only()
-    async def sync_text(self, ctx: commands.Context) -> None:
-        """First-time setup: `@Bot sync` publishes the slash commands to this server (Manage Server or staff)."""
-        guild = ctx.guild
-        if guild is None:  # guild_only() lets no direct message through
-            return
-        config = await self.deps.store.config.get_config(guild.id)
-        if not is_staff(ctx.author, config):
-            log.info("refused text sync to user %s", ctx.author.id)
-            return
-        self.bot.tree.copy_global_to(guild=guild)
-        synced = await self.bot.tree.sync(guild=guild)
-        await ctx.reply(f"Synced {len(synced)} command(s) to this server.", mention_author=False)
 
 
 async def setup(bot: SupportBot) -> None:

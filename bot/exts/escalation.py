@@ -27,6 +27,7 @@ from bot.core.redact import redact
 from bot.core.render import message, neutralise_mentions
 from bot.core.vocabulary import LANGS, TECHNICAL_CATEGORIES
 from bot.exts._common import NO_MENTIONS, checked_config
+from bot.exts.translator import lang_of_locale
 from bot.services.escalations import Escalation
 from bot.services.support_api import to_access
 
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 
 TRANSCRIPT_MESSAGES = 50
 TECHNICAL = TECHNICAL_CATEGORIES
+# Descriptions and menu names are localised from bot/resources/ui/ at /sync (bot/exts/translator.py).
+_T = app_commands.locale_str
 
 
 def text(deps: Deps, key: str, lang: str, **values: str) -> str:
@@ -52,7 +55,9 @@ class Escalations(commands.Cog):
         self.bot = bot
         self.deps = deps
         self.service = deps.escalation
-        self._menu = app_commands.ContextMenu(name="Escalate for the author", callback=self.escalate_for_author)
+        self._menu = app_commands.ContextMenu(
+            name=_T("Escalate for the author", key="menus.escalate_for_author"), callback=self.escalate_for_author
+        )
 
     async def cog_load(self) -> None:
         """Register the message menu."""
@@ -62,16 +67,16 @@ class Escalations(commands.Cog):
         """Remove the message menu."""
         self.bot.tree.remove_command(self._menu.name, type=self._menu.type)
 
-    # ------------------------------------------------------------------------------------------------------
-    # Account linking
-    # ------------------------------------------------------------------------------------------------------
-    @app_commands.command(name="link", description="Link your Discord account to your customer account (private)")
+    @app_commands.command(
+        name="link",
+        description=_T("Link your Discord account to your customer account (private)", key="commands.link"),
+    )
     async def link(self, interaction: discord.Interaction) -> None:
-        """Open the private e-mail form."""
+        """Open the private e-mail form (in the member's language)."""
         if self.deps.support is None:
             await interaction.response.send_message("Official support is not configured here.", ephemeral=True)
             return
-        await interaction.response.send_modal(LinkModal(self))
+        await interaction.response.send_modal(LinkModal(self, _lang_of(interaction)))
 
     async def start_link(self, interaction: discord.Interaction, email: str) -> None:
         """Ask the API to e-mail a code; never reveal whether the address exists."""
@@ -84,7 +89,7 @@ class Escalations(commands.Cog):
         view = None
         if step.verification_id is not None:
             view = discord.ui.View(timeout=600)
-            view.add_item(EnterCodeButton(step.verification_id))
+            view.add_item(EnterCodeButton(step.verification_id, label=self.deps.ui.label("buttons.enter_code", lang)))
         reply = text(self.deps, f"link.{step.outcome.value}", lang)
         await (interaction.followup.send(reply, view=view, ephemeral=True) if view else
                interaction.followup.send(reply, ephemeral=True))  # fmt: skip
@@ -96,13 +101,17 @@ class Escalations(commands.Cog):
         step = await self.service.confirm_link(interaction.user.id, verification_id, code)
         await interaction.followup.send(text(self.deps, f"link.{step.outcome.value}", lang), ephemeral=True)
 
-    @app_commands.command(name="unlink", description="Remove the link to your customer account")
+    @app_commands.command(
+        name="unlink", description=_T("Remove the link to your customer account", key="commands.unlink")
+    )
     async def unlink(self, interaction: discord.Interaction) -> None:
         """Forget the user's link."""
         await self.service.unlink(interaction.user.id)
         await interaction.response.send_message(text(self.deps, "unlink.done", _lang_of(interaction)), ephemeral=True)
 
-    @app_commands.command(name="whoami", description="Which customer account you are linked to (private)")
+    @app_commands.command(
+        name="whoami", description=_T("Which customer account you are linked to (private)", key="commands.whoami")
+    )
     async def whoami(self, interaction: discord.Interaction) -> None:
         """Show the linked account's organisations, plans and roles, privately."""
         lang = _lang_of(interaction)
@@ -120,10 +129,10 @@ class Escalations(commands.Cog):
             neutralise_mentions(text(self.deps, "whoami.linked", lang, details=details)), ephemeral=True
         )
 
-    # ------------------------------------------------------------------------------------------------------
-    # Escalation entry points
-    # ------------------------------------------------------------------------------------------------------
-    @app_commands.command(name="escalate", description="Ask the official support team (eligible customers)")
+    @app_commands.command(
+        name="escalate",
+        description=_T("Ask the official support team (eligible customers)", key="commands.escalate"),
+    )
     @app_commands.guild_only()
     async def escalate(self, interaction: discord.Interaction) -> None:
         """Escalate the current thread or channel conversation for yourself."""
@@ -151,9 +160,10 @@ class Escalations(commands.Cog):
                                                     ephemeral=True)  # fmt: skip
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
+        lang = _lang_of(interaction, message)  # the author's: the notice and its button are for them
         view = discord.ui.View(timeout=None)
-        view.add_item(AskStaffButton(message.id))
-        note = text(self.deps, "author.asked", _lang_of(interaction, message))
+        view.add_item(AskStaffButton(message.id, label=self.deps.ui.label("buttons.ask_staff", lang)))
+        note = text(self.deps, "author.asked", lang)
         only_author = discord.AllowedMentions(
             users=[discord.Object(author.id)], everyone=False, roles=False, replied_user=False
         )
@@ -193,7 +203,7 @@ class Escalations(commands.Cog):
         incident = self.deps.incident
         if incident is not None and not unrelated:
             view = discord.ui.View(timeout=300)
-            view.add_item(UnrelatedButton(self, requester, source))
+            view.add_item(UnrelatedButton(self, requester, source, label=self.deps.ui.label("buttons.unrelated", lang)))
             await interaction.response.send_message(text(self.deps, "incident.hold", lang), view=view, ephemeral=True)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -206,7 +216,9 @@ class Escalations(commands.Cog):
         verdict = precheck(to_access(account), self.deps.settings.policy)
         if not verdict.eligible:
             log.info("escalation form not shown to user %s: %s", requester.id, verdict.failed)
-            await interaction.followup.send(self.refusal_text(verdict.failed or "not_linked", lang), ephemeral=True)
+            await interaction.followup.send(
+                refusal_text(self.deps, verdict.failed or "not_linked", lang), ephemeral=True
+            )
             return
         apps = [(org, app) for org in account.organizations for app in org.apps]
         view = EscalationForm(self, requester, source, account, apps, lang, opener=interaction.user.id)
@@ -216,54 +228,60 @@ class Escalations(commands.Cog):
         """Hand the form to the escalation service and tell the requester what happened (privately)."""
         lang = form.lang
         await interaction.response.defer(ephemeral=True, thinking=True)
-        org, app = form.chosen_target()
-        channel = interaction.channel
-        thread_id = channel.id if isinstance(channel, discord.Thread) else None
-        source = form.source
-        request = EscalationRequest(
-            guild_id=interaction.guild_id or 0,
-            channel_id=interaction.channel_id or 0,
-            thread_id=thread_id,
-            parent_id=channel.parent_id if isinstance(channel, discord.Thread) else None,
-            source_message_id=source.id if source is not None else None,
-            message_url=source.jump_url if source is not None else getattr(channel, "jump_url", ""),
-            requester_id=form.requester.id,
-            opened_by=interaction.user.id,
-            account=form.account,
-            org_id=org.org_id if org else None,
-            app_id=app.app_id if app else None,
-            category=form.category,
-            severity=form.severity,
-            summary=summary,
-            details=details,
-            lang=lang,
-            conversation=await conversation(channel, form),
-            source_text=source.content if source is not None else "",
-        )
+        request = await escalation_request(interaction, form, summary, details)
         outcome = await self.service.submit(request)
         row = outcome.row
         if row is None:
             failed = outcome.eligibility.failed
-            reply = self.refusal_text(failed, lang) if failed else text(self.deps, "link.unavailable", lang)
+            reply = refusal_text(self.deps, failed, lang) if failed else text(self.deps, "link.unavailable", lang)
             await interaction.followup.send(reply, ephemeral=True)
         elif row.status == "sent":
-            await interaction.followup.send(self._created_text(row), ephemeral=True)
+            await interaction.followup.send(
+                created_text(self.deps, row, f"<#{row.thread_id or row.channel_id}>"), ephemeral=True
+            )
         elif row.status == "failed":
             await interaction.followup.send(text(self.deps, "link.unavailable", lang), ephemeral=True)
         else:
             await interaction.followup.send(text(self.deps, "ticket.queued", lang), ephemeral=True)
 
-    def refusal_text(self, failed: str, lang: str) -> str:
-        """The localised refusal for a failed rule; billing and account help stays open when the plan or role
-        is what failed (the policy: for every customer), so those refusals say where to get it."""
-        refusal = text(self.deps, f"refuse.{failed}", lang)
-        if failed in ("not_paid", "role"):
-            refusal += "\n" + text(self.deps, "billing.where", lang)
-        return refusal
 
-    def _created_text(self, row: Escalation) -> str:
-        where = "<#" + str(row.thread_id or row.channel_id) + ">"
-        return created_text(self.deps, row, where)
+async def escalation_request(
+    interaction: discord.Interaction, form: EscalationForm, summary: str, details: str
+) -> EscalationRequest:
+    """The service's request from a submitted form: where it was asked, by whom, about what (and the conversation)."""
+    org, app = form.chosen_target()
+    channel = interaction.channel
+    thread_id = channel.id if isinstance(channel, discord.Thread) else None
+    source = form.source
+    return EscalationRequest(
+        guild_id=interaction.guild_id or 0,
+        channel_id=interaction.channel_id or 0,
+        thread_id=thread_id,
+        parent_id=channel.parent_id if isinstance(channel, discord.Thread) else None,
+        source_message_id=source.id if source is not None else None,
+        message_url=source.jump_url if source is not None else getattr(channel, "jump_url", ""),
+        requester_id=form.requester.id,
+        opened_by=interaction.user.id,
+        account=form.account,
+        org_id=org.org_id if org else None,
+        app_id=app.app_id if app else None,
+        category=form.category,
+        severity=form.severity,
+        summary=summary,
+        details=details,
+        lang=form.lang,
+        conversation=await conversation(channel, form),
+        source_text=source.content if source is not None else "",
+    )
+
+
+def refusal_text(deps: Deps, failed: str, lang: str) -> str:
+    """The localised refusal for a failed rule; billing and account help stays open when the plan or role is what
+    failed (the policy: for every customer), so those refusals say where to get it."""
+    refusal = text(deps, f"refuse.{failed}", lang)
+    if failed in ("not_paid", "role"):
+        refusal += "\n" + text(deps, "billing.where", lang)
+    return refusal
 
 
 def created_text(deps: Deps, row: Escalation, where: str) -> str:
@@ -310,22 +328,24 @@ def account_lines(account: Account) -> str:
 
 
 def _lang_of(interaction: discord.Interaction, source: discord.Message | None = None) -> str:
+    """The language to answer in: the source message's when there is one, else the member's Discord locale's."""
     if source is not None and source.content:
-        return detect_language(source.content)[0]
-    locale = str(getattr(interaction, "locale", "en") or "en").split("-")[0]
-    return locale if locale in LANGS else "en"
+        lang = detect_language(source.content)[0]
+        return lang if lang in LANGS else "en"
+    return lang_of_locale(getattr(interaction, "locale", None))
 
 
 class LinkModal(discord.ui.Modal, title="Link your account"):
-    """Private e-mail form (the address goes to the support API only)."""
+    """Private e-mail form (the address goes to the support API only), in the member's language."""
 
-    email: discord.ui.TextInput[LinkModal] = discord.ui.TextInput(
-        label="Account e-mail", placeholder="you@company.com", max_length=254, custom_id="link:email"
-    )
-
-    def __init__(self, cog: Escalations) -> None:
-        super().__init__(timeout=600, custom_id="link:email-form")
+    def __init__(self, cog: Escalations, lang: str = "en") -> None:
+        ui = cog.deps.ui
+        super().__init__(title=ui.label("modals.link", lang), timeout=600, custom_id="link:email-form")
         self.cog = cog
+        self.email: discord.ui.TextInput[LinkModal] = discord.ui.TextInput(
+            label=ui.label("inputs.email", lang), placeholder="you@company.com", max_length=254, custom_id="link:email"
+        )
+        self.add_item(self.email)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         """Start the verification."""
@@ -340,16 +360,17 @@ class LinkModal(discord.ui.Modal, title="Link your account"):
 
 
 class CodeModal(discord.ui.Modal, title="Enter your code"):
-    """The one-time code from the e-mail."""
+    """The one-time code from the e-mail, in the member's language."""
 
-    code: discord.ui.TextInput[CodeModal] = discord.ui.TextInput(
-        label="Code", min_length=4, max_length=12, custom_id="link:code"
-    )
-
-    def __init__(self, cog: Escalations, verification_id: str) -> None:
-        super().__init__(timeout=600, custom_id="link:code-form")
+    def __init__(self, cog: Escalations, verification_id: str, lang: str = "en") -> None:
+        ui = cog.deps.ui
+        super().__init__(title=ui.label("modals.code", lang), timeout=600, custom_id="link:code-form")
         self.cog = cog
         self.verification_id = verification_id
+        self.code: discord.ui.TextInput[CodeModal] = discord.ui.TextInput(
+            label=ui.label("inputs.code", lang), min_length=4, max_length=12, custom_id="link:code"
+        )
+        self.add_item(self.code)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         """Confirm the code."""
@@ -357,10 +378,11 @@ class CodeModal(discord.ui.Modal, title="Enter your code"):
 
 
 class EnterCodeButton(discord.ui.DynamicItem[discord.ui.Button], template=r"link:code:(?P<vid>[\w-]{1,80})"):
-    """Opens the code form; works after a restart (the verification id is in the custom id)."""
+    """Opens the code form; works after a restart (the verification id is in the custom id). `label`: in the
+    member's language when sent (the English default is for a button rebuilt from its custom id, never shown)."""
 
-    def __init__(self, verification_id: str) -> None:
-        super().__init__(discord.ui.Button(label="Enter code", style=discord.ButtonStyle.primary,
+    def __init__(self, verification_id: str, *, label: str = "Enter code") -> None:
+        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.primary,
                                            custom_id=f"link:code:{verification_id}"))  # fmt: skip
         self.verification_id = verification_id
 
@@ -370,16 +392,17 @@ class EnterCodeButton(discord.ui.DynamicItem[discord.ui.Button], template=r"link
         return cls(match["vid"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        """Open the code form."""
+        """Open the code form, in the member's language."""
         cog = cog_of(interaction.client, Escalations)
-        await interaction.response.send_modal(CodeModal(cog, self.verification_id))
+        await interaction.response.send_modal(CodeModal(cog, self.verification_id, _lang_of(interaction)))
 
 
 class AskStaffButton(discord.ui.DynamicItem[discord.ui.Button], template=r"esc:ask:(?P<source>[0-9]{1,20})"):
-    """ "Ask staff" under a bot answer: escalate the asker's question (asker only)."""
+    """ "Ask staff" under a bot answer: escalate the asker's question (asker only). `label`: in the language of
+    the reply it is sent under (the English default is for a button rebuilt from its custom id, never shown)."""
 
-    def __init__(self, source_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Ask staff", style=discord.ButtonStyle.secondary,
+    def __init__(self, source_id: int, *, label: str = "Ask staff") -> None:
+        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary,
                                            custom_id=f"esc:ask:{source_id}"))  # fmt: skip
         self.source_id = source_id
 
@@ -406,8 +429,9 @@ class AskStaffButton(discord.ui.DynamicItem[discord.ui.Button], template=r"esc:a
 class UnrelatedButton(discord.ui.Button):
     """'My issue is unrelated' to the ongoing incident: continue to the form."""
 
-    def __init__(self, cog: Escalations, requester: discord.abc.User, source: discord.Message | None) -> None:
-        super().__init__(label="My issue is unrelated", style=discord.ButtonStyle.secondary)
+    def __init__(self, cog: Escalations, requester: discord.abc.User, source: discord.Message | None, *,
+                 label: str = "My issue is unrelated") -> None:  # fmt: skip
+        super().__init__(label=label, style=discord.ButtonStyle.secondary)
         self.cog, self.requester, self.source = cog, requester, source
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -430,12 +454,13 @@ class EscalationForm(discord.ui.View):
             lang,
         )
         self.opener = opener
+        ui = cog.deps.ui
         self.category = "troubleshooting"
         self.severity = 3
         self.app_index = 0 if apps else -1
         if apps:
             self.app_select = _Choice(
-                self._app_chosen, placeholder="App", custom_id="esc:app", options=[
+                self._app_chosen, placeholder=ui.label("selects.app", lang), custom_id="esc:app", options=[
                     discord.SelectOption(label=(app.name or app.app_id)[:100], value=str(i),
                                          description=f"{org.name}"[:100], default=i == 0)
                     for i, (org, app) in enumerate(apps[:25])
@@ -444,7 +469,7 @@ class EscalationForm(discord.ui.View):
             self.add_item(self.app_select)
         self.category_select = _Choice(
             self._category_chosen,
-            placeholder="Category",
+            placeholder=ui.label("selects.category", lang),
             custom_id="esc:category",
             options=[
                 discord.SelectOption(label=labels.get(lang, labels["en"])[:100], value=code,
@@ -455,7 +480,7 @@ class EscalationForm(discord.ui.View):
         self.add_item(self.category_select)
         self.severity_select = _Choice(
             self._severity_chosen,
-            placeholder="Severity",
+            placeholder=ui.label("selects.severity", lang),
             custom_id="esc:severity",
             options=[
                 discord.SelectOption(label=f"{level} - {labels.get(lang, labels['en'])}"[:100], value=str(level),
@@ -464,11 +489,11 @@ class EscalationForm(discord.ui.View):
             ],
         )  # fmt: skip
         self.add_item(self.severity_select)
-        self.add_item(_ContinueButton(self))
+        self.add_item(_ContinueButton(self, label=ui.label("buttons.continue", lang)))
 
     def prompt(self) -> str:
-        """Return the text above the form."""
-        return "Choose the app, the category and the severity, then press **Continue**."
+        """Return the text above the form (it names the Continue button by its label in the same language)."""
+        return self.cog.deps.ui.label("prompts.form", self.lang)
 
     def chosen_target(self) -> tuple[Any, Any]:
         """Return (organisation, app) chosen in the form (the account's only organisation when it has no apps)."""
@@ -509,8 +534,8 @@ class _Choice(discord.ui.Select["EscalationForm"]):
 class _ContinueButton(discord.ui.Button["EscalationForm"]):
     """Step 1 done: open the text form (step 2)."""
 
-    def __init__(self, form: EscalationForm) -> None:
-        super().__init__(label="Continue", style=discord.ButtonStyle.primary, custom_id="esc:continue")
+    def __init__(self, form: EscalationForm, *, label: str = "Continue") -> None:
+        super().__init__(label=label, style=discord.ButtonStyle.primary, custom_id="esc:continue")
         self.form = form
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -519,10 +544,11 @@ class _ContinueButton(discord.ui.Button["EscalationForm"]):
 
 
 class EscalationModal(discord.ui.Modal, title="Ask the support team"):
-    """Step 2: summary and details, pre-filled from the thread."""
+    """Step 2: summary and details, pre-filled from the thread; in the form's language."""
 
     def __init__(self, form: EscalationForm) -> None:
-        super().__init__(timeout=900, custom_id="esc:form")
+        ui, lang = form.cog.deps.ui, form.lang
+        super().__init__(title=ui.label("modals.escalation", lang), timeout=900, custom_id="esc:form")
         self.form = form
         source = form.source.content if form.source is not None else ""
         analysis = form.cog.deps.engine.analyser.analyse(source) if source else None
@@ -530,10 +556,13 @@ class EscalationModal(discord.ui.Modal, title="Ask the support team"):
         missing = ", ".join(analysis.missing) if analysis and analysis.missing else ""
         details_default = redact(source)[:3500] + (f"\n\n(still missing: {missing})" if missing else "")
         self.summary: discord.ui.TextInput[EscalationModal] = discord.ui.TextInput(
-            label="Summary", max_length=200, default=summary_default or None, custom_id="esc:summary"
+            label=ui.label("inputs.summary", lang),
+            max_length=200,
+            default=summary_default or None,
+            custom_id="esc:summary",
         )
         self.details: discord.ui.TextInput[EscalationModal] = discord.ui.TextInput(
-            label="Steps, error, versions", style=discord.TextStyle.paragraph, max_length=4000,
+            label=ui.label("inputs.details", lang), style=discord.TextStyle.paragraph, max_length=4000,
             default=details_default or None, required=True, custom_id="esc:details",
         )  # fmt: skip
         self.add_item(self.summary)

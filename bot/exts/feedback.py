@@ -22,13 +22,20 @@ from bot.exts.escalation import AskStaffButton
 
 if TYPE_CHECKING:
     from bot.bot import Deps, SupportBot
+    from bot.core.resources import UiTexts
 
 log = logging.getLogger(__name__)
 
+# Descriptions are localised from bot/resources/ui/ at /sync (bot/exts/translator.py); names stay English.
+_T = app_commands.locale_str
+
+# kind -> (UI catalogue key of the label, English label, style). The English label is only the label of a button
+# rebuilt from its custom id (a press on an old message), which Discord never shows: sent buttons get the label of
+# the reply's language (`feedback_view`).
 _LABELS = {
-    "solved": ("Solved", discord.ButtonStyle.success),
-    "unhelpful": ("Not helpful", discord.ButtonStyle.secondary),
-    "dismiss": ("Dismiss", discord.ButtonStyle.danger),
+    "solved": ("buttons.solved", "Solved", discord.ButtonStyle.success),
+    "unhelpful": ("buttons.unhelpful", "Not helpful", discord.ButtonStyle.secondary),
+    "dismiss": ("buttons.dismiss", "Dismiss", discord.ButtonStyle.danger),
 }
 
 
@@ -38,9 +45,9 @@ class FeedbackButton(
 ):
     """One feedback button; survives restarts (the custom id carries everything needed)."""
 
-    def __init__(self, kind: str, source_id: int) -> None:
-        label, style = _LABELS[kind]
-        super().__init__(discord.ui.Button(label=label, style=style, custom_id=f"triage:{kind}:{source_id}"))
+    def __init__(self, kind: str, source_id: int, *, label: str | None = None) -> None:
+        _, english, style = _LABELS[kind]
+        super().__init__(discord.ui.Button(label=label or english, style=style, custom_id=f"triage:{kind}:{source_id}"))
         self.kind = kind
         self.source_id = source_id
 
@@ -114,27 +121,32 @@ async def _source_text(interaction: discord.Interaction, source_id: int) -> str:
     return f"{title}\n{message.content}".strip()
 
 
-def feedback_view(source_id: int, *, ask_staff: bool = False) -> discord.ui.View:
-    """Return the Solved / Not helpful / Dismiss buttons for an answer (and Ask staff when support is set up)."""
+# The buttons under a bot reply are seen by everyone in the channel, so their labels are in the reply's language
+# (`lang`), like the text above them, not in the locale of whoever looks.
+
+
+def feedback_view(source_id: int, ui: UiTexts, lang: str, *, ask_staff: bool = False) -> discord.ui.View:
+    """Return the Solved / Not helpful / Dismiss buttons for an answer in `lang` (and Ask staff when support is
+    set up)."""
     view = discord.ui.View(timeout=None)
     for kind in ("solved", "unhelpful", "dismiss"):
-        view.add_item(FeedbackButton(kind, source_id))
+        view.add_item(FeedbackButton(kind, source_id, label=ui.label(_LABELS[kind][0], lang)))
     if ask_staff:
-        view.add_item(AskStaffButton(source_id))
+        view.add_item(AskStaffButton(source_id, label=ui.label("buttons.ask_staff", lang)))
     return view
 
 
-def escalate_view(source_id: int) -> discord.ui.View:
-    """Return the Ask staff button for a reply to someone asking for official support."""
+def escalate_view(source_id: int, ui: UiTexts, lang: str) -> discord.ui.View:
+    """Return the Ask staff button for a reply (in `lang`) to someone asking for official support."""
     view = discord.ui.View(timeout=None)
-    view.add_item(AskStaffButton(source_id))
+    view.add_item(AskStaffButton(source_id, label=ui.label("buttons.ask_staff", lang)))
     return view
 
 
-def reminder_view(source_id: int) -> discord.ui.View:
-    """Return the Dismiss button for a reminder."""
+def reminder_view(source_id: int, ui: UiTexts, lang: str) -> discord.ui.View:
+    """Return the Dismiss button for a reminder in `lang`."""
     view = discord.ui.View(timeout=None)
-    view.add_item(FeedbackButton("dismiss", source_id))
+    view.add_item(FeedbackButton("dismiss", source_id, label=ui.label("buttons.dismiss", lang)))
     return view
 
 
@@ -145,7 +157,13 @@ class Feedback(commands.Cog):
         self.deps = deps
         self.bot = bot
 
-    @app_commands.command(name="bot-replies", description="Turn the bot's automatic replies to you on or off")
+    @app_commands.command(
+        name="bot-replies",
+        description=_T("Turn the bot's automatic replies to you on or off", key="commands.bot-replies"),
+    )
+    @app_commands.describe(
+        enabled=_T("On: the bot replies to your questions; off: it stays quiet", key="commands.bot-replies.enabled")
+    )
     async def replies_toggle(self, interaction: discord.Interaction, enabled: bool) -> None:
         """Let any member opt out of (or back into) automatic replies."""
         await self.deps.store.cooldowns.set_opt_out(interaction.user.id, not enabled, self.deps.clock())

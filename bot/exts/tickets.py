@@ -116,7 +116,13 @@ class TicketWatch(commands.Cog):
     async def _before(self) -> None:
         await self.bot.wait_until_ready()
 
-    @app_commands.command(name="escalations", description="Pending, failed and recent escalations (staff)")
+    @app_commands.command(
+        name="escalations",
+        # Localised from bot/resources/ui/ at /sync (bot/exts/translator.py); the name stays English.
+        description=app_commands.locale_str(
+            "Pending, failed and recent escalations (staff)", key="commands.escalations"
+        ),
+    )
     @app_commands.guild_only()
     async def escalations(self, interaction: discord.Interaction) -> None:
         """List the escalation queue for staff."""

@@ -14,13 +14,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.app.volunteer import Posted
 from bot.core.analysis import detect_language
-from bot.core.decision import Action, Decision
 from bot.core.index import Match
-from bot.core.render import neutralise_mentions, render_decision, truncate
+from bot.core.render import truncate
 from bot.exts._common import NO_MENTIONS, checked_config, config_of, is_helper
 from bot.exts.feedback import feedback_view, reminder_view
-from bot.services.store import BotReply
+from bot.exts.translator import lang_of_locale
 
 if TYPE_CHECKING:
     from bot.bot import Deps, SupportBot
@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 # A coroutine function, as app_commands.ContextMenu requires (an Awaitable-returning callable is not enough).
 MenuCallback = Callable[[discord.Interaction, discord.Message], Coroutine[Any, Any, None]]
+# Descriptions and menu names are localised from bot/resources/ui/ at /sync (bot/exts/translator.py).
+_T = app_commands.locale_str
 
 
 class Volunteer(commands.Cog):
@@ -38,11 +40,17 @@ class Volunteer(commands.Cog):
         self.bot = bot
         self.deps = deps
         self._menus = [
-            app_commands.ContextMenu(name="Answer with FAQ", callback=self._helpers_only(self.answer_with_faq)),
             app_commands.ContextMenu(
-                name="Ask for reproduction details", callback=self._helpers_only(self.ask_for_details)
+                name=_T("Answer with FAQ", key="menus.answer_with_faq"),
+                callback=self._helpers_only(self.answer_with_faq),
             ),
-            app_commands.ContextMenu(name="Triage: why", callback=self._helpers_only(self.why_menu)),
+            app_commands.ContextMenu(
+                name=_T("Ask for reproduction details", key="menus.ask_for_details"),
+                callback=self._helpers_only(self.ask_for_details),
+            ),
+            app_commands.ContextMenu(
+                name=_T("Triage: why", key="menus.triage_why"), callback=self._helpers_only(self.why_menu)
+            ),
         ]
 
     async def cog_load(self) -> None:
@@ -71,8 +79,13 @@ class Volunteer(commands.Cog):
     # ------------------------------------------------------------------------------------------------------
     # /faq
     # ------------------------------------------------------------------------------------------------------
-    @app_commands.command(name="faq", description="Post an FAQ answer or docs page in this channel")
-    @app_commands.describe(query="What to look for (pick a suggestion)", user="Address the answer to this user")
+    @app_commands.command(
+        name="faq", description=_T("Post an FAQ answer or docs page in this channel", key="commands.faq")
+    )
+    @app_commands.describe(
+        query=_T("What to look for (pick a suggestion)", key="commands.faq.query"),
+        user=_T("Address the answer to this user", key="commands.faq.user"),
+    )
     @app_commands.guild_only()
     async def faq(self, interaction: discord.Interaction, query: str, user: discord.Member | None = None) -> None:
         """Post the chosen FAQ answer (or docs page) publicly, optionally addressed to a user."""
@@ -83,7 +96,7 @@ class Volunteer(commands.Cog):
             )
             return
         lang = config_of(interaction).default_language
-        text = self._answer_text(match, lang)
+        text = self.deps.volunteers.answer_text(match, lang)
         mentions = NO_MENTIONS
         if user is not None:
             text = f"{user.mention} {text}"
@@ -92,23 +105,18 @@ class Volunteer(commands.Cog):
         # like a message id), and the person it is addressed to (else the volunteer) counts as the asker.
         source_id = interaction.id
         sent = await interaction.response.send_message(
-            truncate(text), view=feedback_view(source_id), allowed_mentions=mentions
+            truncate(text), view=feedback_view(source_id, self.deps.ui, lang), allowed_mentions=mentions
         )
         if sent.message_id is None:
             log.warning("/faq post for interaction %s has no message id: its buttons are not tracked", source_id)
             return
         asker = user.id if user is not None else interaction.user.id
         channel = interaction.channel
-        await self._record_answer(
-            reply_id=sent.message_id,
-            guild_id=interaction.guild_id or 0,
-            channel_id=interaction.channel_id or 0,
-            thread_id=channel.id if isinstance(channel, discord.Thread) else None,
-            source_id=source_id,
-            asker_id=asker,
-            match=match,
-            lang=lang,
+        thread_id = channel.id if isinstance(channel, discord.Thread) else None
+        where = Posted(
+            sent.message_id, interaction.guild_id or 0, interaction.channel_id or 0, thread_id, source_id, asker
         )
+        await self.deps.volunteers.record_answer(where, match, lang)
 
     @faq.autocomplete("query")
     async def faq_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -145,13 +153,6 @@ class Volunteer(commands.Cog):
         best = index.search(query, lang).best
         return best if best is not None and best.score >= self.deps.settings.triage.suggest_threshold else None
 
-    def _answer_text(self, match: Match, lang: str) -> str:
-        ctx = self.deps.engine.render_context
-        entry = self.deps.engine.index.entry(match.entry_id) if match.entry_id else None
-        decision = Decision(Action.ANSWER, "posted by a volunteer", lang, match=match)
-        text = render_decision(decision, ctx, entry)
-        return neutralise_mentions(text)
-
     # ------------------------------------------------------------------------------------------------------
     # Message context menus
     # ------------------------------------------------------------------------------------------------------
@@ -162,81 +163,33 @@ class Volunteer(commands.Cog):
         if not matches:
             await interaction.response.send_message("No FAQ entry or docs page matches this message.", ephemeral=True)
             return
-        view = AnswerPicker(self, target, matches, lang, interaction.user.id)
+        placeholder = self.deps.ui.label("selects.answer", lang_of_locale(interaction.locale))  # the volunteer's
+        view = AnswerPicker(self, target, matches, lang, interaction.user.id, placeholder=placeholder)
         await interaction.response.send_message("Pick the answer to post:", view=view, ephemeral=True)
 
     async def ask_for_details(self, interaction: discord.Interaction, target: discord.Message) -> None:
         """Post a reminder listing the reproduction details the message lacks."""
-        analysis = self.deps.engine.analyser.analyse(target.content)
-        if not analysis.missing:
+        request = self.deps.volunteers.details_request(target.content)
+        if request is None:
             await interaction.response.send_message("That message already has every detail.", ephemeral=True)
             return
-        decision = Decision(Action.REMIND, "asked by a volunteer", analysis.lang, missing=analysis.missing)
-        text = neutralise_mentions(render_decision(decision, self.deps.engine.render_context))
         await interaction.response.defer(ephemeral=True)
-        sent = await target.reply(
-            text, view=reminder_view(target.id), mention_author=False, allowed_mentions=NO_MENTIONS
-        )
-        now = self.deps.clock()
-        await self.deps.store.replies.record_reply(
-            BotReply(
-                reply_message_id=sent.id,
-                guild_id=interaction.guild.id,  # type: ignore[union-attr]
-                channel_id=sent.channel.id,
-                thread_id=target.channel.id if isinstance(target.channel, discord.Thread) else None,
-                source_message_id=target.id,
-                author_id=target.author.id,
-                kind="remind",
-                url=None,
-                entry_id=None,
-                confidence=0.0,
-                missing=analysis.missing,
-                lang=analysis.lang,
-                created_at=now,
-                deleted_at=None,
-            )
-        )
+        view = reminder_view(target.id, self.deps.ui, request.lang)
+        sent = await target.reply(request.text, view=view, mention_author=False, allowed_mentions=NO_MENTIONS)
+        thread_id = target.channel.id if isinstance(target.channel, discord.Thread) else None
+        guild_id = interaction.guild_id or 0
+        posted = Posted(sent.id, guild_id, sent.channel.id, thread_id, target.id, target.author.id)
+        await self.deps.volunteers.record_request(posted, request)
         await interaction.followup.send("Reminder posted.", ephemeral=True)
-
-    async def _record_answer(
-        self,
-        *,
-        reply_id: int,
-        guild_id: int,
-        channel_id: int,
-        thread_id: int | None,
-        source_id: int,
-        asker_id: int,
-        match: Match,
-        lang: str,
-    ) -> None:
-        """Record a volunteer's FAQ post as an answer, so its Solved / Not helpful / Dismiss buttons work (the
-        feedback service finds answers by their source message) and `/stats` counts their feedback."""
-        await self.deps.store.replies.record_reply(
-            BotReply(
-                reply_message_id=reply_id,
-                guild_id=guild_id,
-                channel_id=channel_id,
-                thread_id=thread_id,
-                source_message_id=source_id,
-                author_id=asker_id,
-                kind="answer",
-                url=match.url,
-                entry_id=match.entry_id,
-                confidence=match.score,
-                missing=(),
-                lang=lang,
-                created_at=self.deps.clock(),
-                deleted_at=None,
-            )
-        )
 
     async def why_menu(self, interaction: discord.Interaction, target: discord.Message) -> None:
         """Explain privately what the bot decided for a message, and why."""
-        await interaction.response.send_message(await self._why_text(target.id), ephemeral=True)
+        await interaction.response.send_message(await self.deps.volunteers.why(target.id), ephemeral=True)
 
-    @app_commands.command(name="triage-why", description="What the bot decided for a message, and why")
-    @app_commands.describe(message_id="The message id (or its link)")
+    @app_commands.command(
+        name="triage-why", description=_T("What the bot decided for a message, and why", key="commands.triage-why")
+    )
+    @app_commands.describe(message_id=_T("The message id (or its link)", key="commands.triage-why.message_id"))
     @app_commands.guild_only()
     async def triage_why(self, interaction: discord.Interaction, message_id: str) -> None:
         """Explain a past decision, privately."""
@@ -244,31 +197,20 @@ class Volunteer(commands.Cog):
         if not raw.isdigit():
             await interaction.response.send_message("Give a message id or a message link.", ephemeral=True)
             return
-        await interaction.response.send_message(await self._why_text(int(raw)), ephemeral=True)
-
-    async def _why_text(self, message_id: int) -> str:
-        record = await self.deps.store.replies.get_decision(message_id)
-        if record is None:
-            return "The bot has no decision recorded for that message (not in a watched channel, or before it joined)."
-        lines = [
-            f"**Action:** {record.action} (`{record.rule}`)",
-            f"**Reason:** {record.reason}",
-            f"**Language / intent:** {record.lang} / {record.intent}",
-        ]
-        if record.top_url:
-            lines.append(f"**Best match:** {record.top_title} ({record.confidence:.2f}) <{record.top_url}>")
-        return neutralise_mentions("\n".join(lines))
+        await interaction.response.send_message(await self.deps.volunteers.why(int(raw)), ephemeral=True)
 
 
 class AnswerPicker(discord.ui.View):
-    """Ephemeral picker of matches for "Answer with FAQ"; only the volunteer who opened it can use it."""
+    """Ephemeral picker of matches for "Answer with FAQ"; only the volunteer who opened it can use it. `lang` is
+    the asker's (the posted answer and its buttons); `placeholder`, in the volunteer's language."""
 
-    def __init__(self, cog: Volunteer, target: discord.Message, matches: tuple[Match, ...], lang: str, owner: int):
+    def __init__(self, cog: Volunteer, target: discord.Message, matches: tuple[Match, ...], lang: str, owner: int,
+                 *, placeholder: str = "Choose an answer") -> None:  # fmt: skip
         super().__init__(timeout=300)
         self.cog, self.target, self.matches, self.lang, self.owner = cog, target, matches, lang, owner
         self.select = _AnswerSelect(
             self,
-            placeholder="Choose an answer",
+            placeholder=placeholder,
             options=[
                 discord.SelectOption(label=m.title[:100] or m.url[:100], value=str(i), description=f"{m.score:.2f}")
                 for i, m in enumerate(matches[:25])
@@ -282,21 +224,16 @@ class AnswerPicker(discord.ui.View):
 
     async def _chosen(self, interaction: discord.Interaction) -> None:
         match = self.matches[int(self.select.values[0])]
-        text = self.cog._answer_text(match, self.lang)
+        text = self.cog.deps.volunteers.answer_text(match, self.lang)
         await interaction.response.edit_message(content="Posted.", view=None)
         target = self.target
-        view = feedback_view(target.id, ask_staff=self.cog.deps.escalation.enabled)  # as under the bot's answers
+        deps = self.cog.deps
+        view = feedback_view(target.id, deps.ui, self.lang, ask_staff=deps.escalation.enabled)  # as the bot's answers
         sent = await target.reply(truncate(text), view=view, mention_author=False, allowed_mentions=NO_MENTIONS)
-        await self.cog._record_answer(
-            reply_id=sent.id,
-            guild_id=target.guild.id if target.guild else (interaction.guild_id or 0),
-            channel_id=sent.channel.id,
-            thread_id=target.channel.id if isinstance(target.channel, discord.Thread) else None,
-            source_id=target.id,
-            asker_id=target.author.id,
-            match=match,
-            lang=self.lang,
-        )
+        guild_id = target.guild.id if target.guild else (interaction.guild_id or 0)
+        thread_id = target.channel.id if isinstance(target.channel, discord.Thread) else None
+        posted = Posted(sent.id, guild_id, sent.channel.id, thread_id, target.id, target.author.id)
+        await deps.volunteers.record_answer(posted, match, self.lang)
         self.stop()
 
 

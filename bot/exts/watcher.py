@@ -82,17 +82,18 @@ class Watcher(commands.Cog):
         source_id = message.id
         view = None
         ask_staff = self.deps.escalation.enabled
+        ui, lang = self.deps.ui, d.lang  # everyone sees the buttons: they speak the reply's language
         if d.action is Action.ANSWER:
-            view = feedback_view(source_id, ask_staff=ask_staff)
+            view = feedback_view(source_id, ui, lang, ask_staff=ask_staff)
         elif d.action is Action.REMIND:
-            view = reminder_view(source_id)
+            view = reminder_view(source_id, ui, lang)
         elif d.action is Action.ESCALATE and ask_staff:
-            view = escalate_view(source_id)
+            view = escalate_view(source_id, ui, lang)
         elif d.route == "incident" and d.incident is not None:
             # The known-incident notice (route.incident_known) offers "My issue is unrelated" to every author: a
             # bug report, a question or an "is it down?" alike.
             view = discord.ui.View(timeout=None)
-            view.add_item(UnrelatedToIncident(source_id))
+            view.add_item(UnrelatedToIncident(source_id, label=ui.label("buttons.unrelated", lang)))
         try:
             # discord.py's overloads take a View or no view argument at all (not None).
             if thread is not None:
@@ -173,10 +174,11 @@ def incoming_message(message: discord.Message) -> IncomingMessage:
 class UnrelatedToIncident(
     discord.ui.DynamicItem[discord.ui.Button], template=r"triage:unrelated:(?P<source>[0-9]{1,20})"
 ):
-    """Under an incident notice: "my issue is unrelated" re-triages the report without the incident."""
+    """Under an incident notice: "my issue is unrelated" re-triages the report without the incident. `label`: in
+    the notice's language (the English default is for a button rebuilt from its custom id, never shown)."""
 
-    def __init__(self, source_id: int) -> None:
-        super().__init__(discord.ui.Button(label="My issue is unrelated", custom_id=f"triage:unrelated:{source_id}"))
+    def __init__(self, source_id: int, *, label: str = "My issue is unrelated") -> None:
+        super().__init__(discord.ui.Button(label=label, custom_id=f"triage:unrelated:{source_id}"))
         self.source_id = source_id
 
     @classmethod

@@ -145,3 +145,13 @@ def test_reload_swaps_the_engine_for_the_next_message(engine: TriageEngine) -> N
     other = object()
     assert holder.replace(other) is engine  # type: ignore[arg-type]
     assert holder.current is other
+
+
+async def test_a_gap_is_stored_without_the_secrets_pasted_in_the_question(flow: TriageFlow, store: SqliteStore) -> None:
+    await store.config.watch_channel(GUILD, CHANNEL)
+    key = "hunter2" + "secret"
+    question = f"quantum carburettor flux capacitor tuning? password={key}"
+    outcome = await flow.handle(msg(content=question))
+    assert outcome.result is not None and outcome.result.decision.rule in ("match.unsure", "match.none")
+    gaps = await store.replies.top_gaps(GUILD, datetime(2026, 1, 1, tzinfo=UTC))
+    assert gaps and all(key not in text for text, _ in gaps)

@@ -106,3 +106,10 @@ def test_reminder_offers_a_confident_page_alongside() -> None:
     decision = run(analysis(Intent.BUG_REPORT, present=()), search(0.9))
     assert decision.action is Action.REMIND and decision.suggestion is not None
     assert run(analysis(Intent.BUG_REPORT, present=()), search(0.3)).suggestion is None
+
+
+def test_without_official_support_an_escalation_request_is_routed_to_the_support_email() -> None:
+    settings = DecisionSettings(official_support=False)
+    d = run(analysis(route="escalate"), search(0.9), settings=settings)
+    assert (d.action, d.route, d.rule) == (Action.ROUTE, "escalate", "route.escalate")
+    assert run(analysis(route="escalate"), search(0.9)).action is Action.ESCALATE

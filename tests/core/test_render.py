@@ -57,3 +57,10 @@ def test_mentions_are_neutralised() -> None:
 def test_truncate_respects_the_limit() -> None:
     assert len(truncate("word " * 1000)) <= 2000
     assert truncate("short") == "short"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_escalation_route_without_official_support_names_the_email_and_no_button(lang: str) -> None:
+    text = render_decision(Decision(Action.ROUTE, "r", lang, route="escalate"), CTX)
+    assert PLACEHOLDERS["support_email"] in text
+    assert "Ask staff" not in text and "/escalate" not in text

@@ -1,8 +1,8 @@
 """Keep every promise: a text that names a button is sent with that button, on every path that sends it.
 
 The scan reads every localised text (bot/resources/messages/*.toml and bot/resources/escalation/*.toml, through
-bot/core/resources.py) for the labels of the bot's buttons. Button labels are not translated (Discord shows them
-as the code sets them), so every language names the same buttons as English. Each text that names one is listed
+bot/core/resources.py) for the labels of the bot's buttons, in the text's own language (labels are localised from
+bot/resources/ui/<lang>.toml), so every language names the same buttons as English. Each text that names one is listed
 in PROMISES with the buttons it promises, and the end-to-end tests below (the real bot against the fake Discord,
 and the support API sandbox) check that every code path sending it attaches them.
 """
@@ -20,7 +20,7 @@ import pytest
 
 from bot.core.decision import Incident
 from bot.core.render import message
-from bot.core.resources import load_escalation_texts, load_messages
+from bot.core.resources import load_escalation_texts, load_messages, load_ui_texts
 from bot.core.vocabulary import LANGS
 from bot.exts.escalation import AskStaffButton, EnterCodeButton, UnrelatedButton, _ContinueButton, created_text
 from bot.exts.feedback import FeedbackButton
@@ -73,9 +73,15 @@ def all_texts() -> Iterator[tuple[str, str, str, str]]:
                 yield table, str(key), lang, text
 
 
-def named_buttons(text: str) -> frozenset[str]:
-    """The button labels a text names (whole words, as written on the button)."""
-    return frozenset(b for b in BUTTONS if re.search(rf"(?<![\w]){re.escape(b)}(?![\w])", text))
+UI = load_ui_texts()
+# English label -> catalogue key of each button (the texts name a button by its label in their own language).
+BUTTON_KEYS = {by_lang["en"]: key for key, by_lang in UI.texts.items() if key.startswith("buttons.")}
+
+
+def named_buttons(text: str, lang: str = "en") -> frozenset[str]:
+    """The buttons a text names (by their English label): each button's label in `lang`, in bold as the texts write
+    it (a plain word may equal a label: Indonesian "Selesai" is both "done" and the Solved button)."""
+    return frozenset(english for english in BUTTONS if f"**{UI.label(BUTTON_KEYS[english], lang)}**" in text)
 
 
 def labels(msg: dict) -> list[str]:
@@ -101,7 +107,7 @@ def test_the_labels_are_those_of_the_bots_buttons() -> None:
 def test_every_text_naming_a_button_is_a_listed_promise_in_every_language() -> None:
     found: dict[tuple[str, str], dict[str, frozenset[str]]] = {}
     for table, key, lang, text in all_texts():
-        names = named_buttons(text)
+        names = named_buttons(text, lang)
         if names:
             found.setdefault((table, key), {})[lang] = names
     assert {where: by_lang.get("en") for where, by_lang in found.items()} == PROMISES
@@ -113,7 +119,7 @@ def test_a_text_that_speaks_of_a_button_says_which() -> None:
     vague = [
         (table, key, lang)
         for table, key, lang, text in all_texts()
-        if BUTTON_WORDS[lang] in text.lower() and not named_buttons(text)
+        if BUTTON_WORDS[lang] in text.lower() and not named_buttons(text, lang)
     ]
     assert vague == []
 

@@ -1,10 +1,11 @@
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.services.escalations import NewEscalation
 from bot.services.store import SqliteStore
+from bot.services.store.postgres import PostgresStore
+from tests.services.conftest import Backend
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -21,10 +22,9 @@ def new(key: str = "k-1", **changes: object) -> NewEscalation:
 
 
 @pytest.fixture
-async def store(tmp_path: Path):
-    s = await SqliteStore.open(tmp_path / "e.db")
-    yield s
-    await s.close()
+def store(any_store: SqliteStore | PostgresStore) -> SqliteStore | PostgresStore:
+    """A SQLite file, then PostgreSQL (tests/services/conftest.py)."""
+    return any_store
 
 
 async def test_enqueue_is_idempotent_per_key(store: SqliteStore) -> None:
@@ -67,15 +67,14 @@ async def test_failed_and_stuck(store: SqliteStore) -> None:
     assert len(await store.escalations.list_escalations(1)) == 2
 
 
-async def test_links_and_attempts_survive_a_restart(tmp_path: Path) -> None:
-    path = tmp_path / "links.db"
-    store = await SqliteStore.open(path)
+async def test_links_and_attempts_survive_a_restart(backend: Backend) -> None:
+    store = await backend.open_store()
     await store.escalations.link_account(42, "acc_9", NOW)
     await store.escalations.note_link_attempt(42, "request", NOW)
     await store.escalations.note_link_attempt(42, "request", NOW - timedelta(hours=2))
     await store.escalations.enqueue_escalation(new())
     await store.close()
-    store = await SqliteStore.open(path)
+    store = await backend.open_store()
     try:
         assert await store.escalations.linked_account(42) == "acc_9"
         assert await store.escalations.count_link_attempts(42, "request", NOW - timedelta(hours=1)) == 1

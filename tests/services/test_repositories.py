@@ -1,4 +1,5 @@
-"""Each repository on its own over a real SQLite file, each SQLite class against its Protocol, the store wiring."""
+"""Each repository on its own over a real database (a SQLite file, then PostgreSQL), each implementation against
+its Protocol, the store wiring."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from bot.services.store import (
     BotReply,
     ConfigRepository,
     CooldownRepository,
-    Database,
     EscalationRepository,
     GuildConfig,
     IncidentRepository,
@@ -34,19 +34,31 @@ from bot.services.store import (
     UnknownReplyError,
     WatchedChannel,
 )
+from bot.services.store.postgres import (
+    PgConfigRepository,
+    PgCooldownRepository,
+    PgEscalationRepository,
+    PgIncidentRepository,
+    PgReplyRepository,
+    PostgresStore,
+    redact_url,
+)
+from tests.services.conftest import AnyDatabase, Backend
 from tests.services.test_escalations_store import NOW, new
 from tests.services.test_store import GUILD, make_decision, make_reply
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# (Protocol, SQLite implementation, attribute of SqliteStore)
-REPOSITORIES: list[tuple[type[Any], type[Any], str]] = [
-    (ConfigRepository, SqliteConfigRepository, "config"),
-    (ReplyRepository, SqliteReplyRepository, "replies"),
-    (CooldownRepository, SqliteCooldownRepository, "cooldowns"),
-    (EscalationRepository, SqliteEscalationRepository, "escalations"),
-    (IncidentRepository, SqliteIncidentRepository, "incidents"),
+# (Protocol, SQLite implementation, PostgreSQL implementation, attribute of the stores)
+REPOSITORIES: list[tuple[type[Any], type[Any], type[Any], str]] = [
+    (ConfigRepository, SqliteConfigRepository, PgConfigRepository, "config"),
+    (ReplyRepository, SqliteReplyRepository, PgReplyRepository, "replies"),
+    (CooldownRepository, SqliteCooldownRepository, PgCooldownRepository, "cooldowns"),
+    (EscalationRepository, SqliteEscalationRepository, PgEscalationRepository, "escalations"),
+    (IncidentRepository, SqliteIncidentRepository, PgIncidentRepository, "incidents"),
 ]
+IMPLEMENTATIONS = [(protocol, impl, attribute) for protocol, *impls, attribute in REPOSITORIES for impl in impls]
+ATTRIBUTES = [r[3] for r in REPOSITORIES]
 
 
 def methods(cls: type[Any]) -> list[str]:
@@ -55,21 +67,18 @@ def methods(cls: type[Any]) -> list[str]:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "state" / "bot.sqlite3"
-
-
-@pytest.fixture
-async def database(db_path: Path) -> AsyncIterator[Database]:
-    async with await Database.open(db_path) as opened:
+async def database(backend: Backend) -> AsyncIterator[AnyDatabase]:
+    async with await backend.open_database() as opened:
         yield opened
 
 
-# -- each SQLite class against its Protocol --------------------------------------------------------------------------
+# -- each implementation against its Protocol -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("protocol", "implementation", "attribute"), REPOSITORIES, ids=[r[2] for r in REPOSITORIES])
-def test_sqlite_repository_has_exactly_its_protocols_methods_with_the_same_signatures(
+@pytest.mark.parametrize(
+    ("protocol", "implementation", "attribute"), IMPLEMENTATIONS, ids=[i[1].__name__ for i in IMPLEMENTATIONS]
+)
+def test_repository_has_exactly_its_protocols_methods_with_the_same_signatures(
     protocol: type[Any], implementation: type[Any], attribute: str
 ) -> None:
     members = methods(protocol)
@@ -82,13 +91,14 @@ def test_sqlite_repository_has_exactly_its_protocols_methods_with_the_same_signa
         assert impl.__doc__, name
 
 
-@pytest.mark.parametrize(("protocol", "implementation", "attribute"), REPOSITORIES, ids=[r[2] for r in REPOSITORIES])
-async def test_sqlite_repository_is_an_instance_of_its_protocol_only(
-    database: Database, protocol: type[Any], implementation: type[Any], attribute: str
+@pytest.mark.parametrize("attribute", ATTRIBUTES)
+async def test_repository_is_an_instance_of_its_protocol_only(
+    backend: Backend, database: AnyDatabase, attribute: str
 ) -> None:
-    repository = implementation(database)
+    protocol = next(r[0] for r in REPOSITORIES if r[3] == attribute)
+    repository = backend.repository(attribute, database)
     assert isinstance(repository, protocol)
-    for other, _, _ in REPOSITORIES:
+    for other, *_ in REPOSITORIES:
         if other is not protocol:
             assert not isinstance(repository, other), other  # each Protocol names its own methods, no more
 
@@ -96,33 +106,36 @@ async def test_sqlite_repository_is_an_instance_of_its_protocol_only(
 # -- the store: the repositories as attributes over one database, and nothing else ------------------------------------
 
 
-async def test_sqlite_store_exposes_its_repositories_over_one_database(db_path: Path) -> None:
-    async with await SqliteStore.open(db_path) as store:
-        for protocol, implementation, attribute in REPOSITORIES:
+async def test_store_exposes_its_repositories_over_one_database(backend: Backend) -> None:
+    async with await backend.open_store() as store:
+        for protocol, *_, attribute in REPOSITORIES:
             repository = getattr(store, attribute)
-            assert type(repository) is implementation and isinstance(repository, protocol), attribute
+            expected = type(backend.repository(attribute, store.database))
+            assert type(repository) is expected and isinstance(repository, protocol), attribute
             assert repository._db is store.database, attribute
-        assert store.label == str(db_path) and store.schema_version == store.database.schema_version
+        label = backend.target if backend.name == "sqlite" else redact_url(backend.target)
+        assert store.label == label and store.schema_version == store.database.schema_version
         # One database: what one repository object writes, a fresh one over the same database reads.
         await store.config.update_config(GUILD, default_language="de")
-        assert (await SqliteConfigRepository(store.database).get_config(GUILD)).default_language == "de"
+        assert (await backend.repository("config", store.database).get_config(GUILD)).default_language == "de"
     with pytest.raises(StoreError, match="is closed"):
         await store.replies.get_reply(1)
 
 
-def test_the_store_answers_no_repository_method_itself() -> None:
+@pytest.mark.parametrize("store_class", [SqliteStore, PostgresStore])
+def test_the_store_answers_no_repository_method_itself(store_class: type[Any]) -> None:
     """Callers go through `store.<repository>`: the store only opens, closes and holds the repositories."""
-    own = set(methods(SqliteStore))
-    for protocol, _, attribute in REPOSITORIES:
+    own = set(methods(store_class))
+    for protocol, *_, attribute in REPOSITORIES:
         assert own.isdisjoint(methods(protocol)), attribute
     assert own <= {"open", "close", "label", "schema_version"}
 
 
-# -- each repository on its own, over a real file -------------------------------------------------------------------
+# -- each repository on its own, over a real database----------------------------------------------------------------
 
 
-async def test_config_repository_on_its_own(db_path: Path, database: Database) -> None:
-    config = SqliteConfigRepository(database)
+async def test_config_repository_on_its_own(backend: Backend, database: AnyDatabase) -> None:
+    config = backend.repository("config", database)
     assert await config.get_config(GUILD) == GuildConfig(guild_id=GUILD)
     await config.update_config(GUILD, default_language="fr", staff_role_ids=[3, 3, 4])
     assert await config.seed_watch_channels(GUILD, [10, 11]) is True
@@ -138,15 +151,15 @@ async def test_config_repository_on_its_own(db_path: Path, database: Database) -
     assert await config.get_config(GUILD) == expected
     await database.close()
 
-    async with await Database.open(db_path) as reopened:
-        config = SqliteConfigRepository(reopened)
+    async with await backend.open_database() as reopened:
+        config = backend.repository("config", reopened)
         assert await config.get_config(GUILD) == expected
         assert await config.watched_channels(GUILD) == {10: WatchedChannel(10), 11: WatchedChannel(11, shadow=True)}
         assert await config.is_watched(11) == WatchedChannel(11, shadow=True)
 
 
-async def test_reply_repository_on_its_own(db_path: Path, database: Database) -> None:
-    replies = SqliteReplyRepository(database)
+async def test_reply_repository_on_its_own(backend: Backend, database: AnyDatabase) -> None:
+    replies = backend.repository("replies", database)
     reply = make_reply(NOW)
     await replies.record_reply(reply)
     with pytest.raises(ValueError, match="could not be recorded"):
@@ -164,8 +177,8 @@ async def test_reply_repository_on_its_own(db_path: Path, database: Database) ->
     assert await replies.mark_reply_deleted(500, NOW + timedelta(minutes=1)) is True
     await database.close()
 
-    async with await Database.open(db_path) as reopened:
-        replies = SqliteReplyRepository(reopened)
+    async with await backend.open_database() as reopened:
+        replies = backend.repository("replies", reopened)
         assert await replies.get_reply(500) == replace(updated, deleted_at=NOW + timedelta(minutes=1))
         assert await replies.reply_for_source(400, "answer") is None
         assert await replies.get_decision(400) == make_decision(NOW)
@@ -174,8 +187,8 @@ async def test_reply_repository_on_its_own(db_path: Path, database: Database) ->
         assert await replies.stats(GUILD, NOW) == Stats(questions_seen=1, answered=1, solved=1)
 
 
-async def test_cooldown_repository_on_its_own(db_path: Path, database: Database) -> None:
-    cooldowns = SqliteCooldownRepository(database)
+async def test_cooldown_repository_on_its_own(backend: Backend, database: AnyDatabase) -> None:
+    cooldowns = backend.repository("cooldowns", database)
     assert await cooldowns.is_opted_out(7) is False
     assert await cooldowns.set_opt_out(7, True, NOW) is True
     assert await cooldowns.set_opt_out(7, True, NOW) is False
@@ -187,8 +200,8 @@ async def test_cooldown_repository_on_its_own(db_path: Path, database: Database)
     assert await cooldowns.last_channel_reply_at(10) == NOW
     await database.close()
 
-    async with await Database.open(db_path) as reopened:
-        cooldowns = SqliteCooldownRepository(reopened)
+    async with await backend.open_database() as reopened:
+        cooldowns = backend.repository("cooldowns", reopened)
         assert await cooldowns.is_opted_out(7) is True
         assert await cooldowns.last_reminder_at(GUILD, 7) == NOW
         assert await cooldowns.last_channel_reply_at(10) == NOW
@@ -197,8 +210,8 @@ async def test_cooldown_repository_on_its_own(db_path: Path, database: Database)
         assert await cooldowns.is_opted_out(7) is False
 
 
-async def test_escalation_repository_on_its_own(db_path: Path, database: Database) -> None:
-    escalations = SqliteEscalationRepository(database)
+async def test_escalation_repository_on_its_own(backend: Backend, database: AnyDatabase) -> None:
+    escalations = backend.repository("escalations", database)
     await escalations.link_account(5, "acc_1", NOW)
     await escalations.note_link_attempt(5, "request", NOW)
     first, created = await escalations.enqueue_escalation(new("k-1"))
@@ -212,8 +225,8 @@ async def test_escalation_repository_on_its_own(db_path: Path, database: Databas
     assert await escalations.mark_escalation_notice(first.id, "user", NOW) is False
     await database.close()
 
-    async with await Database.open(db_path) as reopened:
-        escalations = SqliteEscalationRepository(reopened)
+    async with await backend.open_database() as reopened:
+        escalations = backend.repository("escalations", reopened)
         assert await escalations.linked_account(5) == "acc_1"
         assert await escalations.count_link_attempts(5, "request", NOW) == 1
         sent = await escalations.get_escalation(first.id)
@@ -224,15 +237,16 @@ async def test_escalation_repository_on_its_own(db_path: Path, database: Databas
         assert await escalations.unlink_account(5) is True
 
 
-async def test_repositories_on_one_database_share_its_lock(database: Database) -> None:
+async def test_a_failing_transaction_takes_no_other_write_with_it(backend: Backend, database: AnyDatabase) -> None:
     replies, cooldowns, config = (
-        SqliteReplyRepository(database),
-        SqliteCooldownRepository(database),
-        SqliteConfigRepository(database),
+        backend.repository("replies", database),
+        backend.repository("cooldowns", database),
+        backend.repository("config", database),
     )
     await replies.record_reply(make_reply(NOW))
     # The bad update fails inside its transaction and rolls it back; the other repositories' writes, started
-    # meanwhile, must neither join that transaction nor be lost with it.
+    # meanwhile, must neither join that transaction nor be lost with it (SQLite: the database's one lock; PostgreSQL:
+    # each on a connection of its own).
     results = await asyncio.gather(
         replies.update_reply(500, kind="poem"),
         cooldowns.note_channel_reply(10, NOW),
@@ -240,14 +254,14 @@ async def test_repositories_on_one_database_share_its_lock(database: Database) -
         return_exceptions=True,
     )
     assert isinstance(results[0], ValueError) and results[1:] == [None, WatchedChannel(10)]
-    assert await SqliteCooldownRepository(database).last_channel_reply_at(10) == NOW  # a fresh cache: from the file
-    assert await SqliteConfigRepository(database).is_watched(10) == WatchedChannel(10)
+    assert await backend.repository("cooldowns", database).last_channel_reply_at(10) == NOW  # fresh: from the database
+    assert await backend.repository("config", database).is_watched(10) == WatchedChannel(10)
     reply = await replies.get_reply(500)
     assert isinstance(reply, BotReply) and reply.kind == "answer"
 
 
-async def test_a_repository_on_a_closed_database_refuses_work(database: Database) -> None:
-    cooldowns = SqliteCooldownRepository(database)
+async def test_a_repository_on_a_closed_database_refuses_work(backend: Backend, database: AnyDatabase) -> None:
+    cooldowns = backend.repository("cooldowns", database)
     await database.close()
     await database.close()  # closing twice is fine
     with pytest.raises(StoreError, match="is closed"):
@@ -257,7 +271,10 @@ async def test_a_repository_on_a_closed_database_refuses_work(database: Database
 # -- imports: no cycle between the escalation values and the store ---------------------------------------------------
 
 
-@pytest.mark.parametrize("module", ["bot.services.escalations", "bot.services.store.escalations", "bot.services.store"])
+@pytest.mark.parametrize(
+    "module",
+    ["bot.services.escalations", "bot.services.store.escalations", "bot.services.store", "bot.services.store.postgres"],
+)
 def test_each_module_imports_first_in_a_fresh_interpreter(module: str) -> None:
     # bot.services.escalations holds values the store imports: it must not import the store back.
     check = f"import sys, {module}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 import sqlite3
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -27,6 +26,7 @@ from bot.services.store import (
     normalise_question,
     split_sql,
 )
+from bot.services.store.postgres import PostgresStore
 
 GUILD = 1001
 OTHER_GUILD = 2002
@@ -39,10 +39,9 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[SqliteStore]:
-    opened = await SqliteStore.open(db_path)
-    yield opened
-    await opened.close()
+def store(any_store: SqliteStore | PostgresStore) -> SqliteStore | PostgresStore:
+    """The store of the backend-neutral tests below: a SQLite file, then PostgreSQL (tests/services/conftest.py)."""
+    return any_store
 
 
 def make_reply(now: datetime, **overrides: object) -> BotReply:

@@ -1,0 +1,31 @@
+"""PostgreSQL persistence, selected by DATABASE_URL: the same repositories (the Protocols of `bot.services.store`)
+over an asyncpg pool, for several bot processes sharing one database.
+
+- `database`: `PgDatabase` (the pool, start-up errors naming DATABASE_URL without its password, numbered
+  migrations from ``bot/services/migrations_pg`` in a ``schema_version`` table) and `redact_url`.
+- `config`, `replies`, `cooldowns`, `escalations`, `incidents`: `Pg…Repository`, one per Protocol. None caches
+  reads (another process may write the same rows); the outbox's `due_escalations` claims rows with a lease.
+- `facade`: `PostgresStore`, what the bot opens (``await PostgresStore.open(url)``), shaped like `SqliteStore`.
+"""
+
+from bot.services.store.postgres.config import PgConfigRepository
+from bot.services.store.postgres.cooldowns import PgCooldownRepository
+from bot.services.store.postgres.database import MIGRATIONS_PG_DIR, PgConnection, PgDatabase, redact_url
+from bot.services.store.postgres.escalations import DEFAULT_CLAIM_LEASE, PgEscalationRepository
+from bot.services.store.postgres.facade import PostgresStore
+from bot.services.store.postgres.incidents import PgIncidentRepository
+from bot.services.store.postgres.replies import PgReplyRepository
+
+__all__ = [
+    "DEFAULT_CLAIM_LEASE",
+    "MIGRATIONS_PG_DIR",
+    "PgConfigRepository",
+    "PgConnection",
+    "PgCooldownRepository",
+    "PgDatabase",
+    "PgEscalationRepository",
+    "PgIncidentRepository",
+    "PgReplyRepository",
+    "PostgresStore",
+    "redact_url",
+]

@@ -1,0 +1,83 @@
+"""`PostgresStore`, what the bot opens when DATABASE_URL is set: one `PgDatabase` and the repositories over it.
+
+The same shape as `SqliteStore` (`open`, `close`, ``async with``, `label`, `schema_version`, and the repositories
+`config`, `replies`, `cooldowns`, `escalations`, `incidents`, typed by their Protocols), so callers do not know
+which database they use.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from bot.services.store.config import ConfigRepository
+from bot.services.store.cooldowns import CooldownRepository
+from bot.services.store.escalations import EscalationRepository
+from bot.services.store.incidents import IncidentRepository
+from bot.services.store.postgres.config import PgConfigRepository
+from bot.services.store.postgres.cooldowns import PgCooldownRepository
+from bot.services.store.postgres.database import PgDatabase
+from bot.services.store.postgres.escalations import DEFAULT_CLAIM_LEASE, PgEscalationRepository
+from bot.services.store.postgres.incidents import PgIncidentRepository
+from bot.services.store.postgres.replies import PgReplyRepository
+from bot.services.store.replies import ReplyRepository
+
+
+class PostgresStore:
+    """The repositories over one PostgreSQL database; build it with ``await PostgresStore.open(url)``.
+
+    The repositories share the store's `PgDatabase` (one connection pool); the store itself only opens and closes.
+    """
+
+    config: ConfigRepository
+    replies: ReplyRepository
+    cooldowns: CooldownRepository
+    escalations: EscalationRepository
+    incidents: IncidentRepository
+
+    def __init__(self, database: PgDatabase, *, claim_lease: timedelta = DEFAULT_CLAIM_LEASE) -> None:
+        self.database = database
+        self.config = PgConfigRepository(database)
+        self.replies = PgReplyRepository(database)
+        self.cooldowns = PgCooldownRepository(database)
+        self.escalations = PgEscalationRepository(database, claim_lease=claim_lease)
+        self.incidents = PgIncidentRepository(database)
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        *,
+        migrations_dir: Path | str | None = None,
+        claim_lease: timedelta = DEFAULT_CLAIM_LEASE,
+    ) -> PostgresStore:
+        """Connect to the database at `url` (DATABASE_URL) and bring its schema up to date.
+
+        Raises what `PgDatabase.open` raises: `DatabaseUnusableError` for a server or URL that cannot be used (the
+        message names DATABASE_URL, never the password), `MigrationError` for a migration that failed.
+        """
+        return cls(await PgDatabase.open(url, migrations_dir=migrations_dir), claim_lease=claim_lease)
+
+    @property
+    def label(self) -> str:
+        """The database's URL without its password, for messages."""
+        return self.database.label
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version the database was migrated to when opened."""
+        return self.database.schema_version
+
+    async def close(self) -> None:
+        """Close the pool; further calls raise `StoreError`. Closing twice is allowed."""
+        await self.database.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
