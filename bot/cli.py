@@ -398,7 +398,7 @@ def cmd_export_gaps(args: argparse.Namespace, settings: Settings, out: TextIO) -
     async def read() -> list[tuple[int, str, str, str]]:
         store = await open_store(settings.database_path)
         try:
-            return await store.replies.gaps_since(datetime.now(UTC) - timedelta(days=args.days))
+            return await store.stats.gaps_since(datetime.now(UTC) - timedelta(days=args.days))
         finally:
             await store.close()
 
@@ -451,7 +451,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
     async def read() -> list[ExportFile]:
         store = await open_store(settings.database_path)
         try:
-            service = StatsService(replies=store.replies, clock=_now)
+            service = StatsService(stats=store.stats, clock=_now)
             return await service.export(args.days, EXPORT_KINDS if every else (args.what,), guild_id=args.guild)
         finally:
             await store.close()

@@ -246,7 +246,7 @@ def build_deps(
             replies=store.replies, config=store.config, engines=engines, clock=clock, metrics=metrics
         ),
         volunteers=VolunteerDesk(replies=store.replies, engines=engines, clock=clock),
-        stats=StatsService(replies=store.replies, clock=clock),
+        stats=StatsService(stats=store.stats, clock=clock),
         triage=flow,
         incidents=incidents,
         clock=clock,

@@ -12,8 +12,8 @@ from typing import Literal, get_args
 
 from bot.app.chart import BandBar, stats_chart
 from bot.core.redact import redact
-from bot.services.store import DecisionRecord, ReplyRepository, Stats
-from bot.services.store.replies import ActionSplit, BandCount, DailyCount, FeedbackRecord, GapRecord
+from bot.services.store import DecisionRecord, Stats, StatsRepository
+from bot.services.store.stats import ActionSplit, BandCount, DailyCount, FeedbackRecord, GapRecord
 
 TOP_GAPS = 10
 TOP_CHANNELS = 5
@@ -136,8 +136,8 @@ class ExportFile:
 class StatsService:
     """Reads the records of replies, decisions, feedback and gaps."""
 
-    def __init__(self, *, replies: ReplyRepository, clock: Callable[[], datetime]) -> None:
-        self.replies = replies
+    def __init__(self, *, stats: StatsRepository, clock: Callable[[], datetime]) -> None:
+        self.stats = stats
         self.clock = clock
 
     async def report(
@@ -149,15 +149,15 @@ class StatsService:
         since = now - timedelta(days=days)
         # The trend covers whole UTC days: today and the days-1 before it.
         first_day = (now.astimezone(UTC) - timedelta(days=days - 1)).date()
-        daily = await self.replies.daily_counts(guild_id, datetime.combine(first_day, time(), UTC))
+        daily = await self.stats.daily_counts(guild_id, datetime.combine(first_day, time(), UTC))
         return StatsReport(
             days,
-            await self.replies.stats(guild_id, since),
-            await self.replies.top_gaps(guild_id, since, limit=TOP_GAPS),
+            await self.stats.stats(guild_id, since),
+            await self.stats.top_gaps(guild_id, since, limit=TOP_GAPS),
             daily=_every_day(daily, first_day, days),
-            by_language=await self.replies.action_split(guild_id, since, "lang"),
-            by_channel=merge_threads(await self.replies.action_split(guild_id, since, "channel"), channel_parent),
-            bands=await self.replies.confidence_bands(guild_id, since),
+            by_language=await self.stats.action_split(guild_id, since, "lang"),
+            by_channel=merge_threads(await self.stats.action_split(guild_id, since, "channel"), channel_parent),
+            bands=await self.stats.confidence_bands(guild_id, since),
         )
 
     async def export(
@@ -168,13 +168,13 @@ class StatsService:
         files = []
         for kind in kinds:
             if kind == "decisions":
-                decisions = await self.replies.decisions_since(since, guild_id)
+                decisions = await self.stats.decisions_since(since, guild_id)
                 files.append(ExportFile(kind, len(decisions), decisions_csv(decisions).encode()))
             elif kind == "gaps":
-                gaps = await self.replies.gap_records_since(since, guild_id)
+                gaps = await self.stats.gap_records_since(since, guild_id)
                 files.append(ExportFile(kind, len(gaps), gaps_csv(gaps).encode()))
             elif kind == "feedback":
-                feedback = await self.replies.feedback_since(since, guild_id)
+                feedback = await self.stats.feedback_since(since, guild_id)
                 files.append(ExportFile(kind, len(feedback), feedback_csv(feedback).encode()))
             else:
                 raise ValueError(f"export kind must be one of {', '.join(EXPORT_KINDS)}, got {kind!r}")

@@ -58,7 +58,7 @@ async def test_not_helpful_records_a_gap_and_offers_other_pages(service: Feedbac
     assert outcome.result is Result.NOT_HELPFUL and outcome.reply is not None
     shown = (outcome.reply.url or "").split("#")[0]
     assert all(m.url.split("#")[0] != shown for m in outcome.alternatives)
-    gaps = await store.replies.top_gaps(GUILD, datetime(2026, 1, 1, tzinfo=UTC))
+    gaps = await store.stats.top_gaps(GUILD, datetime(2026, 1, 1, tzinfo=UTC))
     assert [count for _, count in gaps] == [1]
 
 

@@ -29,7 +29,7 @@ from bot.app.stats import (
     gaps_csv,
 )
 from bot.services.store import SqliteStore, Stats
-from bot.services.store.replies import ActionSplit
+from bot.services.store.stats import ActionSplit
 from tests.app.test_chart import decode_png
 from tests.services.test_stats_queries import NOW, at, fill
 from tests.services.test_store import GUILD, OTHER_GUILD, make_decision, make_reply
@@ -47,7 +47,7 @@ async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
 
 
 def service(store: SqliteStore, now: datetime = NOW) -> StatsService:
-    return StatsService(replies=store.replies, clock=lambda: now)
+    return StatsService(stats=store.stats, clock=lambda: now)
 
 
 def rows(data: bytes) -> list[dict[str, str]]:
@@ -210,7 +210,7 @@ async def example_png(path: Path) -> bytes:
     """The chart of the example database (created at `path`)."""
     async with await SqliteStore.open(path) as store:
         await fill_example(store)
-        report = await StatsService(replies=store.replies, clock=lambda: EXAMPLE_NOW).report(GUILD, 30)
+        report = await StatsService(stats=store.stats, clock=lambda: EXAMPLE_NOW).report(GUILD, 30)
         return report.png()
 
 

@@ -88,7 +88,7 @@ async def test_a_silent_unsure_question_is_recorded_as_a_gap(flow: TriageFlow, s
     outcome = await flow.handle(msg(content="How do I tune the flux capacitor of the quantum carburettor?"))
     assert outcome.step is Step.SILENT and outcome.result is not None
     assert outcome.result.decision.rule in ("match.unsure", "match.none")
-    gaps = await store.replies.top_gaps(GUILD, datetime(2026, 1, 1, tzinfo=UTC))
+    gaps = await store.stats.top_gaps(GUILD, datetime(2026, 1, 1, tzinfo=UTC))
     assert [count for _, count in gaps] == [1]
 
 
@@ -153,5 +153,5 @@ async def test_a_gap_is_stored_without_the_secrets_pasted_in_the_question(flow: 
     question = f"quantum carburettor flux capacitor tuning? password={key}"
     outcome = await flow.handle(msg(content=question))
     assert outcome.result is not None and outcome.result.decision.rule in ("match.unsure", "match.none")
-    gaps = await store.replies.top_gaps(GUILD, datetime(2026, 1, 1, tzinfo=UTC))
+    gaps = await store.stats.top_gaps(GUILD, datetime(2026, 1, 1, tzinfo=UTC))
     assert gaps and all(key not in text for text, _ in gaps)

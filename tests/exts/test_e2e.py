@@ -119,7 +119,7 @@ async def test_not_helpful_shows_next_matches_privately_and_records_a_gap(fake: 
         assert response["type"] == 5  # deferred, ephemeral
         followup = await click.wait_followup()
         assert followup["flags"] & 64  # ephemeral
-        gaps = await bot.deps.store.replies.top_gaps(fake.guild_id, bot.deps.clock().replace(year=2000))
+        gaps = await bot.deps.store.stats.top_gaps(fake.guild_id, bot.deps.clock().replace(year=2000))
         assert gaps and "initialise the widget" in gaps[0][0]
 
 
@@ -374,7 +374,7 @@ async def test_a_failing_command_apologises_privately(fake: FakeDiscord, tmp_pat
         async def broken(*_args: object, **_kwargs: object) -> None:
             raise RuntimeError("database on fire")
 
-        bot.deps.store.replies.stats = broken  # type: ignore[method-assign]
+        bot.deps.store.stats.stats = broken  # type: ignore[method-assign]
         reply = await (
             await fake.slash_command(fake.channel_id("general"), fake.user_id("sam"), "stats", {"days": 7})
         ).wait_response()

@@ -21,6 +21,7 @@ from bot.services.store import (
     SqliteEscalationRepository,
     SqliteIncidentRepository,
     SqliteReplyRepository,
+    SqliteStatsRepository,
     SqliteStore,
 )
 from bot.services.store.postgres import (
@@ -30,6 +31,7 @@ from bot.services.store.postgres import (
     PgEscalationRepository,
     PgIncidentRepository,
     PgReplyRepository,
+    PgStatsRepository,
     PostgresStore,
 )
 from tests import pg
@@ -40,6 +42,7 @@ AnyDatabase = Database | PgDatabase
 SQLITE_REPOSITORIES: dict[str, type[Any]] = {
     "config": SqliteConfigRepository,
     "replies": SqliteReplyRepository,
+    "stats": SqliteStatsRepository,
     "cooldowns": SqliteCooldownRepository,
     "escalations": SqliteEscalationRepository,
     "incidents": SqliteIncidentRepository,
@@ -47,6 +50,7 @@ SQLITE_REPOSITORIES: dict[str, type[Any]] = {
 PG_REPOSITORIES: dict[str, type[Any]] = {
     "config": PgConfigRepository,
     "replies": PgReplyRepository,
+    "stats": PgStatsRepository,
     "cooldowns": PgCooldownRepository,
     "escalations": PgEscalationRepository,
     "incidents": PgIncidentRepository,

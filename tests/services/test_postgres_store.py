@@ -169,7 +169,7 @@ async def test_the_health_write_probe_and_a_closed_store(store: PostgresStore) -
 
 async def test_text_postgresql_cannot_hold_is_stored_as_the_replacement_character(store: PostgresStore) -> None:
     await store.replies.record_gap(GUILD, "a\x00b \ud800c", NOW, "unanswered")
-    assert await store.replies.top_gaps(GUILD, NOW) == [("a\ufffdb \ufffdc", 1)]
+    assert await store.stats.top_gaps(GUILD, NOW) == [("a\ufffdb \ufffdc", 1)]
 
 
 # -- the outbox: claims with a lease ----------------------------------------------------------------------------------
@@ -346,23 +346,23 @@ async def fill(store: SqliteStore | PostgresStore) -> None:
 
 
 async def answers(store: SqliteStore | PostgresStore) -> dict[str, Any]:
-    """Every read of the replies repository, over a few periods."""
-    replies = store.replies
+    """Every read of the statistics repository, over a few periods."""
+    stats = store.stats
     since, later = NOW - timedelta(days=1), NOW + timedelta(days=1, hours=12)
     result: dict[str, Any] = {}
     for name, moment in (("all", NOW - timedelta(days=30)), ("since", since), ("later", later)):
-        result[f"stats/{name}"] = await replies.stats(GUILD, moment)
-        result[f"daily/{name}"] = await replies.daily_counts(GUILD, moment)
-        result[f"lang/{name}"] = await replies.action_split(GUILD, moment, "lang")
-        result[f"channel/{name}"] = await replies.action_split(GUILD, moment, "channel")
-        result[f"bands/{name}"] = await replies.confidence_bands(GUILD, moment)
-        result[f"top/{name}"] = await replies.top_gaps(GUILD, moment)
-        result[f"top2/{name}"] = await replies.top_gaps(GUILD, moment, limit=2)
-        result[f"gaps/{name}"] = await replies.gaps_since(moment)
-        result[f"decisions/{name}"] = await replies.decisions_since(moment, GUILD)
-        result[f"decisions-all/{name}"] = await replies.decisions_since(moment)
-        result[f"gap-records/{name}"] = await replies.gap_records_since(moment)
-        result[f"feedback/{name}"] = await replies.feedback_since(moment, GUILD)
+        result[f"stats/{name}"] = await stats.stats(GUILD, moment)
+        result[f"daily/{name}"] = await stats.daily_counts(GUILD, moment)
+        result[f"lang/{name}"] = await stats.action_split(GUILD, moment, "lang")
+        result[f"channel/{name}"] = await stats.action_split(GUILD, moment, "channel")
+        result[f"bands/{name}"] = await stats.confidence_bands(GUILD, moment)
+        result[f"top/{name}"] = await stats.top_gaps(GUILD, moment)
+        result[f"top2/{name}"] = await stats.top_gaps(GUILD, moment, limit=2)
+        result[f"gaps/{name}"] = await stats.gaps_since(moment)
+        result[f"decisions/{name}"] = await stats.decisions_since(moment, GUILD)
+        result[f"decisions-all/{name}"] = await stats.decisions_since(moment)
+        result[f"gap-records/{name}"] = await stats.gap_records_since(moment)
+        result[f"feedback/{name}"] = await stats.feedback_since(moment, GUILD)
     return result
 
 
@@ -377,18 +377,23 @@ async def test_the_same_rows_give_the_same_answers_on_both_backends(tmp_path: Pa
         assert got[key] == value, key
 
 
-def test_every_reply_repository_read_is_compared() -> None:
-    """Keep `answers` complete: a new read method of the Protocol must be added to the comparison above."""
+def test_every_stats_repository_read_is_compared() -> None:
+    """Keep `answers` complete: a new read of `StatsRepository` must be added to the comparison above, and a new
+    method of `ReplyRepository` is a write or a point read (tested on both backends), else it belongs to the stats."""
     import inspect
 
     from bot.services.store.replies import ReplyRepository
+    from bot.services.store.stats import StatsRepository
+
+    def methods(protocol: type[Any]) -> set[str]:
+        return {name for name, value in vars(protocol).items() if not name.startswith("_") and callable(value)}
 
     source = inspect.getsource(answers)
-    reads = {name for name, value in vars(ReplyRepository).items() if not name.startswith("_") and callable(value)}
-    writes = {"record_reply", "mark_reply_deleted", "update_reply", "record_decision", "record_feedback", "record_gap"}
-    point_reads = {"get_reply", "reply_for_source", "reply_in_thread", "get_decision"}  # tested on both backends
-    missing = sorted(name for name in reads - writes - point_reads if f"replies.{name}(" not in source)
+    missing = sorted(name for name in methods(StatsRepository) if f"stats.{name}(" not in source)
     assert not missing, f"add to answers(): {missing}"
+    writes = {"record_reply", "mark_reply_deleted", "update_reply", "record_decision", "record_feedback", "record_gap"}
+    point_reads = {"get_reply", "reply_for_source", "reply_in_thread", "get_decision"}
+    assert methods(ReplyRepository) == writes | point_reads
 
 
 # -- the test server itself (tests/pg.py) ----------------------------------------------------------------------------

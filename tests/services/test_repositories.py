@@ -28,8 +28,10 @@ from bot.services.store import (
     SqliteEscalationRepository,
     SqliteIncidentRepository,
     SqliteReplyRepository,
+    SqliteStatsRepository,
     SqliteStore,
     Stats,
+    StatsRepository,
     StoreError,
     UnknownReplyError,
     WatchedChannel,
@@ -40,6 +42,7 @@ from bot.services.store.postgres import (
     PgEscalationRepository,
     PgIncidentRepository,
     PgReplyRepository,
+    PgStatsRepository,
     PostgresStore,
     redact_url,
 )
@@ -53,6 +56,7 @@ ROOT = Path(__file__).resolve().parents[2]
 REPOSITORIES: list[tuple[type[Any], type[Any], type[Any], str]] = [
     (ConfigRepository, SqliteConfigRepository, PgConfigRepository, "config"),
     (ReplyRepository, SqliteReplyRepository, PgReplyRepository, "replies"),
+    (StatsRepository, SqliteStatsRepository, PgStatsRepository, "stats"),
     (CooldownRepository, SqliteCooldownRepository, PgCooldownRepository, "cooldowns"),
     (EscalationRepository, SqliteEscalationRepository, PgEscalationRepository, "escalations"),
     (IncidentRepository, SqliteIncidentRepository, PgIncidentRepository, "incidents"),
@@ -182,9 +186,13 @@ async def test_reply_repository_on_its_own(backend: Backend, database: AnyDataba
         assert await replies.get_reply(500) == replace(updated, deleted_at=NOW + timedelta(minutes=1))
         assert await replies.reply_for_source(400, "answer") is None
         assert await replies.get_decision(400) == make_decision(NOW)
-        assert await replies.top_gaps(GUILD, NOW) == [("where are my logs?", 1)]
-        assert [gap[1:3] for gap in await replies.gaps_since(NOW)] == [("where are my logs?", "unanswered")]
-        assert await replies.stats(GUILD, NOW) == Stats(questions_seen=1, answered=1, solved=1)
+        # The statistics read what the replies repository wrote: same database, no shared state between the two.
+        stats = backend.repository("stats", reopened)
+        assert await stats.top_gaps(GUILD, NOW) == [("where are my logs?", 1)]
+        assert [gap[1:3] for gap in await stats.gaps_since(NOW)] == [("where are my logs?", "unanswered")]
+        assert await stats.stats(GUILD, NOW) == Stats(questions_seen=1, answered=1, solved=1)
+        assert [d.message_id for d in await stats.decisions_since(NOW)] == [400]
+        assert [f.kind for f in await stats.feedback_since(NOW, GUILD)] == ["solved"]
 
 
 async def test_cooldown_repository_on_its_own(backend: Backend, database: AnyDatabase) -> None:

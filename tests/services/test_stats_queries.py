@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.services.store import SqliteStore
-from bot.services.store.replies import ActionSplit, BandCount, DailyCount, FeedbackRecord
+from bot.services.store.stats import ActionSplit, BandCount, DailyCount, FeedbackRecord
 from tests.services.test_store import GUILD, OTHER_GUILD, make_decision, make_reply
 
 NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
@@ -96,7 +96,7 @@ async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
 
 
 async def test_daily_counts_are_per_utc_day_and_action(store: SqliteStore) -> None:
-    assert await store.replies.daily_counts(GUILD, at(8, 0)) == [
+    assert await store.stats.daily_counts(GUILD, at(8, 0)) == [
         DailyCount(date(2026, 6, 8), "answer", 1),
         DailyCount(date(2026, 6, 8), "silent", 1),
         DailyCount(date(2026, 6, 9), "answer", 1),
@@ -105,26 +105,26 @@ async def test_daily_counts_are_per_utc_day_and_action(store: SqliteStore) -> No
         DailyCount(date(2026, 6, 10), "answer", 1),
         DailyCount(date(2026, 6, 10), "route", 1),
     ]
-    assert await store.replies.daily_counts(GUILD, NOW + timedelta(days=1)) == []
+    assert await store.stats.daily_counts(GUILD, NOW + timedelta(days=1)) == []
 
 
 async def test_split_per_language_and_per_channel(store: SqliteStore) -> None:
-    assert await store.replies.action_split(GUILD, SINCE, "lang") == [
+    assert await store.stats.action_split(GUILD, SINCE, "lang") == [
         ActionSplit("en", total=5, answered=2, silent=2, routed=1),
         ActionSplit("fr", total=2, answered=1, reminded=1),
     ]
-    assert await store.replies.action_split(GUILD, SINCE, "channel") == [
+    assert await store.stats.action_split(GUILD, SINCE, "channel") == [
         ActionSplit("10", total=4, answered=1, silent=2, routed=1),
         ActionSplit("11", total=2, answered=1, reminded=1),
         ActionSplit("12", total=1, answered=1),
     ]
-    assert await store.replies.action_split(OTHER_GUILD, SINCE, "lang") == [ActionSplit("en", total=1, answered=1)]
+    assert await store.stats.action_split(OTHER_GUILD, SINCE, "lang") == [ActionSplit("en", total=1, answered=1)]
     with pytest.raises(ValueError, match="split must be one of channel, lang"):
-        await store.replies.action_split(GUILD, SINCE, "author_id; DROP TABLE decision")  # type: ignore[arg-type]
+        await store.stats.action_split(GUILD, SINCE, "author_id; DROP TABLE decision")  # type: ignore[arg-type]
 
 
 async def test_confidence_bands_count_answers_and_not_helpful_on_them(store: SqliteStore) -> None:
-    assert await store.replies.confidence_bands(GUILD, SINCE) == [
+    assert await store.stats.confidence_bands(GUILD, SINCE) == [
         BandCount(0.0, 0.5, seen=0, answered=1, not_helpful=1),
         BandCount(0.5, 0.6, seen=1),
         BandCount(0.6, 0.7),
@@ -135,15 +135,15 @@ async def test_confidence_bands_count_answers_and_not_helpful_on_them(store: Sql
 
 
 async def test_confidence_bands_of_an_empty_period_are_the_five_bands_at_zero(store: SqliteStore) -> None:
-    bands = await store.replies.confidence_bands(GUILD, NOW + timedelta(days=1))
+    bands = await store.stats.confidence_bands(GUILD, NOW + timedelta(days=1))
     assert [(b.low, b.high) for b in bands] == [(0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.0)]
     assert all(b == BandCount(b.low, b.high) for b in bands)
 
 
 async def test_export_rows_since_a_date_of_one_guild_or_all(store: SqliteStore) -> None:
-    decisions = await store.replies.decisions_since(SINCE, GUILD)
+    decisions = await store.stats.decisions_since(SINCE, GUILD)
     assert [d.message_id for d in decisions] == [1, 2, 3, 4, 9, 5, 6]  # oldest first
-    assert [d.message_id for d in await store.replies.decisions_since(SINCE)] == [
+    assert [d.message_id for d in await store.stats.decisions_since(SINCE)] == [
         1,
         2,
         3,
@@ -154,14 +154,14 @@ async def test_export_rows_since_a_date_of_one_guild_or_all(store: SqliteStore) 
         6,
     ]  # same time: by message id
 
-    gaps = await store.replies.gap_records_since(SINCE, GUILD)
+    gaps = await store.stats.gap_records_since(SINCE, GUILD)
     assert [(g.question, g.source, g.created_at) for g in gaps] == [
         ("how do i export the dashboard?", "unanswered", at(9)),
         ("=cmd|' /c calc'!a0", "not_helpful", at(10)),
     ]
-    assert {g.guild_id for g in await store.replies.gap_records_since(SINCE)} == {GUILD, OTHER_GUILD}
+    assert {g.guild_id for g in await store.stats.gap_records_since(SINCE)} == {GUILD, OTHER_GUILD}
 
-    feedback = await store.replies.feedback_since(SINCE, GUILD)
+    feedback = await store.stats.feedback_since(SINCE, GUILD)
     assert [(f.reply_message_id, f.kind) for f in feedback] == [
         (101, "not_helpful"),
         (101, "not_helpful"),
@@ -172,5 +172,5 @@ async def test_export_rows_since_a_date_of_one_guild_or_all(store: SqliteStore) 
     first = feedback[0]
     assert (first.guild_id, first.reply_kind, first.reply_confidence, first.lang) == (GUILD, "answer", 0.82, "en")
     assert first.created_at == at(8, 11) and first.url == "https://example.com/docs/rollback/"
-    assert len(await store.replies.feedback_since(SINCE)) == 6
+    assert len(await store.stats.feedback_since(SINCE)) == 6
     assert "user_id" not in {f.name for f in fields(FeedbackRecord)}  # who pressed is never read

@@ -507,7 +507,7 @@ async def test_concurrent_identical_feedback_counts_once(store: SqliteStore, now
     await store.replies.record_reply(make_reply(now))
     results = await asyncio.gather(*(store.replies.record_feedback(500, 8, "solved", now) for _ in range(10)))
     assert results.count(True) == 1
-    assert (await store.replies.stats(GUILD, now)).solved == 1
+    assert (await store.stats.stats(GUILD, now)).solved == 1
 
 
 # -- gaps ------------------------------------------------------------------------------------------------------------
@@ -531,30 +531,30 @@ async def test_gaps_are_grouped_counted_and_filtered_by_time(store: SqliteStore,
     await store.replies.record_gap(OTHER_GUILD, "Is there a CLI?", now, "unanswered")
 
     since = now - timedelta(days=1)
-    assert await store.replies.top_gaps(GUILD, since) == [
+    assert await store.stats.top_gaps(GUILD, since) == [
         ("why is my bundle ignored?", 2),  # ties on count: the most recent first
         ("how do i roll back?", 2),
         ("is there a cli?", 1),
     ]
-    assert await store.replies.top_gaps(GUILD, old) == [
+    assert await store.stats.top_gaps(GUILD, old) == [
         ("how do i roll back?", 3),
         ("why is my bundle ignored?", 2),
         ("is there a cli?", 1),
     ]
-    assert await store.replies.top_gaps(GUILD, since, limit=1) == [("why is my bundle ignored?", 2)]
-    assert await store.replies.top_gaps(OTHER_GUILD, since) == [("is there a cli?", 1)]
-    assert await store.replies.top_gaps(GUILD, now + timedelta(days=1)) == []
+    assert await store.stats.top_gaps(GUILD, since, limit=1) == [("why is my bundle ignored?", 2)]
+    assert await store.stats.top_gaps(OTHER_GUILD, since) == [("is there a cli?", 1)]
+    assert await store.stats.top_gaps(GUILD, now + timedelta(days=1)) == []
 
 
 async def test_gap_text_is_cut_and_inputs_are_checked(store: SqliteStore, now: datetime) -> None:
     await store.replies.record_gap(GUILD, "A" * 500, now, "unanswered")
-    assert await store.replies.top_gaps(GUILD, now) == [("a" * 300, 1)]
+    assert await store.stats.top_gaps(GUILD, now) == [("a" * 300, 1)]
     with pytest.raises(ValueError, match="gap source must be one of not_helpful, unanswered"):
         await store.replies.record_gap(GUILD, "question", now, "bored")
     with pytest.raises(ValueError, match="gap question is empty"):
         await store.replies.record_gap(GUILD, " \n", now, "unanswered")
     with pytest.raises(ValueError, match="limit must be a positive integer"):
-        await store.replies.top_gaps(GUILD, now, limit=0)
+        await store.stats.top_gaps(GUILD, now, limit=0)
     with pytest.raises(ValueError, match="now must be a timezone-aware datetime"):
         await store.replies.record_gap(GUILD, "question", now.replace(tzinfo=None), "unanswered")
 
@@ -630,12 +630,12 @@ async def test_stats_counts(store: SqliteStore, now: datetime) -> None:
     await store.replies.record_feedback(503, 8, "dismissed", now)  # not counted
     await store.replies.record_feedback(601, 8, "solved", now)  # other guild
 
-    assert await store.replies.stats(GUILD, since) == Stats(
+    assert await store.stats.stats(GUILD, since) == Stats(
         questions_seen=7, answered=3, solved=2, not_helpful=1, reminders=1, routed=1, escalated=1, silent=3
     )
-    assert await store.replies.stats(OTHER_GUILD, since) == Stats(questions_seen=1, answered=1, solved=1)
-    assert await store.replies.stats(GUILD, now + timedelta(seconds=1)) == Stats()
-    assert await store.replies.stats(GUILD, since - timedelta(days=1)) == Stats(
+    assert await store.stats.stats(OTHER_GUILD, since) == Stats(questions_seen=1, answered=1, solved=1)
+    assert await store.stats.stats(GUILD, now + timedelta(seconds=1)) == Stats()
+    assert await store.stats.stats(GUILD, since - timedelta(days=1)) == Stats(
         questions_seen=8, answered=4, solved=2, not_helpful=2, reminders=1, routed=1, escalated=1, silent=3
     )
 
@@ -673,11 +673,11 @@ async def test_everything_survives_a_restart(db_path: Path, now: datetime) -> No
         assert await store.replies.get_reply(500) == replace(reply, deleted_at=now + timedelta(minutes=1))
         assert await store.replies.get_decision(400) == decision
         assert await store.replies.record_feedback(500, 8, "solved", now) is False
-        assert await store.replies.top_gaps(GUILD, now) == [("where are my logs?", 1)]
+        assert await store.stats.top_gaps(GUILD, now) == [("where are my logs?", 1)]
         assert await store.cooldowns.is_opted_out(7) is True
         assert await store.cooldowns.last_reminder_at(GUILD, 7) == now
         assert await store.cooldowns.last_channel_reply_at(10) == now
-        assert (await store.replies.stats(GUILD, now)).solved == 1
+        assert (await store.stats.stats(GUILD, now)).solved == 1
     finally:
         await store.close()
 

@@ -41,7 +41,7 @@ async def test_text_with_lone_surrogates_is_stored(tmp_path: Path) -> None:
         await store.replies.record_decision(type(odd)(**{**_fields(odd), "reason": "why \ud83d"}))
         assert await store.replies.get_decision(1) is not None
         assert (await store.replies.get_decision(1)).reason == "why \ufffd"
-        gaps = await store.replies.top_gaps(1, NOW.replace(year=2000))
+        gaps = await store.stats.top_gaps(1, NOW.replace(year=2000))
         assert gaps == [("rollback \ufffd bundle \ufffd?", 1)]
 
 

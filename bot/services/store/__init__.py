@@ -6,7 +6,10 @@ All SQL of the bot lives in this package; callers get frozen dataclasses, never 
 - `database`: `Database`, the one aiosqlite connection and its lock, start-up checks and numbered migrations (from
   ``bot/services/migrations``), and the errors `StoreError`, `DatabaseUnusableError`, `MigrationError`.
 - `config`: `ConfigRepository` (guild settings, watched channels, seeding) and `SqliteConfigRepository`.
-- `replies`: `ReplyRepository` (replies, decisions, feedback, gaps, stats) and `SqliteReplyRepository`.
+- `replies`: `ReplyRepository` (replies, decisions, feedback, gaps: the writes and point reads) and
+  `SqliteReplyRepository`.
+- `stats`: `StatsRepository` (read-only counts and lists over a period: /stats, its CSV export, export-gaps) and
+  `SqliteStatsRepository`.
 - `cooldowns`: `CooldownRepository` (opt-outs, reminder and channel cooldowns) and `SqliteCooldownRepository`.
 - `escalations`: `EscalationRepository` (account links, /link attempts, the outbox) and `SqliteEscalationRepository`.
 - `incidents`: `IncidentRepository` (the incident in progress, channels told about it) and its SQLite one.
@@ -53,10 +56,10 @@ from bot.services.store.replies import (
     ReplyKind,
     ReplyRepository,
     SqliteReplyRepository,
-    Stats,
     UnknownReplyError,
     normalise_question,
 )
+from bot.services.store.stats import SqliteStatsRepository, Stats, StatsRepository
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
@@ -89,8 +92,10 @@ __all__ = [
     "SqliteEscalationRepository",
     "SqliteIncidentRepository",
     "SqliteReplyRepository",
+    "SqliteStatsRepository",
     "SqliteStore",
     "Stats",
+    "StatsRepository",
     "StoreError",
     "UnknownReplyError",
     "WatchedChannel",

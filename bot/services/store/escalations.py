@@ -14,7 +14,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 import aiosqlite
 
 from bot.services.escalations import Escalation, EscalationStatus, NewEscalation, NoticeKind
-from bot.services.store._convert import ts
+from bot.services.store._convert import snowflake, ts
 from bot.services.store.database import Database
 
 _NOTICE_COLUMNS = {"user": "user_notified_at", "staff": "staff_notified_at", "stuck": "stuck_alerted_at",
@@ -23,6 +23,11 @@ _COLUMNS = tuple(f.name for f in fields(Escalation))
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM escalation"
 _TIME_COLUMNS = {"next_attempt_at", "created_at", "sent_at", "user_notified_at", "staff_notified_at",
                  "stuck_alerted_at", "solved_notified_at"}  # fmt: skip
+_INSERT = (
+    "INSERT INTO escalation (idempotency_key, guild_id, channel_id, thread_id, source_message_id, requester_id, "
+    "opened_by, account_id, org_id, app_id, tier, category, severity, lang, payload, status, attempts, "
+    "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)"
+)
 
 
 @runtime_checkable
@@ -110,11 +115,7 @@ class SqliteEscalationRepository:
 
     async def link_account(self, user_id: int, account_id: str, now: datetime) -> None:
         """Link a Discord user to a verified customer account (replacing an older link)."""
-
-        if isinstance(user_id, bool) or not isinstance(user_id, int) or user_id <= 0:
-            raise ValueError(f"user_id must be a positive integer id, got {user_id!r}")
-        if not account_id or len(account_id) > 200:
-            raise ValueError("account_id must be a non-empty string of at most 200 characters")
+        check_link(user_id, account_id)
         await self._db.write(
             "INSERT INTO account_link (user_id, account_id, linked_at) VALUES (?, ?, ?) "
             "ON CONFLICT (user_id) DO UPDATE SET account_id = excluded.account_id, linked_at = excluded.linked_at",
@@ -132,12 +133,10 @@ class SqliteEscalationRepository:
 
     async def note_link_attempt(self, user_id: int, kind: Literal["request", "confirm"], now: datetime) -> None:
         """Record a /link request or code attempt (rate limiting)."""
-
         await self._db.write("INSERT INTO link_attempt (user_id, kind, at) VALUES (?, ?, ?)", (user_id, kind, ts(now)))
 
     async def count_link_attempts(self, user_id: int, kind: Literal["request", "confirm"], since: datetime) -> int:
         """Return how many attempts of `kind` the user made since `since`."""
-
         row = await self._db.read_one(
             "SELECT COUNT(*) AS n FROM link_attempt WHERE user_id = ? AND kind = ? AND at >= ?",
             (user_id, kind, ts(since, "since")),
@@ -148,20 +147,9 @@ class SqliteEscalationRepository:
 
     async def enqueue_escalation(self, new: NewEscalation) -> tuple[Escalation, bool]:
         """Queue an escalation; return (row, created). The same idempotency key returns the existing row."""
-
-        if not 1 <= new.severity <= 4:
-            raise ValueError(f"severity must be 1..4, got {new.severity}")
-        created_at = ts(new.created_at, "created_at")
+        columns, created_at = new_escalation_row(new), ts(new.created_at, "created_at")
         try:
-            await self._db.write(
-                "INSERT INTO escalation (idempotency_key, guild_id, channel_id, thread_id, source_message_id, "
-                "requester_id, opened_by, account_id, org_id, app_id, tier, category, severity, lang, payload, "
-                "status, attempts, next_attempt_at, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
-                (new.idempotency_key, new.guild_id, new.channel_id, new.thread_id, new.source_message_id,
-                 new.requester_id, new.opened_by, new.account_id, new.org_id, new.app_id, new.tier, new.category,
-                 new.severity, new.lang, json.dumps(new.payload, ensure_ascii=False), created_at, created_at),
-            )  # fmt: skip
+            await self._db.write(_INSERT, (*columns, created_at, created_at))
             created = True
         except sqlite3.IntegrityError:
             created = False  # the same key again (double click, retry): the existing row stands
@@ -182,7 +170,6 @@ class SqliteEscalationRepository:
 
     async def due_escalations(self, now: datetime, limit: int = 50) -> list[Escalation]:
         """Return pending escalations whose next attempt is due, oldest first."""
-
         rows = await self._db.read_all(
             f"{_SELECT} WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
             (ts(now), limit),
@@ -198,7 +185,6 @@ class SqliteEscalationRepository:
         self, escalation_id: int, *, ticket_id: str, ticket_url: str, ticket_status: str, now: datetime
     ) -> None:
         """Record that the API accepted the escalation as a ticket."""
-
         await self._db.write(
             "UPDATE escalation SET status = 'sent', ticket_id = ?, ticket_url = ?, ticket_status = ?, sent_at = ?, "
             "attempts = attempts + 1, last_error = NULL WHERE id = ?",
@@ -207,7 +193,6 @@ class SqliteEscalationRepository:
 
     async def mark_escalation_retry(self, escalation_id: int, *, error: str, next_attempt_at: datetime) -> None:
         """Record a failed attempt and when to try again."""
-
         await self._db.write(
             "UPDATE escalation SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
             "WHERE id = ? AND status = 'pending'",
@@ -237,7 +222,6 @@ class SqliteEscalationRepository:
 
     async def mark_escalation_notice(self, escalation_id: int, kind: NoticeKind, now: datetime) -> bool:
         """Record that a notice was posted; return False if it already was (so nothing is said twice)."""
-
         column = _NOTICE_COLUMNS[kind]
         return (
             await self._db.write(
@@ -275,7 +259,6 @@ class SqliteEscalationRepository:
 
     async def stuck_escalations(self, older_than: datetime, limit: int = 50) -> list[Escalation]:
         """Return pending escalations created before `older_than` that staff were not alerted about yet."""
-
         rows = await self._db.read_all(
             f"{_SELECT} WHERE status = 'pending' AND created_at < ? AND stuck_alerted_at IS NULL ORDER BY id LIMIT ?",
             (ts(older_than, "older_than"), limit),
@@ -300,6 +283,24 @@ class SqliteEscalationRepository:
         """Return when the oldest pending escalation was created (None when none is pending; health, metrics)."""
         row = await self._db.read_one("SELECT MIN(created_at) AS at FROM escalation WHERE status = 'pending'")
         return datetime.fromisoformat(row["at"]) if row and row["at"] else None
+
+
+def check_link(user_id: int, account_id: str) -> None:
+    """Raise `ValueError` unless `user_id` is a positive integer id and `account_id` a non-empty string of at most
+    200 characters (both backends)."""
+    snowflake("user_id", user_id)
+    if not account_id or len(account_id) > 200:
+        raise ValueError("account_id must be a non-empty string of at most 200 characters")
+
+
+def new_escalation_row(new: NewEscalation) -> tuple[Any, ...]:
+    """Return the columns of a new escalation from `idempotency_key` to `payload`, in `INSERT` order, after checking
+    its severity (both backends; the timestamps follow, in each backend's form)."""
+    if not 1 <= new.severity <= 4:
+        raise ValueError(f"severity must be 1..4, got {new.severity}")
+    return (new.idempotency_key, new.guild_id, new.channel_id, new.thread_id, new.source_message_id, new.requester_id,
+            new.opened_by, new.account_id, new.org_id, new.app_id, new.tier, new.category, new.severity, new.lang,
+            json.dumps(new.payload, ensure_ascii=False))  # fmt: skip
 
 
 def _row_to_escalation(row: aiosqlite.Row) -> Escalation:

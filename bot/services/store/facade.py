@@ -1,7 +1,8 @@
 """`SqliteStore`, the object the bot opens: one `Database` and the repositories over it.
 
-Callers use the repository they need (`store.config`, `store.replies`, `store.cooldowns`, `store.escalations`,
-`store.incidents`), typed by its Protocol; that Protocol is also the seam for a second database backend.
+Callers use the repository they need (`store.config`, `store.replies`, `store.stats`, `store.cooldowns`,
+`store.escalations`, `store.incidents`), typed by its Protocol; that Protocol is also the seam for a second database
+backend.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from bot.services.store.database import Database, Params
 from bot.services.store.escalations import EscalationRepository, SqliteEscalationRepository
 from bot.services.store.incidents import IncidentRepository, SqliteIncidentRepository
 from bot.services.store.replies import ReplyRepository, SqliteReplyRepository
+from bot.services.store.stats import SqliteStatsRepository, StatsRepository
 
 
 class SqliteStore:
@@ -28,6 +30,7 @@ class SqliteStore:
 
     config: ConfigRepository
     replies: ReplyRepository
+    stats: StatsRepository
     cooldowns: CooldownRepository
     escalations: EscalationRepository
     incidents: IncidentRepository
@@ -38,6 +41,7 @@ class SqliteStore:
         # write to their tables.
         self.config = SqliteConfigRepository(self.database)
         self.replies = SqliteReplyRepository(self.database)
+        self.stats = SqliteStatsRepository(self.database)
         self.cooldowns = SqliteCooldownRepository(self.database)
         self.escalations = SqliteEscalationRepository(self.database)
         self.incidents = SqliteIncidentRepository(self.database)

@@ -3,8 +3,8 @@ over an asyncpg pool, for several bot processes sharing one database.
 
 - `database`: `PgDatabase` (the pool, start-up errors naming DATABASE_URL without its password, numbered
   migrations from ``bot/services/migrations_pg`` in a ``schema_version`` table) and `redact_url`.
-- `config`, `replies`, `cooldowns`, `escalations`, `incidents`: `Pg…Repository`, one per Protocol. None caches
-  reads (another process may write the same rows); the outbox's `due_escalations` claims rows with a lease.
+- `config`, `replies`, `stats`, `cooldowns`, `escalations`, `incidents`: `Pg…Repository`, one per Protocol. None
+  caches reads (another process may write the same rows); the outbox's `due_escalations` claims rows with a lease.
 - `facade`: `PostgresStore`, what the bot opens (``await PostgresStore.open(url)``), shaped like `SqliteStore`.
 """
 
@@ -15,6 +15,7 @@ from bot.services.store.postgres.escalations import DEFAULT_CLAIM_LEASE, PgEscal
 from bot.services.store.postgres.facade import PostgresStore
 from bot.services.store.postgres.incidents import PgIncidentRepository
 from bot.services.store.postgres.replies import PgReplyRepository
+from bot.services.store.postgres.stats import PgStatsRepository
 
 __all__ = [
     "DEFAULT_CLAIM_LEASE",
@@ -26,6 +27,7 @@ __all__ = [
     "PgEscalationRepository",
     "PgIncidentRepository",
     "PgReplyRepository",
+    "PgStatsRepository",
     "PostgresStore",
     "redact_url",
 ]

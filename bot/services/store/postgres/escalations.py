@@ -21,6 +21,7 @@ from typing import Any, Literal
 import asyncpg
 
 from bot.services.escalations import Escalation, EscalationStatus, NewEscalation, NoticeKind
+from bot.services.store.escalations import check_link, new_escalation_row
 from bot.services.store.postgres._convert import at
 from bot.services.store.postgres.database import PgDatabase
 
@@ -35,6 +36,23 @@ _COLUMNS = tuple(f.name for f in fields(Escalation))
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM escalation"
 # The moment a pending row can next be taken: when it is due, or when its lease ends if that is later.
 _AVAILABLE_AT = "GREATEST(next_attempt_at, COALESCE(claimed_until, next_attempt_at))"
+_INSERT = (
+    "INSERT INTO escalation (idempotency_key, guild_id, channel_id, thread_id, source_message_id, requester_id, "
+    "opened_by, account_id, org_id, app_id, tier, category, severity, lang, payload, status, attempts, "
+    "next_attempt_at, created_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'pending', 0, $16, $16) "
+    "ON CONFLICT (idempotency_key) DO NOTHING"
+)
+# $1 now, $2 limit, $3 the end of the lease.
+_CLAIM_DUE = (
+    "WITH due AS ("
+    "  SELECT id FROM escalation"
+    "  WHERE status = 'pending' AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1)"
+    "  ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED"
+    ") "
+    f"UPDATE escalation AS e SET claimed_until = $3 FROM due WHERE e.id = due.id "
+    f"RETURNING {', '.join(f'e.{c}' for c in _COLUMNS)}"
+)
 
 
 class PgEscalationRepository:
@@ -50,10 +68,7 @@ class PgEscalationRepository:
 
     async def link_account(self, user_id: int, account_id: str, now: datetime) -> None:
         """Link a Discord user to a verified customer account (replacing an older link)."""
-        if isinstance(user_id, bool) or not isinstance(user_id, int) or user_id <= 0:
-            raise ValueError(f"user_id must be a positive integer id, got {user_id!r}")
-        if not account_id or len(account_id) > 200:
-            raise ValueError("account_id must be a non-empty string of at most 200 characters")
+        check_link(user_id, account_id)
         await self._db.execute(
             "INSERT INTO account_link (user_id, account_id, linked_at) VALUES ($1, $2, $3) "
             "ON CONFLICT (user_id) DO UPDATE SET account_id = excluded.account_id, linked_at = excluded.linked_at",
@@ -91,19 +106,8 @@ class PgEscalationRepository:
 
     async def enqueue_escalation(self, new: NewEscalation) -> tuple[Escalation, bool]:
         """Queue an escalation; return (row, created). The same idempotency key returns the existing row."""
-        if not 1 <= new.severity <= 4:
-            raise ValueError(f"severity must be 1..4, got {new.severity}")
-        created_at = at(new.created_at, "created_at")
-        created = await self._db.execute(
-            "INSERT INTO escalation (idempotency_key, guild_id, channel_id, thread_id, source_message_id, "
-            "requester_id, opened_by, account_id, org_id, app_id, tier, category, severity, lang, payload, "
-            "status, attempts, next_attempt_at, created_at) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'pending', 0, $16, $16) "
-            "ON CONFLICT (idempotency_key) DO NOTHING",
-            new.idempotency_key, new.guild_id, new.channel_id, new.thread_id, new.source_message_id,
-            new.requester_id, new.opened_by, new.account_id, new.org_id, new.app_id, new.tier, new.category,
-            new.severity, new.lang, json.dumps(new.payload, ensure_ascii=False), created_at,
-        )  # fmt: skip
+        columns, created_at = new_escalation_row(new), at(new.created_at, "created_at")
+        created = await self._db.execute(_INSERT, *columns, created_at)
         existing = await self.escalation_by_key(new.idempotency_key)
         if existing is None:  # pragma: no cover - the row was just written or already there
             raise LookupError(new.idempotency_key)
@@ -125,18 +129,7 @@ class PgEscalationRepository:
         Rows leased by another caller (until their lease ends) or being claimed right now are left out.
         """
         moment = at(now)
-        rows = await self._db.fetch(
-            "WITH due AS ("
-            "  SELECT id FROM escalation"
-            "  WHERE status = 'pending' AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1)"
-            "  ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED"
-            ") "
-            f"UPDATE escalation AS e SET claimed_until = $3 FROM due WHERE e.id = due.id "
-            f"RETURNING {', '.join(f'e.{c}' for c in _COLUMNS)}",
-            moment,
-            limit,
-            moment + self.claim_lease,
-        )
+        rows = await self._db.fetch(_CLAIM_DUE, moment, limit, moment + self.claim_lease)
         due = [_row_to_escalation(r) for r in rows]
         return sorted(due, key=lambda e: (e.next_attempt_at, e.id))
 

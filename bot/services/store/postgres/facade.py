@@ -1,7 +1,7 @@
 """`PostgresStore`, what the bot opens when DATABASE_URL is set: one `PgDatabase` and the repositories over it.
 
 The same shape as `SqliteStore` (`open`, `close`, ``async with``, `label`, `schema_version`, and the repositories
-`config`, `replies`, `cooldowns`, `escalations`, `incidents`, typed by their Protocols), so callers do not know
+`config`, `replies`, `stats`, `cooldowns`, `escalations`, `incidents`, typed by their Protocols), so callers do not know
 which database they use.
 """
 
@@ -22,7 +22,9 @@ from bot.services.store.postgres.database import PgDatabase
 from bot.services.store.postgres.escalations import DEFAULT_CLAIM_LEASE, PgEscalationRepository
 from bot.services.store.postgres.incidents import PgIncidentRepository
 from bot.services.store.postgres.replies import PgReplyRepository
+from bot.services.store.postgres.stats import PgStatsRepository
 from bot.services.store.replies import ReplyRepository
+from bot.services.store.stats import StatsRepository
 
 
 class PostgresStore:
@@ -33,6 +35,7 @@ class PostgresStore:
 
     config: ConfigRepository
     replies: ReplyRepository
+    stats: StatsRepository
     cooldowns: CooldownRepository
     escalations: EscalationRepository
     incidents: IncidentRepository
@@ -41,6 +44,7 @@ class PostgresStore:
         self.database = database
         self.config = PgConfigRepository(database)
         self.replies = PgReplyRepository(database)
+        self.stats = PgStatsRepository(database)
         self.cooldowns = PgCooldownRepository(database)
         self.escalations = PgEscalationRepository(database, claim_lease=claim_lease)
         self.incidents = PgIncidentRepository(database)
