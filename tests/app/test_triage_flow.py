@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -155,3 +156,18 @@ async def test_a_gap_is_stored_without_the_secrets_pasted_in_the_question(flow: 
     assert outcome.result is not None and outcome.result.decision.rule in ("match.unsure", "match.none")
     gaps = await store.stats.top_gaps(GUILD, datetime(2026, 1, 1, tzinfo=UTC))
     assert gaps and all(key not in text for text, _ in gaps)
+
+
+async def test_messages_arriving_together_get_one_reminder_and_one_channel_reply(
+    flow: TriageFlow, store: SqliteStore
+) -> None:
+    """The cooldowns are read before a triage that may run in a worker thread: without claiming them atomically,
+    every message of a burst read "no reminder yet" and got one (6 for one member in `bench discord`)."""
+    await store.config.watch_channel(GUILD, CHANNEL)
+    report = "The update fails. It crashes all the time and nothing works, please help"
+    outcomes = await asyncio.gather(*(flow.handle(msg(300 + i, content=report)) for i in range(4)))
+    actions = [o.result.decision.action for o in outcomes if o.result is not None]
+    assert actions.count(Action.REMIND) == 1
+    assert sum(a is not Action.SILENT for a in actions) == 1  # the channel cooldown holds for the others too
+    rules = {o.result.decision.rule for o in outcomes if o.result is not None and o.step is Step.SILENT}
+    assert rules <= {"remind.cooldown", "channel.cooldown"}
