@@ -96,4 +96,29 @@ class SupportBot(commands.Bot):
 
     async def on_ready(self) -> None:
         """Log readiness."""
-        log.info("ready as %s in %d guild(s)", self.user, len(self.guilds))
+        log.info("ready as %s in %d guild(s)%s", self.user, len(self.guilds), _shards_text(self))
+
+
+class ShardedSupportBot(SupportBot, commands.AutoShardedBot):
+    """The triage bot connecting several shards from one process (SHARD_IDS with more than one id)."""
+
+
+def _shards_text(client: discord.Client) -> str:
+    if client.shard_count is None or client.shard_count <= 1:
+        return ""
+    ids = getattr(client, "shard_ids", None) or [client.shard_id]
+    return f", shard(s) {','.join(map(str, ids))} of {client.shard_count}"
+
+
+def make_bot(deps: Deps, **options: Any) -> SupportBot:
+    """The bot for this process's shards (settings SHARD_COUNT / SHARD_IDS).
+
+    One shard (the usual case, also one shard of several per process) is a plain `commands.Bot` given `shard_id` and
+    `shard_count`; several shards in one process need discord.py's `AutoShardedBot` (one gateway connection each).
+    """
+    settings = deps.settings
+    if not settings.sharded:
+        return SupportBot(deps, **options)
+    if len(settings.shard_ids) == 1:
+        return SupportBot(deps, shard_id=settings.shard_ids[0], shard_count=settings.shard_count, **options)
+    return ShardedSupportBot(deps, shard_ids=list(settings.shard_ids), shard_count=settings.shard_count, **options)

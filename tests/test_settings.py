@@ -148,3 +148,36 @@ def test_dev_start_uses_the_development_docs_only_when_docs_path_is_unset(
     assert dev.start_env(docs, env_file) is None  # the environment wins
     monkeypatch.delenv("DOCS_PATH")
     assert dev.start_env(tmp_path / "missing", env_file) is None  # not a development checkout: no docs
+
+
+PG_URL = "postgresql://triage@db.example/triage"
+
+
+def test_shards_default_to_one_process_with_every_shard() -> None:
+    settings = load_settings({}, env_file=None)
+    assert (settings.shard_count, settings.shard_ids, settings.sharded) == (1, (0,), False)
+    settings = load_settings({"SHARD_COUNT": "3", "DATABASE_URL": PG_URL}, env_file=None)
+    assert (settings.shard_count, settings.shard_ids, settings.sharded) == (3, (0, 1, 2), True)
+
+
+def test_shard_ids_pick_this_process_s_shards() -> None:
+    settings = load_settings({"SHARD_COUNT": "4", "SHARD_IDS": " 3, 1", "DATABASE_URL": PG_URL}, env_file=None)
+    assert settings.shard_ids == (1, 3)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SHARD_COUNT": "0"}, "SHARD_COUNT must be a whole number"),
+        ({"SHARD_COUNT": "two"}, "SHARD_COUNT must be a whole number"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "2", "DATABASE_URL": PG_URL}, r"SHARD_IDS .*below SHARD_COUNT=2"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "0,x", "DATABASE_URL": PG_URL}, "SHARD_IDS must be comma-separated"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "1,1", "DATABASE_URL": PG_URL}, "SHARD_IDS names shard 1 twice"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": ",", "DATABASE_URL": PG_URL}, "SHARD_IDS must name at least one"),
+        ({"SHARD_IDS": "1"}, r"SHARD_IDS .*below SHARD_COUNT=1"),
+        ({"SHARD_COUNT": "2"}, "shards share state.*set DATABASE_URL"),
+    ],
+)
+def test_malformed_shard_settings_are_named(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        load_settings(env, env_file=None)

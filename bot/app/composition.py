@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from bot.app.leadership import Leadership
 from bot.app.metrics import Metrics
 from bot.core.analysis import Analyser
 from bot.core.classifier import load_models
@@ -130,10 +131,15 @@ class IncidentBoard:
             await self._repository.note_notified(channel_id, self._clock())
 
     async def take_notified(self) -> list[int]:
-        """The channels to tell that the incident is resolved (each once: the list is emptied)."""
-        channels, self._notified = sorted(self._notified), set()
-        if self._repository is not None:
-            await self._repository.clear_notified(channels)
+        """The channels to tell that the incident is resolved (each once: the list is emptied).
+
+        With a store, the store's list (every note is written through to it): it also holds the channels other
+        processes told (shards sharing the database), and a channel is never told twice by two of them."""
+        notified, self._notified = self._notified, set()
+        if self._repository is None:
+            return sorted(notified)
+        channels = sorted(await self._repository.notified_channels())
+        await self._repository.clear_notified(channels)
         return channels
 
 
@@ -158,6 +164,8 @@ class Deps:
     escalation_texts: EscalationTexts = field(default_factory=default_escalation_texts)  # bot/resources/escalation/
     ui: UiTexts = field(default_factory=load_ui_texts)  # bot/resources/ui/: labels of the Discord UI
     metrics: Metrics = field(default_factory=Metrics)  # counted by the triage flow and feedback, served at /metrics
+    # Which process polls the status page (one leader among the processes sharing the database; README "Scale").
+    leadership: Leadership = field(default_factory=Leadership)
 
     @property
     def engine(self) -> TriageEngine:
@@ -254,6 +262,7 @@ def build_deps(
         outbox=outbox,
         status=status,
         metrics=metrics,
+        leadership=Leadership(store.leader_locks),
     )
 
 

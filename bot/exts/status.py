@@ -4,6 +4,10 @@ During an incident the watcher routes "is it down?" messages and bug reports to 
 escalation form holds tickets back (with a way out). If the status page itself is unreachable the bot carries on
 as if there were no incident and says nothing wrong. When the incident is resolved, staff are told and threads
 that got the incident notice are told too.
+
+Several processes (shards) share the incident through the store: one leader at a time polls and notifies
+(`deps.leadership`, retried every interval so a follower takes over when the leader stops); the others reload the
+incident board from the store each interval, so their triage sees the incident too.
 """
 
 from __future__ import annotations
@@ -40,13 +44,25 @@ class StatusWatch(commands.Cog):
             self.poll.start()
 
     async def cog_unload(self) -> None:
-        """Stop polling."""
+        """Stop polling and give up the leadership (another process takes over at its next interval)."""
         self.poll.cancel()
+        await self.deps.leadership.release()
 
     @tasks.loop(seconds=POLL_SECONDS)
     async def poll(self) -> None:
-        """Fetch the status and react to changes."""
-        await self.check_once()
+        """As the leader: fetch the status and react to changes. As a follower: read the incident the leader saved."""
+        await self.tick()
+
+    async def tick(self) -> None:
+        """One interval: poll when this process leads, else refresh the incident board from the store."""
+        if await self.deps.leadership.acquire():
+            await self.check_once()
+            return
+        self.previous = None  # a later take-over starts from what the page says then
+        try:
+            await self.deps.incidents.restore()
+        except Exception:  # the store's errors: keep the board as it was until the next interval
+            log.warning("could not reload the incident board from the store", exc_info=True)
 
     @poll.before_loop
     async def _before(self) -> None:

@@ -22,6 +22,17 @@ from bot.services.store.replies import ReplyRepository, SqliteReplyRepository
 from bot.services.store.stats import SqliteStatsRepository, StatsRepository
 
 
+class SqliteLeaderLocks:
+    """Leader election (`bot.app.leadership`) on SQLite: the file belongs to one process, which leads every job."""
+
+    async def try_lead(self, name: str) -> bool:
+        """Always True (one process)."""
+        return True
+
+    async def release_lead(self, name: str) -> None:
+        """Nothing to give up."""
+
+
 class SqliteStore:
     """The repositories over one SQLite database; build it with ``await SqliteStore.open(path)``.
 
@@ -45,6 +56,7 @@ class SqliteStore:
         self.cooldowns = SqliteCooldownRepository(self.database)
         self.escalations = SqliteEscalationRepository(self.database)
         self.incidents = SqliteIncidentRepository(self.database)
+        self.leader_locks = SqliteLeaderLocks()
 
     @classmethod
     async def open(cls, path: Path | str, *, migrations_dir: Path | str | None = None) -> SqliteStore:

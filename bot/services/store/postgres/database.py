@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -110,6 +111,8 @@ class PgDatabase:
         self._pool: asyncpg.Pool | None = pool
         self.label = label  # the URL without its password
         self.schema_version = schema_version
+        # Leaderships held (`try_lead`): each on a pooled connection kept out of the pool while held.
+        self._leads: dict[str, PoolConnectionProxy[asyncpg.Record]] = {}
 
     @classmethod
     async def open(
@@ -149,7 +152,11 @@ class PgDatabase:
         return cls(pool, label=label, schema_version=version)
 
     async def close(self) -> None:
-        """Close the pool (waiting for operations in progress); further calls raise `StoreError`. Twice is fine."""
+        """Close the pool (waiting for operations in progress); further calls raise `StoreError`. Twice is fine.
+
+        Leaderships held are given up first, so another process can take them over at once."""
+        for name in list(self._leads):
+            await self.release_lead(name)
         pool, self._pool = self._pool, None
         if pool is None:
             return
@@ -204,6 +211,60 @@ class PgDatabase:
         async with self.connection() as conn:
             return await conn.fetchval(sql, *args)
 
+    async def try_lead(self, name: str) -> bool:
+        """Become (or stay) the one leader of `name` among every process on this database; True while leader.
+
+        A session-level ``pg_try_advisory_lock`` on a connection held out of the pool for as long as this process
+        leads: it is freed by `release_lead`, `close`, or the server when the process or its connection dies (a
+        killed process loses the lead as soon as PostgreSQL notices the connection is gone). Asked again while
+        leading, it checks that the connection still lives (a lost connection means the lock is lost too).
+        """
+        held = self._leads.get(name)
+        if held is not None:
+            try:
+                await held.fetchval("SELECT 1")
+                return True
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                log.warning("lost the connection holding the %s leadership", name)
+                del self._leads[name]
+                await self._give_back(held, unlock=None)
+        pool = self._pool
+        if pool is None:
+            raise StoreError(f"store {self.label} is closed")
+        conn = await pool.acquire()
+        try:
+            leading = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", lead_key(name)))
+        except BaseException:
+            await self._give_back(conn, unlock=None)
+            raise
+        if leading:
+            self._leads[name] = conn
+        else:
+            await self._give_back(conn, unlock=None)
+        return leading
+
+    async def release_lead(self, name: str) -> None:
+        """Give up the leadership of `name` if this process holds it (another process may then take it)."""
+        held = self._leads.pop(name, None)
+        if held is not None:
+            await self._give_back(held, unlock=name)
+
+    async def _give_back(self, conn: PoolConnectionProxy[asyncpg.Record], *, unlock: str | None) -> None:
+        """Return a connection to the pool (its reset also drops advisory locks); a broken one is discarded."""
+        pool = self._pool
+        try:
+            if unlock is not None:
+                await conn.execute("SELECT pg_advisory_unlock($1)", lead_key(unlock))
+            if pool is not None:
+                await pool.release(conn)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            log.debug("connection of a leadership was already gone", exc_info=True)
+            with contextlib.suppress(Exception):
+                conn.terminate()
+            if pool is not None:
+                with contextlib.suppress(Exception):
+                    await pool.release(conn)
+
     async def probe_write(self) -> None:
         """Check that the database still takes a write (the health endpoint): rewrite the schema version in a
         transaction and roll it back. Raises `StoreError` once closed, an asyncpg error when it cannot write."""
@@ -214,6 +275,11 @@ class PgDatabase:
                 await conn.execute("UPDATE schema_version SET version = version")
             finally:
                 await transaction.rollback()
+
+
+def lead_key(name: str) -> int:
+    """The advisory-lock key of a leadership `name`: a stable signed 64-bit number derived from it."""
+    return int.from_bytes(hashlib.sha256(f"triage-lead:{name}".encode()).digest()[:8], "big", signed=True)
 
 
 # --------------------------------------------------------------------------------------------------------------------

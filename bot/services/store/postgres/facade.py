@@ -1,7 +1,8 @@
 """`PostgresStore`, what the bot opens when DATABASE_URL is set: one `PgDatabase` and the repositories over it.
 
 The same shape as `SqliteStore` (`open`, `close`, ``async with``, `label`, `schema_version`, and the repositories
-`config`, `replies`, `stats`, `cooldowns`, `escalations`, `incidents`, typed by their Protocols), so callers do not know
+`config`, `replies`, `stats`, `cooldowns`, `escalations`, `incidents`, typed by their Protocols, and
+`leader_locks`), so callers do not know
 which database they use.
 """
 
@@ -27,6 +28,21 @@ from bot.services.store.replies import ReplyRepository
 from bot.services.store.stats import StatsRepository
 
 
+class PgLeaderLocks:
+    """Leader election among the processes on one database (`bot.app.leadership`): PostgreSQL advisory locks."""
+
+    def __init__(self, database: PgDatabase) -> None:
+        self._db = database
+
+    async def try_lead(self, name: str) -> bool:
+        """Lead `name` among the processes on this database (an advisory lock, see `PgDatabase.try_lead`)."""
+        return await self._db.try_lead(name)
+
+    async def release_lead(self, name: str) -> None:
+        """Give up the leadership of `name` if held."""
+        await self._db.release_lead(name)
+
+
 class PostgresStore:
     """The repositories over one PostgreSQL database; build it with ``await PostgresStore.open(url)``.
 
@@ -48,6 +64,7 @@ class PostgresStore:
         self.cooldowns = PgCooldownRepository(database)
         self.escalations = PgEscalationRepository(database, claim_lease=claim_lease)
         self.incidents = PgIncidentRepository(database)
+        self.leader_locks = PgLeaderLocks(database)
 
     @classmethod
     async def open(
@@ -75,7 +92,7 @@ class PostgresStore:
         return self.database.schema_version
 
     async def close(self) -> None:
-        """Close the pool; further calls raise `StoreError`. Closing twice is allowed."""
+        """Close the pool (leaderships held are given up); further calls raise `StoreError`. Twice is allowed."""
         await self.database.close()
 
     async def __aenter__(self) -> Self:
