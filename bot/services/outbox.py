@@ -67,6 +67,7 @@ class OutboxStore(Protocol):
     async def enqueue_escalation(self, new: NewEscalation) -> tuple[Escalation, bool]: ...
     async def get_escalation(self, escalation_id: int) -> Escalation | None: ...
     async def due_escalations(self, now: datetime, limit: int = 50) -> list[Escalation]: ...
+    async def claim_escalation(self, escalation_id: int, now: datetime) -> bool: ...
     async def next_due_at(self) -> datetime | None: ...
     async def mark_escalation_sent(
         self, escalation_id: int, *, ticket_id: str, ticket_url: str, ticket_status: str, now: datetime
@@ -166,12 +167,17 @@ class Outbox:
                 # (whatever was wrong on the API side, e.g. its configuration, may have been fixed meanwhile).
                 log.info("escalation %s submitted again after a rejection: trying once more", row.id)
                 requeued = await self.store.get_escalation(row.id) or row
-                await self._attempt(requeued)
+                if await self.store.claim_escalation(row.id, self.clock()):
+                    await self._attempt(requeued)
                 return await self.store.get_escalation(row.id) or requeued
             log.info("escalation %s already queued (same idempotency key): no second ticket", row.id)
             return row
         log.info("escalation %s queued for guild %s", row.id, row.guild_id)
-        await self._attempt(row)
+        # Leased first: another process's worker (PostgreSQL, several processes) may be draining the queue now.
+        if await self.store.claim_escalation(row.id, self.clock()):
+            await self._attempt(row)
+        else:
+            log.info("escalation %s skipped by this submit: another worker is sending it", row.id)
         return await self.store.get_escalation(row.id) or row
 
     def wake(self) -> None:

@@ -101,3 +101,10 @@ async def test_only_a_failed_escalation_is_requeued(store: SqliteStore) -> None:
         failed.id, ticket_id="T-1", ticket_url="u", ticket_status="open", now=NOW
     )
     assert await store.escalations.requeue_failed_escalation(failed.id, NOW) is False  # a sent ticket is never resent
+
+
+async def test_the_submitting_worker_claims_a_pending_row_not_a_sent_one(store: SqliteStore) -> None:
+    row, _ = await store.escalations.enqueue_escalation(new("claim"))
+    assert await store.escalations.claim_escalation(row.id, NOW) is True
+    await store.escalations.mark_escalation_sent(row.id, ticket_id="T-1", ticket_url="u", ticket_status="open", now=NOW)
+    assert await store.escalations.claim_escalation(row.id, NOW) is False

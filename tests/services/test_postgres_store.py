@@ -424,3 +424,17 @@ async def test_the_machines_postgresql_binaries_start_a_server_too() -> None:
             assert store.schema_version == LATEST
     finally:
         await asyncio.to_thread(server.stop)
+
+
+async def test_submit_leases_the_row_it_queued_so_no_other_worker_sends_it_too(pg_url: str) -> None:
+    async with (
+        await PostgresStore.open(pg_url, claim_lease=LEASE) as a,
+        await PostgresStore.open(pg_url, claim_lease=LEASE) as b,
+    ):
+        row, _ = await a.escalations.enqueue_escalation(new("submitted"))
+        assert await a.escalations.claim_escalation(row.id, NOW) is True  # what Outbox.submit does before sending
+        assert await b.escalations.due_escalations(NOW) == []  # another process's worker leaves it alone
+        assert await b.escalations.claim_escalation(row.id, NOW) is False
+        await a.escalations.mark_escalation_retry(row.id, error="503", next_attempt_at=NOW)  # the send failed
+        assert [e.id for e in await b.escalations.due_escalations(NOW)] == [row.id]  # now anyone may retry it
+        assert await a.escalations.claim_escalation(row.id, NOW) is False  # b holds it now

@@ -61,6 +61,9 @@ class EscalationRepository(Protocol):
     async def due_escalations(self, now: datetime, limit: int = 50) -> list[Escalation]:
         """Return pending escalations whose next attempt is due, oldest first."""
 
+    async def claim_escalation(self, escalation_id: int, now: datetime) -> bool:
+        """Take one pending escalation to send it now (the one just queued); False when another worker has it."""
+
     async def next_due_at(self) -> datetime | None:
         """Return when the next pending escalation is due (None when the outbox is empty)."""
 
@@ -167,6 +170,12 @@ class SqliteEscalationRepository:
         """Return an escalation by id."""
         row = await self._db.read_one(f"{_SELECT} WHERE id = ?", (escalation_id,))
         return _row_to_escalation(row) if row else None
+
+    async def claim_escalation(self, escalation_id: int, now: datetime) -> bool:
+        """Take one pending escalation to send it now. One process uses a SQLite file, so nobody else can have it:
+        True while it is pending."""
+        row = await self._db.read_one("SELECT 1 FROM escalation WHERE id = ? AND status = 'pending'", (escalation_id,))
+        return row is not None
 
     async def due_escalations(self, now: datetime, limit: int = 50) -> list[Escalation]:
         """Return pending escalations whose next attempt is due, oldest first."""

@@ -123,6 +123,19 @@ class PgEscalationRepository:
         row = await self._db.fetchrow(f"{_SELECT} WHERE id = $1", escalation_id)
         return _row_to_escalation(row) if row else None
 
+    async def claim_escalation(self, escalation_id: int, now: datetime) -> bool:
+        """Lease one pending escalation to send it now (the one this process just queued), unless another worker's
+        claim on it is still running: then False, and that worker sends it."""
+        moment = at(now)
+        claimed = await self._db.fetchrow(
+            "UPDATE escalation SET claimed_until = $2 WHERE id = $1 AND status = 'pending' "
+            "AND (claimed_until IS NULL OR claimed_until <= $3) RETURNING id",
+            escalation_id,
+            moment + self.claim_lease,
+            moment,
+        )
+        return claimed is not None
+
     async def due_escalations(self, now: datetime, limit: int = 50) -> list[Escalation]:
         """Return pending escalations whose next attempt is due, oldest first, and lease them to the caller.
 
