@@ -8,11 +8,10 @@ backend.
 from __future__ import annotations
 
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 import aiosqlite
 
+from bot.services.store._lifecycle import StoreLifecycle
 from bot.services.store.config import ConfigRepository, SqliteConfigRepository
 from bot.services.store.cooldowns import CooldownRepository, SqliteCooldownRepository
 from bot.services.store.database import Database, Params
@@ -33,12 +32,13 @@ class SqliteLeaderLocks:
         """Nothing to give up."""
 
 
-class SqliteStore:
+class SqliteStore(StoreLifecycle):
     """The repositories over one SQLite database; build it with ``await SqliteStore.open(path)``.
 
     The repositories share the store's `Database` (one connection, one lock); the store itself only opens and closes.
     """
 
+    database: Database
     config: ConfigRepository
     replies: ReplyRepository
     stats: StatsRepository
@@ -69,28 +69,6 @@ class SqliteStore:
         # The constructor keeps its signature (a connection), so the store wraps the same connection in its own
         # Database; the one `Database.open` returned was never used and holds nothing else.
         return cls(database.connection, label=database.label, schema_version=database.schema_version)
-
-    @property
-    def label(self) -> str:
-        """The database's path (or ``:memory:``), for messages."""
-        return self.database.label
-
-    @property
-    def schema_version(self) -> int:
-        """The schema version the database was migrated to when opened."""
-        return self.database.schema_version
-
-    async def close(self) -> None:
-        """Close the connection; further calls raise `StoreError`. Closing twice is allowed."""
-        await self.database.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
 
     # For tests and benchmarks that look at the connection or count rows directly.
     @property

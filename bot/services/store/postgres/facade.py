@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
+from bot.services.store._lifecycle import StoreLifecycle
 from bot.services.store.config import ConfigRepository
 from bot.services.store.cooldowns import CooldownRepository
 from bot.services.store.escalations import EscalationRepository
@@ -43,12 +42,13 @@ class PgLeaderLocks:
         await self._db.release_lead(name)
 
 
-class PostgresStore:
+class PostgresStore(StoreLifecycle):
     """The repositories over one PostgreSQL database; build it with ``await PostgresStore.open(url)``.
 
     The repositories share the store's `PgDatabase` (one connection pool); the store itself only opens and closes.
     """
 
+    database: PgDatabase
     config: ConfigRepository
     replies: ReplyRepository
     stats: StatsRepository
@@ -80,25 +80,3 @@ class PostgresStore:
         message names DATABASE_URL, never the password), `MigrationError` for a migration that failed.
         """
         return cls(await PgDatabase.open(url, migrations_dir=migrations_dir), claim_lease=claim_lease)
-
-    @property
-    def label(self) -> str:
-        """The database's URL without its password, for messages."""
-        return self.database.label
-
-    @property
-    def schema_version(self) -> int:
-        """The schema version the database was migrated to when opened."""
-        return self.database.schema_version
-
-    async def close(self) -> None:
-        """Close the pool (leaderships held are given up); further calls raise `StoreError`. Twice is allowed."""
-        await self.database.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
