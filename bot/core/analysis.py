@@ -70,6 +70,7 @@ class Analysis:
     route: str | None
     signals: tuple[str, ...]
     asks_howto: bool = False  # phrased as a how-to / information question, even inside a bug report
+    addressed: bool = False  # opens with a member mention ("@kev you have to ..."): said to that person
     intent_probabilities: Mapping[str, float] = field(default_factory=dict)
     route_probability: float = 0.0  # probability that the message needs a policy route at all
     # the message's sentence embedding when the analyser computed one (reused by retrieval), else None
@@ -641,6 +642,16 @@ def _feature_ids(
     return hashed_features(parts.prose, flags, sorted(terms))
 
 
+# A member mention opening the message: Discord's <@id> / <@!id>, or a typed @name (the console, pasted chats). Not
+# a role (<@&id>), @everyone/@here, nor an npm scope (@capgo/cli) or a package version (@8.46.0).
+_ADDRESSED_RE = re.compile(r"^\s*(?:<@!?\d+>|@(?!everyone\b|here\b)[^\W\d][^\s@/<>:,]{0,31}(?=[\s,:]))")
+
+
+def is_addressed(text: str) -> bool:
+    """Whether a message opens by naming a member: said to that person, a conversation the bot stays out of."""
+    return bool(_ADDRESSED_RE.match(text or ""))
+
+
 def embedding_text(text: str, title: str | None = None) -> str:
     """What the sentence encoder reads of a message: title and prose, without code blocks and URLs."""
     full = f"{title.strip()}\n\n{text}" if title and title.strip() else text
@@ -775,6 +786,7 @@ class Analyser:
         signals.append(f"route={route or 'none'} ({best_route} {1.0 - routes['none']:.2f})")
         return Analysis(
             asks_howto=intents["question"] >= ASKS_HOWTO_PROBABILITY,
+            addressed=is_addressed(text),
             lang=lang,
             lang_confidence=round(conf, 4),
             intent=intent,

@@ -166,6 +166,10 @@ def decide(
             Action.ROUTE, reasons[route], lang, route=route, rule=f"route.{route}", missing=analysis.missing, match=best
         )
 
+    if analysis.addressed:
+        # "@kev you have to bump the version first": one member helping another; a reminder or an answer would
+        # talk over them (replies to a message are follow-ups for the same reason).
+        return silent("conversation.addressed", "said to another member (it opens with a mention)")
     if analysis.intent in (Intent.CHITCHAT, Intent.OTHER):
         return silent("intent", f"not a question or bug report ({analysis.intent.value})")
     if thread.bot_answered:

@@ -52,7 +52,7 @@ class Watcher(commands.Cog):
         if message.guild is None or message.author.bot or message.webhook_id is not None:
             log.debug("skipped message %s: not a member's guild message", message.id)
             return
-        incoming = incoming_message(message)
+        incoming = incoming_message(message, self.bot.user.id if self.bot.user else None)
         flow = self.deps.triage
         outcome = await flow.handle(
             incoming, ignore_incident=ignore_incident, still_running=lambda: not self.bot.is_closed()
@@ -155,9 +155,14 @@ class Watcher(commands.Cog):
             log.exception("could not update reminder %s", reply.reply_message_id)
 
 
-def incoming_message(message: discord.Message) -> IncomingMessage:
-    """The flow's view of a guild message (see bot/app/triage_flow.py)."""
+def incoming_message(message: discord.Message, bot_id: int | None = None) -> IncomingMessage:
+    """The flow's view of a guild message (see bot/app/triage_flow.py). A mention of the bot opening the message is
+    dropped: "@bot how do I ..." is asked of the bot, where a message opening with another member's mention is said
+    to that member (the triage stays silent on those)."""
     root_id, thread = watch_root(message.channel)
+    content = message.content
+    if bot_id is not None:
+        content = re.sub(rf"^\s*<@!?{bot_id}>[\s,:]*", "", content)
     return IncomingMessage(
         message_id=message.id,
         guild_id=message.guild.id if message.guild else 0,
@@ -165,7 +170,7 @@ def incoming_message(message: discord.Message) -> IncomingMessage:
         watch_root_id=root_id,
         thread_id=thread.id if thread is not None else None,
         author=author_of(message.author),
-        content=message.content,
+        content=content,
         title=thread.name if thread is not None and message.id == thread.id else None,
         is_reply=message.reference is not None,
     )

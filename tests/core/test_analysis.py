@@ -29,6 +29,7 @@ from bot.core.analysis import (
     embedding_text,
     feature_ids,
     find_details,
+    is_addressed,
 )
 from bot.core.classifier import ModelSet, load_models
 from bot.core.features import HASH_BITS, feature_strings
@@ -546,3 +547,24 @@ def test_analyse_is_fast() -> None:
         analyse(text)
     mean_ms = (time.perf_counter() - start) / len(texts) * 1000
     assert mean_ms < 5.0
+
+
+@pytest.mark.parametrize(
+    ("text", "addressed"),
+    [
+        ("@kev you have to bump the version first", True),
+        ("<@123456789> you forgot notifyAppReady", True),
+        ("<@!123456789>, try this", True),
+        ("@小王 你 notifyAppReady 调用太晚了", True),
+        ("@lena: das liegt am Kanal", True),
+        ("<@&4242> our app is down", False),  # a role: said to the team
+        ("@everyone new release", False),
+        ("@capgo/cli 7.0 upload fails", False),  # an npm scope
+        ("@capgo/capacitor-updater@8.46.0 crashes on Android 10", False),
+        ("thanks @kev, that fixed it", False),  # a mention later in the message
+        ("how do I initialise the widget?", False),
+    ],
+)
+def test_a_message_opening_with_a_member_mention_is_said_to_that_member(text: str, addressed: bool) -> None:
+    assert is_addressed(text) is addressed
+    assert analyse(text).addressed is addressed

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -113,3 +114,12 @@ def test_without_official_support_an_escalation_request_is_routed_to_the_support
     d = run(analysis(route="escalate"), search(0.9), settings=settings)
     assert (d.action, d.route, d.rule) == (Action.ROUTE, "escalate", "route.escalate")
     assert run(analysis(route="escalate"), search(0.9)).action is Action.ESCALATE
+
+
+def test_a_message_said_to_another_member_gets_no_reminder_or_answer_but_its_route_still_holds() -> None:
+    report = replace(analysis(Intent.BUG_REPORT, present=()), addressed=True)
+    decision = run(report, search(0.9))
+    assert (decision.action, decision.rule) == (Action.SILENT, "conversation.addressed")
+    assert run(replace(report, addressed=False), search(0.9)).rule == "remind.missing"
+    billing = replace(analysis(route="billing"), addressed=True)  # "@staff I was charged twice": still the team's
+    assert run(billing, search(0.9)).rule == "route.billing"

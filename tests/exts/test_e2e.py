@@ -394,3 +394,23 @@ async def test_message_content_never_reaches_logs_above_debug(
         await settled(fake, bot, general)
     loud = [r.getMessage() for r in caplog.records if r.levelno > logging.DEBUG]
     assert loud and not [m for m in loud if "zebra-unicorn" in m]
+
+
+async def test_a_message_said_to_another_member_is_left_alone_one_said_to_the_bot_is_answered(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    async with running_bot(fake, tmp_path) as bot:
+        general = fake.channel_id("general")
+        alice, bob = fake.user_id("alice"), fake.add_user("bob")
+        to_bob = await fake.user_sends(general, alice, f"<@{bob}> {BUG}")
+        assert (await decided(bot, to_bob["id"])).rule == "conversation.addressed"
+        to_bot = await fake.user_sends(general, bob, f"<@{fake.bot_id}> {QUESTION}")
+        reply = await settled(fake, bot, general)
+        assert reply["message_reference"]["message_id"] == to_bot["id"]
+        assert (await decided(bot, to_bot["id"])).rule == "answer.confident"
+        replied_to = [
+            (fake.messages[w.message_id].get("message_reference") or {}).get("message_id")
+            for w in fake.message_writes
+            if w.kind == "create" and w.message_id in fake.messages
+        ]
+        assert replied_to == [to_bot["id"]]  # nothing said to bob's conversation
