@@ -26,6 +26,12 @@ DEFAULT_BRAND = "capgo"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+# The outbox claim lease (OUTBOX_CLAIM_LEASE_SECONDS, README "Scale"): the default is the PostgreSQL store's own
+# (`DEFAULT_CLAIM_LEASE`). At least a second; at most an hour, since a crashed worker's rows wait that long.
+DEFAULT_OUTBOX_CLAIM_LEASE_SECONDS = 60
+MAX_OUTBOX_CLAIM_LEASE_SECONDS = 3600
+
+
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message names it."""
 
@@ -155,6 +161,8 @@ class Settings:
     health_host: str = "127.0.0.1"  # loopback by default: the metrics are for the operator, not the internet
     shard_count: int = 1  # Discord shards of the bot in all its processes (SHARD_COUNT)
     shard_ids: tuple[int, ...] = (0,)  # the shards this process connects (SHARD_IDS; default: all of them)
+    # How long an outbox worker's claim keeps other processes off an escalation (PostgreSQL; SQLite has one process).
+    outbox_claim_lease_seconds: int = DEFAULT_OUTBOX_CLAIM_LEASE_SECONDS
 
     @property
     def sharded(self) -> bool:
@@ -361,6 +369,12 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     alert_raw = env.get("ESCALATION_ALERT_MINUTES") or "30"
     if not alert_raw.isdigit() or not 1 <= int(alert_raw) <= 10080:
         raise SettingsError(f"setting ESCALATION_ALERT_MINUTES must be 1..10080 minutes, got {alert_raw!r}")
+    lease_raw = (env.get("OUTBOX_CLAIM_LEASE_SECONDS") or str(DEFAULT_OUTBOX_CLAIM_LEASE_SECONDS)).strip()
+    if not re.fullmatch(r"[0-9]{1,5}", lease_raw) or not 1 <= int(lease_raw) <= MAX_OUTBOX_CLAIM_LEASE_SECONDS:
+        raise SettingsError(
+            f"setting OUTBOX_CLAIM_LEASE_SECONDS must be a whole number of seconds 1..{MAX_OUTBOX_CLAIM_LEASE_SECONDS} "
+            f"(empty: {DEFAULT_OUTBOX_CLAIM_LEASE_SECONDS}), got {lease_raw!r}"
+        )
     semantic_raw = (env.get("SEMANTIC") or "on").strip().lower()
     if semantic_raw not in ("on", "off"):
         raise SettingsError(f"setting SEMANTIC must be 'on' or 'off', got {semantic_raw!r}")
@@ -405,6 +419,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         status_url=status_url,
         status_format=status_format,
         escalation_alert_minutes=int(alert_raw),
+        outbox_claim_lease_seconds=int(lease_raw),
         log_level=log_level,
         semantic=semantic_raw == "on",
         health_port=int(health_raw) if health_raw else None,

@@ -180,7 +180,14 @@ class FakeInteraction:
 
 
 class FakeDiscord:
-    """One guild, its roles, members, channels, threads and messages, served over REST and the gateway.
+    """A guild (``guild_id``), its roles, members, channels, threads and messages, served over REST and the gateway.
+
+    More guilds: ``add_guild(name)`` (before the bot connects), then ``add_text_channel(name, guild_id=...)`` etc.
+    Each guild has its own channels and threads and its own @everyone role (id = guild id); every other role and
+    every member is shared by all guilds (a simplification: one member list, each member with the same roles in every
+    guild). A gateway session gets READY with, and a GUILD_CREATE for, each guild its shard owns
+    (``(guild_id >> 22) % shard_count``), and only the events of those guilds (the event's ``guild_id``; the first
+    guild when it has none). Messages, interactions and commands belong to the guild of their channel.
 
     ``dispatch_own_messages``: send MESSAGE_CREATE/UPDATE/DELETE and THREAD_CREATE for the bot's own actions, as
     Discord does. ``populate``: create roles Volunteer and Staff, users owner, alice, vera (Volunteer), sam (Staff), a
@@ -201,11 +208,12 @@ class FakeDiscord:
         allowed_intents: int = PRIVILEGED_INTENTS,
     ) -> None:
         self.snowflake = Snowflakes()
-        self.token, self.guild_name = token, guild_name
+        self.token = token
         self.dispatch_own_messages, self.heartbeat_interval_ms = dispatch_own_messages, heartbeat_interval_ms
         self.allowed_intents = allowed_intents
         self.app_id = self.bot_id = self.snowflake()
         self.guild_id = guild_id or self.snowflake()
+        self.guilds: dict[int, str] = {self.guild_id: guild_name}  # id -> name; the first is ``guild_id``
         self.users: dict[int, dict] = {}
         self.members: dict[int, dict] = {}
         self.roles: dict[int, dict] = {}
@@ -290,11 +298,23 @@ class FakeDiscord:
             self._routes.append((method, re.compile(pattern), handler, not no_auth))
 
     # ------------------------------------------------------------------ state
+    def add_guild(self, name: str, *, guild_id: int | None = None) -> int:
+        """Add another guild (call before the bot connects) with its @everyone role; returns its id.
+
+        It starts with no channels; its members and other roles are those of every guild (see the class)."""
+        gid = guild_id or self.snowflake()
+        if gid in self.guilds or gid in self.roles or gid in self.channels:
+            raise ValueError(f"id {gid} is already taken")
+        self.guilds[gid] = name
+        self.add_role("@everyone", permissions=int(self.roles[self.guild_id]["permissions"]), role_id=gid)
+        return gid
+
     def add_role(self, name: str, *, permissions: int = 0, role_id: int | None = None) -> int:
         """Add a role (call before the bot connects); returns its id."""
         rid = role_id or self.snowflake()
+        position = 0 if rid in self.guilds else len(self.roles)  # a guild's @everyone is at the bottom
         self.roles[rid] = {
-            "id": str(rid), "name": name, "permissions": str(permissions), "position": len(self.roles),
+            "id": str(rid), "name": name, "permissions": str(permissions), "position": position,
             "color": 0, "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
             "hoist": False, "managed": False, "mentionable": False, "icon": None, "unicode_emoji": None, "flags": 0,
         }  # fmt: skip
@@ -314,14 +334,16 @@ class FakeDiscord:
         }  # fmt: skip
         return uid
 
-    def add_text_channel(self, name: str, *, channel_id: int | None = None) -> int:
-        """Add a text channel (type 0); returns its id."""
-        return self._add_channel({"type": 0, "name": name, "topic": None, "last_message_id": None}, channel_id)
+    def add_text_channel(self, name: str, *, channel_id: int | None = None, guild_id: int | None = None) -> int:
+        """Add a text channel (type 0) to ``guild_id`` (default: the first guild); returns its id."""
+        data = {"type": 0, "name": name, "topic": None, "last_message_id": None}
+        return self._add_channel(data, channel_id, guild_id)
 
     def add_forum_channel(
-        self, name: str, tags: Iterable[str] = ("bug", "question"), *, channel_id: int | None = None
-    ) -> int:
-        """Add a forum channel (type 15) with ``available_tags``; returns its id."""
+        self, name: str, tags: Iterable[str] = ("bug", "question"), *, channel_id: int | None = None,
+        guild_id: int | None = None,
+    ) -> int:  # fmt: skip
+        """Add a forum channel (type 15) with ``available_tags`` to ``guild_id`` (default: the first guild)."""
         available = [
             {"id": str(self.snowflake()), "name": t, "moderated": False, "emoji_id": None, "emoji_name": None}
             for t in tags
@@ -329,11 +351,14 @@ class FakeDiscord:
         data = {"type": 15, "name": name, "topic": None, "available_tags": available, "default_reaction_emoji": None,
                 "default_thread_rate_limit_per_user": 0, "default_sort_order": None, "default_forum_layout": 0,
                 "last_message_id": None}  # fmt: skip
-        return self._add_channel(data, channel_id)
+        return self._add_channel(data, channel_id, guild_id)
 
-    def _add_channel(self, data: dict, channel_id: int | None) -> int:
+    def _add_channel(self, data: dict, channel_id: int | None, guild_id: int | None = None) -> int:
+        gid = guild_id or self.guild_id
+        if gid not in self.guilds:
+            raise KeyError(f"unknown guild {gid}: add it with fake.add_guild()")
         cid = channel_id or self.snowflake()
-        self.channels[cid] = {"id": str(cid), "guild_id": str(self.guild_id), "position": len(self.channels),
+        self.channels[cid] = {"id": str(cid), "guild_id": str(gid), "position": len(self.channels),
                               "parent_id": None, "nsfw": False, "rate_limit_per_user": 0, "permission_overwrites": [],
                               "flags": 0, **data}  # fmt: skip
         return cid
@@ -345,9 +370,10 @@ class FakeDiscord:
     def role_id(self, name: str) -> int:
         return _lookup(self.roles.values(), "name", name)
 
-    def channel_id(self, name: str) -> int:
-        """Id of the channel or thread called ``name``."""
-        return _lookup(self.channels.values(), "name", name)
+    def channel_id(self, name: str, guild_id: int | None = None) -> int:
+        """Id of the channel or thread called ``name`` (in ``guild_id``; default: the first found in any guild)."""
+        channels = [c for c in self.channels.values() if guild_id is None or int(c["guild_id"]) == guild_id]
+        return _lookup(channels, "name", name)
 
     def tag_id(self, forum_id: int, name: str) -> int:
         return _lookup(self.channels[forum_id]["available_tags"], "name", name)
@@ -356,22 +382,28 @@ class FakeDiscord:
         """Stored messages of a channel or thread, oldest first (ephemeral ones included)."""
         return [m for m in self.messages.values() if int(m["channel_id"]) == channel_id]
 
-    def permissions_of(self, user_id: int) -> int:
-        value = int(self.roles[self.guild_id]["permissions"])
+    def guild_of(self, channel_id: int | str) -> int:
+        """Id of the guild of a channel or thread."""
+        return int(self._channel(channel_id)["guild_id"])
+
+    def permissions_of(self, user_id: int, guild_id: int | None = None) -> int:
+        """Guild permissions of a member in ``guild_id`` (default: the first guild)."""
+        value = int(self.roles[guild_id or self.guild_id]["permissions"])
         for rid in self.members[user_id]["roles"]:
             value |= int(self.roles[int(rid)]["permissions"])
         if user_id == self.owner_id or value & discord.Permissions(administrator=True).value:
             return discord.Permissions.all().value
         return value
 
-    def _member(self, user_id: int, *, with_user: bool = True, permissions: bool = False) -> dict:
+    def _member(self, user_id: int, *, with_user: bool = True, permissions_in: int | None = None) -> dict:
+        """The member payload; ``permissions_in``: a guild id, to add the member's ``permissions`` there."""
         if user_id not in self.members:
             raise KeyError(f"unknown user {user_id}: add it with fake.add_user()")
         member = dict(self.members[user_id])
         if not with_user:
             member.pop("user")
-        if permissions:
-            member["permissions"] = str(self.permissions_of(user_id))
+        if permissions_in is not None:
+            member["permissions"] = str(self.permissions_of(user_id, permissions_in))
         return member
 
     def _channel(self, channel_id: int | str) -> dict:
@@ -390,18 +422,25 @@ class FakeDiscord:
             raise _Reject(404, "Unknown Message", 10008)
         return msg
 
-    def _guild_payload(self) -> dict:
-        plain = [c for c in self.channels.values() if c["type"] not in (10, 11, 12)]
-        threads = [c for c in self.channels.values() if c["type"] in (10, 11, 12)]
-        threads = [t for t in threads if not t["thread_metadata"]["archived"]]
+    def _guild_channels(self, guild_id: int) -> list[dict]:
+        return [c for c in self.channels.values() if c["guild_id"] == str(guild_id)]
+
+    def _guild_roles(self, guild_id: int) -> list[dict]:
+        """The roles of a guild: its own @everyone and the shared roles (not the other guilds' @everyone)."""
+        return [r for rid, r in self.roles.items() if rid == guild_id or rid not in self.guilds]
+
+    def _guild_payload(self, guild_id: int) -> dict:
+        channels = self._guild_channels(guild_id)
+        plain = [c for c in channels if c["type"] not in (10, 11, 12)]
+        threads = [c for c in channels if c["type"] in (10, 11, 12) and not c["thread_metadata"]["archived"]]
         return {
-            "id": str(self.guild_id), "name": self.guild_name, "owner_id": str(self.owner_id), "icon": None,
+            "id": str(guild_id), "name": self.guilds[guild_id], "owner_id": str(self.owner_id), "icon": None,
             "splash": None, "discovery_splash": None, "banner": None, "description": None, "features": [],
             "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
             "mfa_level": 0, "nsfw_level": 0, "premium_tier": 0, "preferred_locale": "en-US", "afk_timeout": 300,
             "afk_channel_id": None, "system_channel_id": None, "system_channel_flags": 0, "rules_channel_id": None,
             "public_updates_channel_id": None, "application_id": None, "unavailable": False, "large": False,
-            "joined_at": _iso(), "member_count": len(self.members), "roles": list(self.roles.values()),
+            "joined_at": _iso(), "member_count": len(self.members), "roles": self._guild_roles(guild_id),
             "emojis": [], "stickers": [], "channels": plain, "threads": threads,
             "members": [self._member(uid) for uid in self.members], "presences": [], "voice_states": [],
             "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
@@ -420,7 +459,7 @@ class FakeDiscord:
         ]
         mid = message_id or self.snowflake()
         msg = {
-            "id": str(mid), "channel_id": channel["id"], "guild_id": str(self.guild_id),
+            "id": str(mid), "channel_id": channel["id"], "guild_id": channel["guild_id"],
             "type": (19 if referenced else 0) if mtype is None else mtype, "content": content,
             "author": self.users[author_id], "timestamp": _iso(), "edited_timestamp": None, "tts": False,
             "mention_everyone": "@everyone" in content or "@here" in content, "mentions": mentions,
@@ -430,7 +469,7 @@ class FakeDiscord:
         }  # fmt: skip
         if referenced is not None:
             ids = {"message_id": referenced["id"], "channel_id": referenced["channel_id"]}
-            msg["message_reference"] = {"type": 0, **ids, "guild_id": str(self.guild_id)}
+            msg["message_reference"] = {"type": 0, **ids, "guild_id": referenced["guild_id"]}
             msg["referenced_message"] = {k: v for k, v in referenced.items() if k != "referenced_message"}
         if channel["type"] in (10, 11, 12) and not flags & EPHEMERAL and mid != int(channel["id"]):
             channel["message_count"] += 1
@@ -456,7 +495,7 @@ class FakeDiscord:
                            "last_message_id": None, "message_count": 0, "member_count": 1, "total_message_sent": 0,
                            "applied_tags": tags, "thread_metadata": {"archived": False, "locked": False,
                            "auto_archive_duration": auto_archive, "archive_timestamp": _iso(),
-                           "create_timestamp": _iso()}}, tid)  # fmt: skip
+                           "create_timestamp": _iso()}}, tid, int(parent["guild_id"]))  # fmt: skip
         return self.channels[tid]
 
     # ------------------------------------------------------------------ lifecycle
@@ -607,15 +646,23 @@ class FakeDiscord:
                 elif op == 6:
                     session = await self._resume(conn, d)
                 elif op == 8 and session is not None:
-                    members = [self._member(uid) for uid in self.members]
-                    chunk = {"guild_id": str(self.guild_id), "members": members, "chunk_index": 0, "chunk_count": 1}
-                    await self._send(session, "GUILD_MEMBERS_CHUNK", {**chunk, "nonce": d.get("nonce")})
+                    await self._member_chunks(session, d)
         finally:
             self._conns.discard(conn)
             if session is not None and session.conn is conn:
                 session.conn = None
             self._notify()
         return ws
+
+    async def _member_chunks(self, session: _Session, d: dict) -> None:
+        """Answer REQUEST_GUILD_MEMBERS (op 8; ``guild_id`` one id or a list): one chunk per guild of the session's
+        shard (others are ignored)."""
+        requested = d.get("guild_id", self.guild_id)
+        members = [self._member(uid) for uid in self.members]
+        for gid in requested if isinstance(requested, list) else [requested]:
+            if int(gid) in self.guilds and session.owns(int(gid)):
+                chunk = {"guild_id": str(gid), "members": members, "chunk_index": 0, "chunk_count": 1}
+                await self._send(session, "GUILD_MEMBERS_CHUNK", {**chunk, "nonce": d.get("nonce")})
 
     async def _close(self, conn: _Conn, code: int) -> None:
         self.gateway_closes.append(code)
@@ -636,17 +683,18 @@ class FakeDiscord:
             del self.sessions[old.id]
         session = _Session(f"session-{self.snowflake()}", intents, shard, conn)  # type: ignore[arg-type]
         self.sessions[session.id] = session
+        owned = [gid for gid in self.guilds if session.owns(gid)]
         ready = {
             "v": 10, "user": {**self.users[self.bot_id], "verified": True, "mfa_enabled": False, "flags": 0},
-            "guilds": [{"id": str(self.guild_id), "unavailable": True}] if session.owns(self.guild_id) else [],
+            "guilds": [{"id": str(gid), "unavailable": True} for gid in owned],
             "session_id": session.id, "resume_gateway_url": self.gateway_url, "private_channels": [],
             "relationships": [], "application": {"id": str(self.app_id), "flags": 0},
         }  # fmt: skip
         if d.get("shard"):
             ready["shard"] = list(shard)
         await self._send(session, "READY", ready)
-        if session.owns(self.guild_id):
-            await self._send(session, "GUILD_CREATE", self._guild_payload())
+        for gid in owned:
+            await self._send(session, "GUILD_CREATE", self._guild_payload(gid))
         self._notify()
         return session
 
@@ -682,12 +730,14 @@ class FakeDiscord:
         return {**{k: v for k, v in data.items() if k != "poll"}, **blank}
 
     async def dispatch(self, event: str, data: dict, *, required: bool = True) -> None:
-        """Send a raw gateway event to every session that owns the guild and has the needed intent.
+        """Send a raw gateway event to every session that owns its guild (``data["guild_id"]``, default the first
+        guild) and has the needed intent.
 
-        With ``required``, raise if no bot is connected (an injected event would otherwise be lost)."""
-        sessions = [s for s in self.sessions.values() if s.owns(self.guild_id)]
+        With ``required``, raise if no bot is connected for that guild (an injected event would otherwise be lost)."""
+        guild_id = int(data.get("guild_id") or self.guild_id)
+        sessions = [s for s in self.sessions.values() if s.owns(guild_id)]
         if required and not any(s.conn for s in sessions):
-            raise RuntimeError(f"cannot dispatch {event}: no bot is connected to the fake gateway")
+            raise RuntimeError(f"cannot dispatch {event}: no bot is connected for guild {guild_id}")
         sent = False
         for session in sessions:
             needed = EVENT_INTENTS.get(event, 0)
@@ -698,6 +748,16 @@ class FakeDiscord:
             sent = True
         if sent:
             self.dispatched.append((event, data))
+
+    def shards_sent(self, event: str, object_id: int | str) -> list[tuple[int, int]]:
+        """The shards ``(shard_id, shard_count)`` whose gateway session was sent ``event`` with ``d.id`` ==
+        ``object_id`` (among each session's last 5000 events, the ones kept for RESUME)."""
+
+        def sent(session: _Session) -> bool:
+            frames = (json.loads(frame) for _, frame in session.buffer)
+            return any(f["t"] == event and f["d"].get("id") == str(object_id) for f in frames)
+
+        return sorted(s.shard for s in self.sessions.values() if sent(s))
 
     async def disconnect_bot(self, code: int = 4000) -> None:
         """Close the gateway connections with ``code`` (4000: the client RESUMEs)."""
@@ -728,7 +788,7 @@ class FakeDiscord:
         self._message(message_id, channel_id)
         self.deleted_messages[message_id] = self.messages.pop(message_id)
         await self.dispatch("MESSAGE_DELETE", {"id": str(message_id), "channel_id": str(channel_id),
-                                               "guild_id": str(self.guild_id)})  # fmt: skip
+                                               "guild_id": str(self.guild_of(channel_id))})  # fmt: skip
 
     async def create_forum_post(self, forum_id: int, author_id: int, title: str, content: str,
                                 applied_tags: Iterable[int | str] = ()) -> dict:  # fmt: skip
@@ -754,14 +814,14 @@ class FakeDiscord:
     async def _interaction(self, itype: int, channel_id: int, user_id: int, data: dict,
                            message: dict | None = None) -> FakeInteraction:  # fmt: skip
         self._mark()
-        iid = self.snowflake()
-        channel = {**self._channel(channel_id), "permissions": str(self.permissions_of(user_id))}
+        iid, gid = self.snowflake(), self.guild_of(channel_id)
+        channel = {**self._channel(channel_id), "permissions": str(self.permissions_of(user_id, gid))}
         payload = {
             "id": str(iid), "application_id": str(self.app_id), "type": itype, "token": f"itok-{iid}", "version": 1,
-            "guild_id": str(self.guild_id), "guild": {"id": str(self.guild_id), "locale": "en-US", "features": []},
-            "channel_id": str(channel_id), "channel": channel, "member": self._member(user_id, permissions=True),
-            "app_permissions": str(self.permissions_of(self.bot_id)), "locale": "en-US", "guild_locale": "en-US",
-            "entitlements": [], "authorizing_integration_owners": {"0": str(self.guild_id)}, "context": 0,
+            "guild_id": str(gid), "guild": {"id": str(gid), "locale": "en-US", "features": []},
+            "channel_id": str(channel_id), "channel": channel, "member": self._member(user_id, permissions_in=gid),
+            "app_permissions": str(self.permissions_of(self.bot_id, gid)), "locale": "en-US", "guild_locale": "en-US",
+            "entitlements": [], "authorizing_integration_owners": {"0": str(gid)}, "context": 0,
             "attachment_size_limit": 10485760, "data": data,
         }  # fmt: skip
         if message is not None:
@@ -771,24 +831,24 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", payload)
         return inter
 
-    def _find_command(self, name: str, ctype: int) -> tuple[dict | None, bool]:
-        for scope in (self.guild_id, None):
+    def _find_command(self, name: str, ctype: int, guild_id: int) -> tuple[dict | None, bool]:
+        for scope in (guild_id, None):
             for cmd in self.commands.get(scope, []):
                 if cmd["name"] == name and cmd.get("type", 1) == ctype:
                     return cmd, scope is not None
         return None, False
 
-    def _command_data(self, name: str, ctype: int, require_synced: bool) -> dict:
-        cmd, guild_scoped = self._find_command(name, ctype)
+    def _command_data(self, name: str, ctype: int, require_synced: bool, guild_id: int) -> dict:
+        cmd, guild_scoped = self._find_command(name, ctype, guild_id)
         if cmd is None and require_synced:
-            raise LookupError(f"command {name!r} (type {ctype}) was never synced: {self.commands}")
+            raise LookupError(f"command {name!r} (type {ctype}) was never synced to guild {guild_id}: {self.commands}")
         data = {"id": cmd["id"] if cmd else str(self.snowflake()), "name": name, "type": ctype}
         if guild_scoped:
-            data["guild_id"] = str(self.guild_id)
+            data["guild_id"] = str(guild_id)
         return {**data, "_definition": cmd or {}}
 
     def _options(self, definition: dict, options: dict[str, Any], subcommand: str | None,
-                 focused: str | None) -> tuple[list[dict], dict]:  # fmt: skip
+                 focused: str | None, guild_id: int) -> tuple[list[dict], dict]:  # fmt: skip
         defs, path, resolved = definition.get("options"), (subcommand or "").split(), {}
         for part in path:
             sub = next((o for o in defs or [] if o["name"] == part), None)
@@ -806,12 +866,12 @@ class FakeDiscord:
                 option["focused"] = True
             elif otype in (6, 9) and int(value) in self.users:
                 resolved.setdefault("users", {})[str(value)] = self.users[int(value)]
-                member = self._member(int(value), with_user=False, permissions=True)
+                member = self._member(int(value), with_user=False, permissions_in=guild_id)
                 resolved.setdefault("members", {})[str(value)] = member
             elif otype in (8, 9) and int(value) in self.roles:
                 resolved.setdefault("roles", {})[str(value)] = self.roles[int(value)]
             elif otype == 7:
-                perms = str(self.permissions_of(self.bot_id))
+                perms = str(self.permissions_of(self.bot_id, guild_id))
                 resolved.setdefault("channels", {})[str(value)] = {**self._channel(value), "permissions": perms}
             leaf.append(option)
         missing = [o["name"] for o in defs or [] if o.get("required") and o["name"] not in options]
@@ -843,9 +903,10 @@ class FakeDiscord:
         focused: str | None,
         require_synced: bool,
     ) -> FakeInteraction:
-        data = self._command_data(name, 1, require_synced)
+        gid = self.guild_of(channel_id)
+        data = self._command_data(name, 1, require_synced, gid)
         definition = data.pop("_definition")
-        data["options"], resolved = self._options(definition, options, subcommand, focused)
+        data["options"], resolved = self._options(definition, options, subcommand, focused, gid)
         if resolved:
             data["resolved"] = resolved
         return await self._interaction(itype, channel_id, user_id, data)
@@ -861,14 +922,14 @@ class FakeDiscord:
         require_synced: bool = True,
     ) -> FakeInteraction:
         """A member uses a message command (type 3) on a message, or a user command (type 2) on a member."""
-        ctype = 3 if target_message_id is not None else 2
-        data = self._command_data(name, ctype, require_synced)
+        ctype, gid = 3 if target_message_id is not None else 2, self.guild_of(channel_id)
+        data = self._command_data(name, ctype, require_synced, gid)
         data.pop("_definition")
         if ctype == 3:
             msg = self._message(target_message_id, channel_id)  # type: ignore[arg-type]
             data.update(target_id=msg["id"], resolved={"messages": {msg["id"]: self._with_member(msg)}})
         else:
-            member = self._member(target_user_id, with_user=False, permissions=True)  # type: ignore[arg-type]
+            member = self._member(target_user_id, with_user=False, permissions_in=gid)  # type: ignore[arg-type]
             data.update(target_id=str(target_user_id), resolved={"users": {str(target_user_id): self.users[
                 target_user_id]}, "members": {str(target_user_id): member}})  # type: ignore[index]  # fmt: skip
         return await self._interaction(2, channel_id, user_id, data)
@@ -967,11 +1028,11 @@ class FakeDiscord:
 
     async def _get_guild(self, _r: web.Request, _b: Any, gid: str) -> web.Response:
         self._check_guild(gid)
-        guild = self._guild_payload()
+        guild = self._guild_payload(int(gid))
         return _json({k: v for k, v in guild.items() if k not in ("channels", "threads", "members", "joined_at")})
 
     def _check_guild(self, gid: str) -> None:
-        if int(gid) != self.guild_id:
+        if int(gid) not in self.guilds:
             raise _Reject(404, "Unknown Guild", 10004)
 
     async def _get_member(self, _r: web.Request, _b: Any, gid: str, uid: str) -> web.Response:
@@ -982,11 +1043,11 @@ class FakeDiscord:
 
     async def _get_guild_channels(self, _r: web.Request, _b: Any, gid: str) -> web.Response:
         self._check_guild(gid)
-        return _json([c for c in self.channels.values() if c["type"] not in (10, 11, 12)])
+        return _json([c for c in self._guild_channels(int(gid)) if c["type"] not in (10, 11, 12)])
 
     async def _get_roles(self, _r: web.Request, _b: Any, gid: str) -> web.Response:
         self._check_guild(gid)
-        return _json(list(self.roles.values()))
+        return _json(self._guild_roles(int(gid)))
 
     async def _get_channel(self, _r: web.Request, _b: Any, cid: str) -> web.Response:
         return _json(self._channel(cid))
@@ -1091,7 +1152,7 @@ class FakeDiscord:
     async def _delete(self, mid: int) -> None:
         msg = self.deleted_messages[mid] = self.messages.pop(mid)
         if self.dispatch_own_messages and not msg["flags"] & EPHEMERAL:
-            data = {"id": msg["id"], "channel_id": msg["channel_id"], "guild_id": str(self.guild_id)}
+            data = {"id": msg["id"], "channel_id": msg["channel_id"], "guild_id": msg["guild_id"]}
             await self.dispatch("MESSAGE_DELETE", data, required=False)
 
     async def _get_message(self, _r: web.Request, _b: Any, cid: str, mid: str) -> web.Response:
@@ -1115,7 +1176,7 @@ class FakeDiscord:
         return web.Response(status=204)
 
     async def _commands(self, request: web.Request, body: Any, app: str, gid: str | None = None) -> web.Response:
-        if int(app) != self.app_id or (gid is not None and int(gid) != self.guild_id):
+        if int(app) != self.app_id or (gid is not None and int(gid) not in self.guilds):
             raise _Reject(403, "Missing Access", 50001)
         scope = int(gid) if gid else None
         if request.method == "GET":
@@ -1154,7 +1215,7 @@ class FakeDiscord:
             flags = (data.get("flags") or 0) | (LOADING if rtype == 5 else 0)
             user = self.users[int(inter.payload["member"]["user"]["id"])]
             meta = {"id": str(inter.id), "type": inter.payload["type"], "user": user,
-                    "authorizing_integration_owners": {"0": str(self.guild_id)}}  # fmt: skip
+                    "authorizing_integration_owners": {"0": inter.payload["guild_id"]}}  # fmt: skip
             msg = self._bot_message(inter.payload["channel_id"], {**data, "flags": flags},
                                     mtype=20 if inter.payload["type"] == 2 else 0, webhook_id=str(self.app_id),
                                     application_id=str(self.app_id), interaction_metadata=meta)  # fmt: skip

@@ -7,6 +7,8 @@ import io
 import os
 import sys
 import textwrap
+from collections.abc import AsyncIterator
+from typing import Any
 
 import discord
 import pytest
@@ -52,10 +54,12 @@ class ReportModal(discord.ui.Modal, title="Report"):
 class TinyBot(commands.Bot):
     """Replies "pong" to "ping", thanks forum posts, records edits; a few app commands synced to the guild."""
 
-    def __init__(self, guild_id: int, *, message_content: bool = True) -> None:
+    def __init__(self, guild_id: int, *, message_content: bool = True, **options: Any) -> None:
         intents = discord.Intents.default()
         intents.message_content = message_content
-        super().__init__(command_prefix="!", intents=intents, guild_ready_timeout=0.05, allowed_mentions=NO_PINGS)
+        super().__init__(
+            command_prefix="!", intents=intents, guild_ready_timeout=0.05, allowed_mentions=NO_PINGS, **options
+        )
         self.guild = discord.Object(guild_id)
         self.seen: list[discord.Message] = []
         self.edits: list[tuple[str, str]] = []
@@ -394,6 +398,93 @@ async def test_error_in_handler_fails_the_test(fake: FakeDiscord, names: dict[st
         async with run_bot(bot, fake.token, fake=fake):
             await fake.slash_command(names["general"], names["alice"], "boom")
             await fake.wait_for_message(names["general"], timeout=5)
+
+
+# -- several guilds, one per shard -----------------------------------------------------------------------------------
+
+# Discord routes a guild to shard (guild_id >> 22) % shard_count: guild A to shard 0 of 2, guild B to shard 1.
+GUILD_A, GUILD_B = (2 << 22) | 7, (3 << 22) | 7
+
+
+@pytest.fixture
+async def two_guilds() -> AsyncIterator[FakeDiscord]:
+    """Guild A (the fake's first guild: the populated one) and guild B, each with a text channel "general"."""
+    assert (GUILD_A >> 22) % 2 == 0 and (GUILD_B >> 22) % 2 == 1
+    async with FakeDiscord(guild_id=GUILD_A) as fake:
+        assert fake.add_guild("Guild B", guild_id=GUILD_B) == GUILD_B
+        fake.add_text_channel("general", guild_id=GUILD_B)
+        with point_discord_py_at(fake):
+            yield fake
+
+
+async def test_two_shards_each_get_only_their_guild_and_its_events(two_guilds: FakeDiscord) -> None:
+    fake = two_guilds
+    general_a, general_b = fake.channel_id("general", GUILD_A), fake.channel_id("general", GUILD_B)
+    assert general_a != general_b and fake.guild_of(general_b) == GUILD_B
+    alice = fake.user_id("alice")
+    bot_a = TinyBot(GUILD_A, shard_id=0, shard_count=2)
+    bot_b = TinyBot(GUILD_B, shard_id=1, shard_count=2)
+    async with run_bot(bot_a, fake.token, fake=fake), run_bot(bot_b, fake.token, fake=fake):
+        assert [g.id for g in bot_a.guilds] == [GUILD_A] and [g.id for g in bot_b.guilds] == [GUILD_B]
+        assert fake.shards_sent("GUILD_CREATE", str(GUILD_A)) == [(0, 2)]
+        assert fake.shards_sent("GUILD_CREATE", str(GUILD_B)) == [(1, 2)]
+        guild_b = bot_b.get_guild(GUILD_B)
+        assert guild_b is not None and [c.id for c in guild_b.channels] == [general_b]
+        assert bot_a.get_channel(general_b) is None and bot_b.get_channel(general_a) is None
+        assert guild_b.default_role.id == GUILD_B and guild_b.get_role(GUILD_A) is None
+        assert [c.id for c in await guild_b.fetch_channels()] == [general_b]  # REST routes of guild B
+        assert (await guild_b.fetch_member(alice)).guild.id == GUILD_B  # the members are those of every guild
+        assert [r.id for r in await guild_b.fetch_roles() if r.name == "@everyone"] == [GUILD_B]
+
+        sent_b = await fake.user_sends(general_b, alice, "ping b")
+        reply_b = await fake.wait_for_message(general_b)
+        assert reply_b["content"] == "pong b" and reply_b["guild_id"] == str(GUILD_B)
+        assert reply_b["message_reference"] == {
+            "type": 0, "message_id": sent_b["id"], "channel_id": str(general_b), "guild_id": str(GUILD_B)
+        }  # fmt: skip
+        sent_a = await fake.user_sends(general_a, alice, "ping a")
+        reply_a = await fake.wait_for_message(general_a)
+        assert reply_a["content"] == "pong a" and reply_a["guild_id"] == str(GUILD_A)
+        # Each message (and the echo of each reply) went to the session owning its guild only.
+        await fake.wait_until(lambda: (len(bot_a.seen) >= 2 and len(bot_b.seen) >= 2) or None, what="the echoes")
+        assert fake.shards_sent("MESSAGE_CREATE", sent_b["id"]) == fake.shards_sent("MESSAGE_CREATE", reply_b["id"])
+        assert fake.shards_sent("MESSAGE_CREATE", sent_b["id"]) == [(1, 2)]
+        assert fake.shards_sent("MESSAGE_CREATE", sent_a["id"]) == [(0, 2)]
+        assert [m.id for m in bot_a.seen] == [int(sent_a["id"]), int(reply_a["id"])]
+        assert [m.id for m in bot_b.seen] == [int(sent_b["id"]), int(reply_b["id"])]
+
+        # Commands are synced per guild; an interaction belongs to the guild of its channel.
+        assert {c["name"] for c in fake.commands[GUILD_B]} == {c["name"] for c in fake.commands[GUILD_A]} >= {"faq"}
+        inter = await fake.slash_command(general_b, alice, "faq", {"query": "billing"})
+        assert (await inter.wait_response())["data"]["content"] == "faq: billing (3)"
+        assert inter.payload["guild_id"] == str(GUILD_B) and inter.payload["data"]["guild_id"] == str(GUILD_B)
+        assert inter.original_message is not None and inter.original_message["channel_id"] == str(general_b)
+        assert fake.shards_sent("INTERACTION_CREATE", str(inter.id)) == [(1, 2)]
+    fake.assert_clean()
+
+
+async def test_gateway_shard_session_ready_guilds_and_member_chunks(two_guilds: FakeDiscord) -> None:
+    fake = two_guilds
+    async with ClientSession() as session, session.ws_connect(fake.gateway_url + "?v=10&encoding=json") as ws:
+        assert (await ws.receive_json())["op"] == 10
+        identify = {"token": fake.token, "intents": 513, "properties": {}, "shard": [1, 2]}
+        await ws.send_json({"op": 2, "d": identify})
+        ready, created = await ws.receive_json(), await ws.receive_json()
+        assert ready["t"] == "READY" and ready["d"]["shard"] == [1, 2]
+        assert ready["d"]["guilds"] == [{"id": str(GUILD_B), "unavailable": True}]
+        assert created["t"] == "GUILD_CREATE" and created["d"]["id"] == str(GUILD_B)
+        assert created["d"]["name"] == "Guild B"
+        assert [c["id"] for c in created["d"]["channels"]] == [str(fake.channel_id("general", GUILD_B))]
+        assert [r["id"] for r in created["d"]["roles"] if r["name"] == "@everyone"] == [str(GUILD_B)]
+        with pytest.raises(RuntimeError, match=f"no bot is connected for guild {GUILD_A}"):
+            await fake.user_sends(fake.channel_id("general", GUILD_A), fake.user_id("alice"), "nobody hears this")
+        # Members of the guilds this shard owns only; the heartbeat ACK after it shows nothing else was sent.
+        await ws.send_json({"op": 8, "d": {"guild_id": [GUILD_A, GUILD_B], "query": "", "limit": 0, "nonce": "n"}})
+        await ws.send_json({"op": 1, "d": None})
+        chunk, ack = await ws.receive_json(), await ws.receive_json()
+        assert (chunk["t"], chunk["d"]["guild_id"], chunk["d"]["nonce"]) == ("GUILD_MEMBERS_CHUNK", str(GUILD_B), "n")
+        assert len(chunk["d"]["members"]) == len(fake.members) and ack == {"op": 11}
+    fake.assert_clean()
 
 
 SUBPROCESS_BOT = textwrap.dedent(

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,20 @@ def test_shard_ids_pick_this_process_s_shards() -> None:
 def test_malformed_shard_settings_are_named(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         load_settings(env, env_file=None)
+
+
+def test_outbox_claim_lease_defaults_to_the_postgres_store_s_and_can_be_set() -> None:
+    from bot.services.store.postgres import DEFAULT_CLAIM_LEASE
+
+    assert load_settings({}, env_file=None).outbox_claim_lease_seconds == DEFAULT_CLAIM_LEASE.total_seconds() == 60
+    assert load_settings({"OUTBOX_CLAIM_LEASE_SECONDS": ""}, env_file=None).outbox_claim_lease_seconds == 60
+    assert load_settings({"OUTBOX_CLAIM_LEASE_SECONDS": " 3 "}, env_file=None).outbox_claim_lease_seconds == 3
+    bounds = [load_settings({"OUTBOX_CLAIM_LEASE_SECONDS": v}, env_file=None) for v in ("1", "3600")]
+    assert [s.outbox_claim_lease_seconds for s in bounds] == [1, 3600]
+
+
+@pytest.mark.parametrize("value", ["0", "3601", "-5", "2.5", "1e3", "sixty", "60s", "999999"])
+def test_a_malformed_outbox_claim_lease_is_named_with_its_bounds(value: str) -> None:
+    message = rf"OUTBOX_CLAIM_LEASE_SECONDS must be a whole number of seconds 1\.\.3600 .*got '{re.escape(value)}'"
+    with pytest.raises(SettingsError, match=message):
+        load_settings({"OUTBOX_CLAIM_LEASE_SECONDS": value}, env_file=None)

@@ -276,7 +276,11 @@ async def running_deps(settings: Settings, *, clock: Callable[[], datetime] = ut
     """
     import aiohttp
 
-    store = await open_store(settings.database_path, settings.database_url)
+    store = await open_store(
+        settings.database_path,
+        settings.database_url,
+        claim_lease=timedelta(seconds=settings.outbox_claim_lease_seconds),
+    )
     try:
         engine = await asyncio.to_thread(build_engine, settings, page_vectors="background")
         # Load what the first message would load lazily (language model, regexes), off the event loop: otherwise
@@ -340,17 +344,23 @@ async def serving_health(deps: Deps, gateway: Callable[[], GatewayState] | None 
         await runner.cleanup()
 
 
-async def open_store(path: Path, database_url: Secret | None = None) -> SqliteStore | PostgresStore:
+async def open_store(
+    path: Path, database_url: Secret | None = None, *, claim_lease: timedelta | None = None
+) -> SqliteStore | PostgresStore:
     """Open the store: PostgreSQL at `database_url` (DATABASE_URL) when set, else the SQLite file at `path`
-    (DATABASE_PATH). A database that cannot be used raises `StartupError` (its message never shows a password)."""
+    (DATABASE_PATH). A database that cannot be used raises `StartupError` (its message never shows a password).
+
+    `claim_lease` (OUTBOX_CLAIM_LEASE_SECONDS) is how long an outbox worker's claim keeps the other processes off an
+    escalation on PostgreSQL (None: the store's default, 60 s); SQLite ignores it (one process, nothing to share)."""
     from bot.services.store import DatabaseUnusableError, SqliteStore, StoreError
 
     setting = "DATABASE_URL" if database_url else "DATABASE_PATH"
     try:
         if database_url:
-            from bot.services.store.postgres import PostgresStore
+            from bot.services.store.postgres import DEFAULT_CLAIM_LEASE, PostgresStore
 
-            return await PostgresStore.open(database_url.get_secret_value())
+            lease = DEFAULT_CLAIM_LEASE if claim_lease is None else claim_lease
+            return await PostgresStore.open(database_url.get_secret_value(), claim_lease=lease)
         return await SqliteStore.open(path)
     except DatabaseUnusableError as exc:
         raise StartupError(str(exc), EXIT_CONFIG if exc.bad_setting else EXIT_BAD_INPUT) from exc

@@ -57,7 +57,19 @@ class TicketWatch(commands.Cog):
         return await checked_config(interaction, self.deps, staff_only=True) is not None
 
     async def announce_ticket(self, row: Escalation) -> None:
-        """Tell the thread and the staff channel about a new ticket (once each, across restarts)."""
+        """Tell the thread and the staff channel about a new ticket (once each, across restarts).
+
+        Only a process that sees the row's guild claims its notices. The outbox worker sends tickets from any
+        process: one whose shards do not own the guild, or this one at start before the guild has arrived (the worker
+        starts before the gateway connects). A claim there would be spent on a channel it cannot post to; instead
+        the notices stay owed, and the housekeeping of the process that has the guild posts them.
+        """
+        if self.bot.get_guild(row.guild_id) is None:
+            # Debug: in a sharded bot every housekeeping pass meets the other shards' owed rows again.
+            log.debug(
+                "ticket %s: guild %s is not in this process's cache; its notices stay owed", row.ticket_id, row.guild_id
+            )
+            return
         channel = self.bot.get_channel(row.thread_id or row.channel_id)
         if isinstance(channel, discord.abc.Messageable) and await self.desk.claim(row, "user"):
             # Queued first (the API was down): the requester waited, so say their saved request went through.

@@ -20,7 +20,14 @@ from bot.app.composition import EXIT_BAD_INPUT, EXIT_CONFIG, IncidentBoard, Star
 from bot.core.decision import Incident
 from bot.services.outbox import Outbox
 from bot.services.store import DatabaseUnusableError, GuildConfig, MigrationError, SqliteStore, StoreError
-from bot.services.store.postgres import MIGRATIONS_PG_DIR, PgDatabase, PostgresStore, redact_url
+from bot.services.store.postgres import (
+    DEFAULT_CLAIM_LEASE,
+    MIGRATIONS_PG_DIR,
+    PgDatabase,
+    PgEscalationRepository,
+    PostgresStore,
+    redact_url,
+)
 from bot.settings import Secret, SettingsError, load_settings
 from tests import pg
 from tests.services.test_escalations_store import NOW, new
@@ -154,6 +161,20 @@ async def test_open_store_picks_the_backend_from_database_url(tmp_path: Path, pg
     async with await open_store(tmp_path / "unused.sqlite3", Secret(pg_url)) as postgres_store:
         assert isinstance(postgres_store, PostgresStore) and postgres_store.schema_version == LATEST
     assert not (tmp_path / "unused.sqlite3").exists()
+
+
+async def test_open_store_gives_postgres_the_claim_lease_and_sqlite_ignores_it(tmp_path: Path, pg_url: str) -> None:
+    short = timedelta(seconds=3)  # OUTBOX_CLAIM_LEASE_SECONDS=3 (the runner passes the setting here)
+    async with await open_store(tmp_path / "bot.sqlite3", Secret(""), claim_lease=short) as sqlite_store:
+        assert isinstance(sqlite_store, SqliteStore)  # one process, nothing to lease: the setting is ignored
+    async with await open_store(tmp_path / "unused.sqlite3", Secret(pg_url), claim_lease=short) as leased:
+        assert isinstance(leased.escalations, PgEscalationRepository) and leased.escalations.claim_lease == short
+        row, _ = await leased.escalations.enqueue_escalation(new())
+        assert await leased.escalations.claim_escalation(row.id, NOW)
+        assert await leased.escalations.next_due_at() == NOW + short  # the claim lasts the configured lease
+    async with await open_store(tmp_path / "unused.sqlite3", Secret(pg_url)) as default:
+        assert isinstance(default.escalations, PgEscalationRepository)
+        assert default.escalations.claim_lease == DEFAULT_CLAIM_LEASE
 
 
 async def test_the_health_write_probe_and_a_closed_store(store: PostgresStore) -> None:
