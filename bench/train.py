@@ -51,6 +51,10 @@ FOLDS = 5
 CASCADE_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 CASCADE_SLACK = 0.01  # accuracy the cascade may give up against always encoding, per measure
 ROUTE_THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
+# The chit-chat gate's grid: P(chit-chat) from which it applies (high first: the weakest gate wins ties), and the
+# P(route) it then requires.
+CHAT_GATE_PROBABILITIES = (0.9, 0.8, 0.7, 0.6)
+CHAT_GATE_THRESHOLDS = (0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
 #: weights are stored as float32; a rebuilt model may differ from the shipped one by solver round-off only
 CHECK_TOLERANCE = 1e-3
 
@@ -208,10 +212,52 @@ def predict(model: LinearModel, features: Features, examples: Sequence[Example])
     return out
 
 
-def route_of(probs: dict[str, float], threshold: float) -> str:
-    """The route the analyser takes: the likeliest route when P(any route) reaches the threshold, else none."""
+def route_of(
+    probs: dict[str, float],
+    threshold: float,
+    intent: dict[str, float] | None = None,
+    gate: dict[str, float] | None = None,
+) -> str:
+    """The route the analyser takes: the likeliest route when P(any route) reaches the threshold, else none. With a
+    chit-chat `gate` and the message's `intent` probabilities, a message likely chit-chat needs the gate's threshold."""
     best = max((r for r in probs if r != "none"), key=probs.__getitem__)
+    if gate and intent is not None and intent.get("chitchat", 0.0) >= gate["chitchat"]:
+        threshold = max(threshold, gate["route"])
     return best if 1.0 - probs["none"] >= threshold else "none"
+
+
+def tune_chat_gate(
+    examples: Sequence[Example], oof: dict[str, dict[str, dict[str, float]]], threshold: float
+) -> tuple[dict[str, float] | None, dict]:
+    """Choose the chit-chat gate on out-of-fold probabilities (`oof`) of `examples` (train + validation): above
+    which P(chit-chat) a route needs a higher P(route), and which. Stories and opinions ("we moved to Capgo a year
+    ago, hotfixes in five minutes now") share words with requests; the intent model, trained on chit-chat, tells
+    them apart better.
+
+    Same objective as the route threshold (routing accuracy minus twice the share of other messages routed); ties
+    keep the gate off, then the weakest gate, so it is used only where cross-validation shows a gain.
+    """
+    task = next(t for t in TASKS if t.name == "route")
+    pool = [e for e in examples if task.label(e) is not None]
+
+    def objective(gate: dict[str, float] | None) -> tuple[float, dict]:
+        routed = [(e, route_of(oof["route"][e.uid], threshold, oof["intent"][e.uid], gate)) for e in pool]
+        on_set = [(e, r) for e, r in routed if e.kind == "routing"]
+        others = [(e, r) for e, r in routed if e.kind != "routing"]
+        accuracy = sum(task.label(e) == r for e, r in on_set) / max(len(on_set), 1)
+        false_routes = sum(r != "none" for _, r in others) / max(len(others), 1)
+        return accuracy - 2 * false_routes, {"routing_accuracy": accuracy, "false_route_rate": false_routes}
+
+    best_gate, (best, figures) = None, objective(None)
+    for chat in CHAT_GATE_PROBABILITIES:
+        for route in CHAT_GATE_THRESHOLDS:
+            if route <= threshold:
+                continue
+            gate = {"chitchat": chat, "route": route}
+            score, result = objective(gate)
+            if score > best + 1e-9:
+                best_gate, best, figures = gate, score, result
+    return best_gate, figures
 
 
 def tune_route_threshold(
@@ -312,14 +358,15 @@ def out_of_fold(
     return out
 
 
-def tune_cascade(split: Split, features: Features, meta: dict) -> dict[str, float]:
+def tune_cascade(split: Split, meta: dict, oof: dict[bool, dict[str, dict[str, dict[str, float]]]]) -> dict[str, float]:
     """When may the analyser skip the sentence encoder? Choose the n-gram confidence above which the n-gram models
     decide alone: the least encoder use whose cross-validated intent, routing and steps accuracy stay within
-    CASCADE_SLACK of always encoding."""
+    CASCADE_SLACK of always encoding. `oof`: out-of-fold probabilities of the n-gram (False) and semantic (True)
+    models."""
     pool = split.part("train", "validation")
-    ngram = out_of_fold(split, features, meta["params"], semantic=False)
-    sem = out_of_fold(split, features, meta["params"], semantic=True)
+    ngram, sem = oof[False], oof[True]
     thresholds = {False: meta["route_threshold"], True: meta["route_threshold+sem"]}
+    gates = {False: meta.get("chat_gate"), True: meta.get("chat_gate+sem")}
 
     def figures(sure: Callable[[Example], bool]) -> dict[str, float]:
         intent_ok, route_ok, steps_ok, false_routes, encoded = [], [], [], [], 0
@@ -330,7 +377,7 @@ def tune_cascade(split: Split, features: Features, meta: dict) -> dict[str, floa
             if (label := _intent(e)) is not None:
                 p = probs["intent"][e.uid]
                 intent_ok.append(max(p, key=p.__getitem__) == label)
-            route = route_of(probs["route"][e.uid], thresholds[not alone])
+            route = route_of(probs["route"][e.uid], thresholds[not alone], probs["intent"][e.uid], gates[not alone])
             if e.kind == "routing":
                 route_ok.append(route == _route(e))
             else:
@@ -384,7 +431,8 @@ def build(split: Split, verbose: bool = True) -> tuple[dict[str, LinearModel], d
     meta: dict[str, object] = {"trained_on": "train+validation", "data": data_fingerprint(pool), "params": {}, "cv": {}}
     if encoder is not None:
         meta["encoder"] = encoder.name
-    for semantic in (False, True) if encoder is not None else (False,):
+    families = (False, True) if encoder is not None else (False,)
+    for semantic in families:
         suffix = "+sem" if semantic else ""
         for task in TASKS:
             name = task.name + suffix
@@ -401,8 +449,16 @@ def build(split: Split, verbose: bool = True) -> tuple[dict[str, LinearModel], d
             labels = Counter(task.label(e) for e in pool if task.label(e) is not None)
             if verbose:
                 print(f"{name}: C={c} weights={weight} cv {_fmt(result)}; examples {dict(labels)}", file=sys.stderr)
+    oof = {semantic: out_of_fold(split, features, meta["params"], semantic) for semantic in families}
+    for semantic in families:
+        suffix = "+sem" if semantic else ""
+        gate, figures = tune_chat_gate(pool, oof[semantic], meta[f"route_threshold{suffix}"])
+        meta[f"chat_gate{suffix}"] = gate
+        meta["cv"][f"chat_gate{suffix}"] = {k: round(v, 4) for k, v in figures.items()}
+        if verbose:
+            print(f"route{suffix} chit-chat gate {gate}: cv {_fmt(figures)}", file=sys.stderr)
     if encoder is not None:
-        meta["cascade"] = tune_cascade(split, features, meta)
+        meta["cascade"] = tune_cascade(split, meta, oof)
     return models, meta
 
 

@@ -642,6 +642,13 @@ def _feature_ids(
     return hashed_features(parts.prose, flags, sorted(terms))
 
 
+def _gate(value: object) -> tuple[float, float]:
+    """(chit-chat probability, route threshold) of a chit-chat gate from the artefact's metadata; off when absent."""
+    if not isinstance(value, Mapping):
+        return (1.01, 0.0)
+    return (float(value.get("chitchat", 1.01)), float(value.get("route", 0.0)))
+
+
 # A member mention opening the message: Discord's <@id> / <@!id>, or a typed @name (the console, pasted chats). Not
 # a role (<@&id>), @everyone/@here, nor an npm scope (@capgo/cli) or a package version (@8.46.0).
 _ADDRESSED_RE = re.compile(r"^\s*(?:<@!?\d+>|@(?!everyone\b|here\b)[^\W\d][^\s@/<>:,]{0,31}(?=[\s,:]))")
@@ -740,6 +747,13 @@ class Analyser:
         self.ngram_route_threshold = float(
             route_threshold if route_threshold is not None else models.meta.get("route_threshold", 0.5)
         )
+        # Chit-chat gate (bench/train.py `tune_chat_gate`): a message the intent model takes for chit-chat with at
+        # least probability "chitchat" needs P(route) >= "route" to be routed ("we use beta and production channels
+        # for a year now, smooth" is a story, not a request). Absent from older artefacts: off.
+        self.chat_gate = _gate(models.meta.get(f"chat_gate{suffix}"))
+        self.ngram_chat_gate = _gate(models.meta.get("chat_gate"))
+        if route_threshold is not None:  # an explicit threshold (tests, calibration) means exactly that threshold
+            self.chat_gate = self.ngram_chat_gate = (1.01, 0.0)
         # Cascade (semantic only): when the n-gram models are this sure, the encoder is skipped.
         cascade = models.meta.get("cascade") or {}
         self.intent_sure = float(cascade.get("intent_sure", 1.01)) if semantic else 1.01
@@ -761,14 +775,19 @@ class Analyser:
         ids = _feature_ids(parts, lang, frozenset(present), has_title, self.vocabulary)
         intents = self.ngram_intent.probabilities(ids)
         routes = self.ngram_route.probabilities(ids)
-        steps_model, vector, route_threshold = self.ngram_steps, None, self.ngram_route_threshold
+        steps_model, vector, route_threshold, gate = (
+            self.ngram_steps,
+            None,
+            self.ngram_route_threshold,
+            self.ngram_chat_gate,
+        )
         sure = max(intents.values()) >= self.intent_sure and routes["none"] >= self.none_sure
         if self.encoder is not None and not sure:
             # The n-gram models are unsure: the sentence embedding decides (about 20 ms; see the cascade in
             # bench/train.py for how often and what it buys).
             prose = parts.prose.strip()[:MAX_EMBED_CHARS]
             vector = self.encoder.encode(prose) if prose else np.zeros(self.encoder.dimensions, np.float32)
-            steps_model, route_threshold = self.steps_model, self.route_threshold
+            steps_model, route_threshold, gate = self.steps_model, self.route_threshold, self.chat_gate
             intents = self.intent_model.probabilities(ids, vector)
             routes = self.route_model.probabilities(ids, vector)
         steps = steps_model.probabilities(ids, vector)["yes"]
@@ -776,6 +795,8 @@ class Analyser:
             present.add("steps")
         intent = Intent(max(intents, key=intents.__getitem__))
         best_route = max((r for r in routes if r != "none"), key=routes.__getitem__)
+        if intents.get("chitchat", 0.0) >= gate[0]:
+            route_threshold = max(route_threshold, gate[1])
         route = best_route if 1.0 - routes["none"] >= route_threshold else None
         signals = [
             f"lang={lang} ({conf:.2f})",

@@ -125,3 +125,38 @@ def test_shipped_semantic_models_match_the_training_script(split: dataset.Split)
             total += 1
     assert worst < 0.02
     assert agree / total >= 0.995
+
+
+def _labelled(uid: str, kind: str, route: str | None = None) -> dataset.Example:
+    return dataset.Example(uid=uid, kind=kind, lang="en", text=uid, route=route)
+
+
+def test_chit_chat_gate_is_chosen_only_where_cross_validation_gains() -> None:
+    from bench import train
+
+    # Two stories the route model half-believes (P(route) 0.65) but the intent model calls chit-chat, and two
+    # requests it is sure of: a gate (P(chit-chat) >= 0.9 needs P(route) >= 0.7) keeps every request and drops
+    # both stories.
+    examples = [
+        _labelled("refund", "routing", "billing"),
+        _labelled("ticket", "routing", "escalate"),
+        _labelled("story-1", "silence"),
+        _labelled("story-2", "silence"),
+    ]
+    routes = {
+        "refund": {"none": 0.05, "billing": 0.95, "escalate": 0.0},
+        "ticket": {"none": 0.1, "billing": 0.0, "escalate": 0.9},
+        "story-1": {"none": 0.35, "billing": 0.0, "escalate": 0.65},
+        "story-2": {"none": 0.35, "billing": 0.0, "escalate": 0.65},
+    }
+    chat = {"question": 0.02, "bug_report": 0.03, "chitchat": 0.95}
+    oof = {"route": routes, "intent": dict.fromkeys(routes, chat)}
+    gate, figures = train.tune_chat_gate(examples, oof, threshold=0.5)
+    assert gate == {"chitchat": 0.9, "route": 0.7}
+    assert figures == {"routing_accuracy": 1.0, "false_route_rate": 0.0}
+    assert train.route_of(routes["story-1"], 0.5, chat, gate) == "none"
+    assert train.route_of(routes["story-1"], 0.5) == "escalate"  # without the gate
+    # No story routed: nothing to gain, the gate stays off.
+    calm = {**routes, "story-1": routes["refund"] | {"none": 0.9, "billing": 0.1}}
+    calm["story-2"] = calm["story-1"]
+    assert train.tune_chat_gate(examples, {**oof, "route": calm}, threshold=0.5)[0] is None

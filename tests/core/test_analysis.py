@@ -568,3 +568,17 @@ def test_analyse_is_fast() -> None:
 def test_a_message_opening_with_a_member_mention_is_said_to_that_member(text: str, addressed: bool) -> None:
     assert is_addressed(text) is addressed
     assert analyse(text).addressed is addressed
+
+
+def test_chit_chat_gate_from_the_artefact_holds_back_a_route() -> None:
+    shipped = load_models()
+    text = "I was charged twice this month, please refund one of the payments"
+    plain = Analyser(ModelSet(shipped.models, {**shipped.meta, "chat_gate": None}))
+    assert plain.analyse(text).route == "billing"
+    # A gate that applies to every message (P(chit-chat) >= 0) and asks for more than certainty routes nothing.
+    closed = Analyser(ModelSet(shipped.models, {**shipped.meta, "chat_gate": {"chitchat": 0.0, "route": 1.01}}))
+    assert closed.analyse(text).route is None
+    # An explicit route threshold (tests, calibration) is that threshold alone.
+    explicit = Analyser(ModelSet(shipped.models, {**shipped.meta, "chat_gate": {"chitchat": 0.0, "route": 1.01}}),
+                        route_threshold=0.5)  # fmt: skip
+    assert explicit.analyse(text).route == "billing"
