@@ -1,4 +1,5 @@
-"""Command line: the offline console, `ask`, `triage` (JSON lines) and `check`.
+"""Command line: the offline console, `ask`, `triage` (JSON lines), `check`, the exports (`export`, `export-gaps`,
+from the configured store) and `copy-store` (a SQLite store into an empty PostgreSQL database).
 
 This is a stable interface: the benchmarks and our own checks call it.
 """
@@ -379,6 +380,15 @@ def setup_logging(level: str) -> None:
     logging.getLogger("discord.gateway").setLevel(max(logging.INFO, logging.getLevelName(level)))
 
 
+def _missing_database(settings: Settings) -> bool:
+    """Whether the commands that read the store have nothing to read: no SQLite file at DATABASE_PATH (said on
+    stderr). With DATABASE_URL they read PostgreSQL, and `open_store` reports a database it cannot use."""
+    if settings.database_url or settings.database_path.exists():
+        return False
+    sys.stderr.write(f"error: no database at {settings.database_path} (setting DATABASE_PATH)\n")
+    return True
+
+
 def cmd_export_gaps(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     """Write the recorded gaps as JSON lines in the corpus format, for a person to label (README, "How the models
     are trained"). Secrets and e-mail addresses are redacted; the label fields are left empty on purpose."""
@@ -391,12 +401,11 @@ def cmd_export_gaps(args: argparse.Namespace, settings: Settings, out: TextIO) -
     if not 1 <= args.days <= 3650:
         sys.stderr.write("error: --days must be 1..3650\n")
         return EXIT_BAD_INPUT
-    if not settings.database_path.exists():
-        sys.stderr.write(f"error: no database at {settings.database_path} (setting DATABASE_PATH)\n")
+    if _missing_database(settings):
         return EXIT_BAD_INPUT
 
     async def read() -> list[tuple[int, str, str, str]]:
-        store = await open_store(settings.database_path)
+        store = await open_store(settings.database_path, settings.database_url)
         try:
             return await store.stats.gaps_since(datetime.now(UTC) - timedelta(days=args.days))
         finally:
@@ -444,12 +453,11 @@ def cmd_export(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
     if every and args.out in (None, "-"):
         sys.stderr.write("error: --what all writes three files: give a folder with --out DIR (or pick one --what)\n")
         return EXIT_BAD_INPUT
-    if not settings.database_path.exists():
-        sys.stderr.write(f"error: no database at {settings.database_path} (setting DATABASE_PATH)\n")
+    if _missing_database(settings):
         return EXIT_BAD_INPUT
 
     async def read() -> list[ExportFile]:
-        store = await open_store(settings.database_path)
+        store = await open_store(settings.database_path, settings.database_url)
         try:
             service = StatsService(stats=store.stats, clock=_now)
             return await service.export(args.days, EXPORT_KINDS if every else (args.what,), guild_id=args.guild)
@@ -475,6 +483,49 @@ def cmd_export(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
         sys.stderr.write(f"error: cannot write {args.out} ({exc.strerror or exc}); choose another --out {what}\n")
         return EXIT_BAD_INPUT
     sys.stderr.write(f"exported {summary} from the last {args.days} days to {target}\n")
+    return EXIT_OK
+
+
+_POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def cmd_copy_store(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """Copy the SQLite store (DATABASE_PATH, or --from) into an empty PostgreSQL database (DATABASE_URL, or --to),
+    in one transaction, and print the rows copied per table (README, "PostgreSQL")."""
+    import asyncio
+
+    from bot.services.store import DatabaseUnusableError, StoreError
+    from bot.services.store.postgres.from_sqlite import copy_sqlite_to_postgres
+
+    source: Path = args.source or settings.database_path
+    url: str = args.target or settings.database_url.get_secret_value()
+    if not url:
+        sys.stderr.write("error: no PostgreSQL database to copy into: set DATABASE_URL (or give --to URL)\n")
+        return EXIT_CONFIG
+    if not url.lower().startswith(_POSTGRES_SCHEMES):
+        # The value is not shown: it may hold a password.
+        sys.stderr.write("error: --to must be a postgresql:// or postgres:// URL (value not shown)\n")
+        return EXIT_CONFIG
+    where = "--from" if args.source else "setting DATABASE_PATH"
+    if not source.exists():
+        sys.stderr.write(f"error: no SQLite database at {source} ({where}): nothing to copy\n")
+        return EXIT_BAD_INPUT
+    try:
+        report = asyncio.run(copy_sqlite_to_postgres(source, url))
+    except DatabaseUnusableError as exc:
+        raise StartupError(str(exc), EXIT_CONFIG if exc.bad_setting else EXIT_BAD_INPUT) from exc
+    except StoreError as exc:  # refused (the target holds data, the schemas differ), failed and rolled back
+        raise StartupError(str(exc)) from exc
+    width = max((len(table.name) for table in report.tables), default=0)
+    out.write(f"copied {report.source} into {report.target} (schema version {report.schema_version}):\n")
+    for table in report.tables:
+        out.write(f"  {table.name:<{width}}  {table.rows:>9}\n")
+    out.write(f"  {'total':<{width}}  {report.rows:>9} rows in {len(report.tables)} tables, counts verified\n")
+    if report.replaced_text:
+        out.write(
+            f"{report.replaced_text} text value(s) held NUL characters or lone surrogates, which PostgreSQL text "
+            "cannot store: they were copied with U+FFFD in their place\n"
+        )
     return EXIT_OK
 
 
@@ -514,6 +565,20 @@ def make_parser() -> argparse.ArgumentParser:
     )
     csv_export.add_argument("--guild", type=int, help="only this guild id (default: every guild)")
     csv_export.add_argument("--out", help="output file (default: stdout); with --what all, a folder (created)")
+    copy_store = sub.add_parser(
+        "copy-store",
+        help="copy the SQLite store into an empty PostgreSQL database, in one transaction (README, 'PostgreSQL')",
+    )
+    copy_store.add_argument(
+        "--from", dest="source", type=Path, metavar="PATH", help="SQLite file (default: $DATABASE_PATH)"
+    )
+    copy_store.add_argument(
+        "--to",
+        dest="target",
+        metavar="URL",
+        help="postgresql:// URL of an empty database (default: $DATABASE_URL, the better place for a password: a "
+        "command line is visible to the machine's other users)",
+    )
     return parser
 
 
@@ -549,6 +614,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
             return cmd_export_gaps(args, settings, out)
         if args.command == "export":
             return cmd_export(args, settings, out)
+        if args.command == "copy-store":
+            return cmd_copy_store(args, settings, out)
         if args.command is None and settings.discord_token:
             import asyncio
 

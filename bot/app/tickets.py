@@ -1,14 +1,21 @@
 """What the bot owes people about tickets it queued: the requester's notice, the staff notice, alerts for escalations
-the support API has not accepted, and word when a ticket is solved. Each is said once, across restarts.
+the support API has not accepted, staff's line about one it rejected, and word when a ticket is solved. Each is said
+once, across restarts.
 
 `TicketDesk` decides what is due and claims it in the store (a claimed notice is never due again); the
 `TicketWatch` cog (`bot/exts/tickets.py`) only posts what it is given. No Discord import.
+
+Several processes may share one database (shards), each with the guilds of its own shards. The housekeeping reads
+(`owed_user_notices`, `owed_failure_notices`, `newly_stuck`, `newly_solved`) therefore take the guilds the calling
+process serves: each process handles its own guilds' rows only, so it never claims a notice it cannot post, never
+starves behind another shard's rows, and no ticket's status is read from the API by two processes. None means every
+guild (one process).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -80,27 +87,36 @@ class TicketDesk:
         """The first-response promise of the row's plan and severity, or None when the plan has no SLA."""
         return sla_for(row.tier, row.severity, self.policy)
 
-    async def owed_user_notices(self) -> list[Escalation]:
-        """Sent rows whose requester was not told yet (after a restart, or while the thread was unreachable)."""
-        return await self.escalations.escalations_needing_notice("user")
+    async def owed_user_notices(self, *, guild_ids: Collection[int] | None) -> list[Escalation]:
+        """Sent rows of `guild_ids` (None: every guild) whose requester was not told yet (after a restart, while the
+        thread was unreachable, or sent by a process without the guild)."""
+        return await self.escalations.escalations_needing_notice("user", guild_ids=guild_ids)
 
-    async def newly_stuck(self) -> list[tuple[Escalation, GuildConfig]]:
-        """Rows the API has not accepted for `alert_after`, each returned (and claimed) once, with their config."""
+    async def owed_failure_notices(self, *, guild_ids: Collection[int] | None) -> list[Escalation]:
+        """Rows of `guild_ids` (None: every guild) the API rejected for good whose staff line was not posted yet (the
+        rejection was met by a process without the guild, or before its guild arrived)."""
+        return await self.escalations.escalations_needing_notice("failed", guild_ids=guild_ids)
+
+    async def newly_stuck(self, *, guild_ids: Collection[int] | None) -> list[tuple[Escalation, GuildConfig]]:
+        """Rows of `guild_ids` (None: every guild) the API has not accepted for `alert_after`, each returned (and
+        claimed) once, with their config."""
         out = []
-        for row in await self.escalations.stuck_escalations(self.clock() - self.alert_after):
+        older_than = self.clock() - self.alert_after
+        for row in await self.escalations.stuck_escalations(older_than, guild_ids=guild_ids):
             if await self.claim(row, "stuck"):
                 out.append((row, await self.config.get_config(row.guild_id)))
         return out
 
-    async def newly_solved(self) -> list[Escalation]:
-        """Read open tickets' statuses from the API; return (and claim) those solved or closed since the last pass.
+    async def newly_solved(self, *, guild_ids: Collection[int] | None) -> list[Escalation]:
+        """Read the statuses of open tickets of `guild_ids` (None: every guild) from the API; return (and claim) those
+        solved or closed since the last pass.
 
         Stops at the first API error: the API is unavailable, the next pass tries again.
         """
         if self.support is None:
             return []
         solved = []
-        for row in await self.escalations.open_tickets(limit=OPEN_TICKETS_PER_PASS):
+        for row in await self.escalations.open_tickets(limit=OPEN_TICKETS_PER_PASS, guild_ids=guild_ids):
             if row.ticket_id is None:  # open tickets were sent, so they have an id; be safe
                 continue
             try:

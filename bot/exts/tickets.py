@@ -1,15 +1,16 @@
 """TicketWatch: the outbox worker and everything the bot says about tickets after they are queued.
 
 The requester's notice in the thread and the staff notice when the support API accepts a ticket (once each, across
-restarts), an alert for escalations the API has not accepted in time, word in the thread when a ticket is solved,
-and `/escalations` (the queue, for staff). What is due comes from `TicketDesk` (`bot/app/tickets.py`); this cog
-only posts it.
+restarts), staff's line when it rejects one, an alert for escalations the API has not accepted in time, word in the
+thread when a ticket is solved, and `/escalations` (the queue, for staff). What is due comes from `TicketDesk`
+(`bot/app/tickets.py`); this cog only posts it, and only in the guilds this process has (shards: see `housekeeping`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 import discord
@@ -56,6 +57,16 @@ class TicketWatch(commands.Cog):
         """`/escalations` is for staff."""
         return await checked_config(interaction, self.deps, staff_only=True) is not None
 
+    def has_guild(self, guild_id: int) -> bool:
+        """Whether this process can post in the guild: it is in the cache (one of this process's shards) and
+        available (not only announced by READY, nor in an outage)."""
+        guild = self.bot.get_guild(guild_id)
+        return guild is not None and not guild.unavailable
+
+    def served_guild_ids(self) -> list[int]:
+        """The available guilds of this process: its housekeeping handles their rows only (other processes, theirs)."""
+        return [g.id for g in self.bot.guilds if not g.unavailable]
+
     async def announce_ticket(self, row: Escalation) -> None:
         """Tell the thread and the staff channel about a new ticket (once each, across restarts).
 
@@ -64,11 +75,9 @@ class TicketWatch(commands.Cog):
         starts before the gateway connects). A claim there would be spent on a channel it cannot post to; instead
         the notices stay owed, and the housekeeping of the process that has the guild posts them.
         """
-        if self.bot.get_guild(row.guild_id) is None:
-            # Debug: in a sharded bot every housekeeping pass meets the other shards' owed rows again.
-            log.debug(
-                "ticket %s: guild %s is not in this process's cache; its notices stay owed", row.ticket_id, row.guild_id
-            )
+        if not self.has_guild(row.guild_id):
+            log.debug("ticket %s: guild %s is not available in this process; its notices stay owed",
+                      row.ticket_id, row.guild_id)  # fmt: skip
             return
         channel = self.bot.get_channel(row.thread_id or row.channel_id)
         if isinstance(channel, discord.abc.Messageable) and await self.desk.claim(row, "user"):
@@ -93,7 +102,18 @@ class TicketWatch(commands.Cog):
         await staff_log(self.bot, notice.config, "\n".join(lines))
 
     async def announce_failure(self, row: Escalation) -> None:
-        """Tell staff that the API rejected an escalation for good."""
+        """Tell staff that the API rejected an escalation for good (once, across restarts).
+
+        As in `announce_ticket`, only a process that has the row's guild claims it: a rejection met by another
+        shard's outbox worker, or by this one before the guild arrived, stays owed to the housekeeping of the process
+        that has the guild.
+        """
+        if not self.has_guild(row.guild_id):
+            log.debug("escalation %s: guild %s is not available in this process; the rejection notice stays owed",
+                      row.id, row.guild_id)  # fmt: skip
+            return
+        if not await self.desk.claim(row, "failed"):
+            return
         await staff_log(
             self.bot,
             await self.desk.guild_config(row.guild_id),
@@ -103,20 +123,30 @@ class TicketWatch(commands.Cog):
 
     @tasks.loop(seconds=HOUSEKEEPING_SECONDS)
     async def housekeeping(self) -> None:
-        """Owed notices, stuck alerts, solved tickets."""
-        for row in await self.desk.owed_user_notices():
+        """Owed notices, stuck alerts, solved tickets, of this process's guilds only.
+
+        Every process runs this loop; with several (shards) each handles the rows of the guilds it has, so no notice
+        is claimed where it cannot be posted and no ticket's status is read from the API twice.
+        """
+        guild_ids = self.served_guild_ids()
+        if not guild_ids:
+            log.debug("housekeeping skipped: no guild in this process yet")
+            return
+        for row in await self.desk.owed_user_notices(guild_ids=guild_ids):
             await self.announce_ticket(row)
-        for row, config in await self.desk.newly_stuck():
+        for row in await self.desk.owed_failure_notices(guild_ids=guild_ids):
+            await self.announce_failure(row)
+        for row, config in await self.desk.newly_stuck(guild_ids=guild_ids):
             await staff_log(
                 self.bot, config,
                 f"Escalation #{row.id} (<#{row.thread_id or row.channel_id}>) is still not accepted by the "
                 f"support API after {row.attempts} attempt(s): {row.last_error or '-'}",
             )  # fmt: skip
-        await self.poll_ticket_statuses()
+        await self.poll_ticket_statuses(guild_ids)
 
-    async def poll_ticket_statuses(self) -> None:
-        """Tell threads whose ticket the API reports as solved."""
-        for row in await self.desk.newly_solved():
+    async def poll_ticket_statuses(self, guild_ids: Collection[int]) -> None:
+        """Tell threads of `guild_ids` whose ticket the API reports as solved."""
+        for row in await self.desk.newly_solved(guild_ids=guild_ids):
             channel = self.bot.get_channel(row.thread_id or row.channel_id)
             if isinstance(channel, discord.abc.Messageable):
                 await channel.send(

@@ -10,7 +10,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 EscalationStatus = Literal["pending", "sent", "failed"]
-NoticeKind = Literal["user", "staff", "stuck", "solved"]
+# What is said about an escalation, each once: the requester's and staff's notices of a new ticket, the staff alert
+# while the API has not accepted it, word in the thread when it is solved, and staff's line when the API rejected it.
+NoticeKind = Literal["user", "staff", "stuck", "solved", "failed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,3 +54,4 @@ class Escalation(NewEscalation):
     staff_notified_at: datetime | None
     stuck_alerted_at: datetime | None
     solved_notified_at: datetime | None
+    failure_notified_at: datetime | None

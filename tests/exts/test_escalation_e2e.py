@@ -296,7 +296,7 @@ async def test_the_same_request_after_its_ticket_was_solved_is_a_new_ticket(
         _, first = await escalate(fake, alice)
         assert "T-1001" in first["content"]
         sandbox.set_ticket_status("T-1001", "solved")
-        await bot.get_cog("TicketWatch").poll_ticket_statuses()
+        await bot.get_cog("TicketWatch").poll_ticket_statuses([fake.guild_id])
         _, second = await escalate(fake, alice)
         assert "T-1002" in second["content"]
         _, third = await escalate(fake, alice)  # while T-1002 is open, the same request is T-1002

@@ -1,10 +1,16 @@
+import shutil
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-from bot.services.escalations import NewEscalation
-from bot.services.store import SqliteStore
-from bot.services.store.postgres import PostgresStore
+from bot.services.escalations import Escalation, NewEscalation
+from bot.services.store import MIGRATIONS_DIR, Database, SqliteStore
+from bot.services.store._convert import ts
+from bot.services.store.escalations import _INSERT as SQLITE_INSERT
+from bot.services.store.escalations import new_escalation_row
+from bot.services.store.postgres import MIGRATIONS_PG_DIR, PgDatabase, PostgresStore
+from bot.services.store.postgres.escalations import _INSERT as PG_INSERT
 from tests.services.conftest import Backend
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -108,3 +114,110 @@ async def test_the_submitting_worker_claims_a_pending_row_not_a_sent_one(store: 
     assert await store.escalations.claim_escalation(row.id, NOW) is True
     await store.escalations.mark_escalation_sent(row.id, ticket_id="T-1", ticket_url="u", ticket_status="open", now=NOW)
     assert await store.escalations.claim_escalation(row.id, NOW) is False
+
+
+# -- issue 10: the housekeeping reads of one process's guilds (shards over one database) -----------------------------
+
+OURS, THEIRS = 1_300_000_000_000_000_001, 1_300_000_000_000_000_002  # snowflakes of today's size (beyond 2**53)
+
+
+async def sent(store: SqliteStore, key: str, guild_id: int) -> int:
+    """Queue and send an escalation of `guild_id`; return its id."""
+    row, _ = await store.escalations.enqueue_escalation(new(key, guild_id=guild_id))
+    await store.escalations.mark_escalation_sent(
+        row.id, ticket_id=f"T-{key}", ticket_url="u", ticket_status="open", now=NOW
+    )
+    return row.id
+
+
+def ids(rows: list[Escalation]) -> list[int]:
+    return [row.id for row in rows]
+
+
+async def test_housekeeping_reads_keep_the_given_guilds_before_the_limit(store: SqliteStore) -> None:
+    escalations, old = store.escalations, NOW - timedelta(hours=1)
+    # Another shard's rows come first (lower ids): with the limit applied before the guild, they would crowd ours out.
+    theirs = [await sent(store, f"theirs-{i}", THEIRS) for i in range(3)]
+    ours = await sent(store, "ours", OURS)
+    stuck_theirs, _ = await escalations.enqueue_escalation(new("stuck-theirs", guild_id=THEIRS, created_at=old))
+    stuck_ours, _ = await escalations.enqueue_escalation(new("stuck-ours", guild_id=OURS, created_at=old))
+    before = NOW - timedelta(minutes=30)
+
+    assert ids(await escalations.escalations_needing_notice("user", limit=1, guild_ids=[OURS])) == [ours]
+    assert ids(await escalations.open_tickets(limit=1, guild_ids=[OURS])) == [ours]
+    assert ids(await escalations.stuck_escalations(before, limit=1, guild_ids=[OURS])) == [stuck_ours.id]
+    assert ids(await escalations.escalations_needing_notice("staff", guild_ids={THEIRS})) == theirs
+    assert ids(await escalations.open_tickets(guild_ids=(THEIRS,))) == theirs
+    assert ids(await escalations.stuck_escalations(before, guild_ids=[THEIRS])) == [stuck_theirs.id]
+    # None: every guild (one process); several guilds; no guild at all: no row.
+    for guild_ids in (None, [OURS, THEIRS]):
+        assert ids(await escalations.escalations_needing_notice("user", guild_ids=guild_ids)) == [*theirs, ours]
+        assert ids(await escalations.open_tickets(guild_ids=guild_ids)) == [*theirs, ours]
+        assert ids(await escalations.stuck_escalations(before, guild_ids=guild_ids)) == [stuck_theirs.id, stuck_ours.id]
+    assert await escalations.escalations_needing_notice("user", guild_ids=[]) == []
+    assert await escalations.open_tickets(guild_ids=[]) == []
+    assert await escalations.stuck_escalations(before, guild_ids=[]) == []
+
+
+async def test_a_rejection_notice_is_owed_once_per_rejection(store: SqliteStore) -> None:
+    escalations = store.escalations
+    rejected, _ = await escalations.enqueue_escalation(new("rejected", guild_id=OURS))
+    accepted = await sent(store, "accepted", OURS)
+    assert await escalations.escalations_needing_notice("failed") == []  # pending: nothing to say yet
+    await escalations.mark_escalation_failed(rejected.id, error="validation: subject")
+    assert ids(await escalations.escalations_needing_notice("failed", guild_ids=[OURS])) == [rejected.id]
+    assert await escalations.escalations_needing_notice("failed", guild_ids=[THEIRS]) == []
+    assert ids(await escalations.escalations_needing_notice("user")) == [accepted]  # a rejection owes no ticket notice
+    assert await escalations.mark_escalation_notice(rejected.id, "failed", NOW) is True
+    assert await escalations.mark_escalation_notice(rejected.id, "failed", NOW) is False  # never twice
+    assert await escalations.escalations_needing_notice("failed") == []
+    # Submitted again and rejected again: a new rejection, told again (once).
+    assert await escalations.requeue_failed_escalation(rejected.id, NOW) is True
+    requeued = await escalations.get_escalation(rejected.id)
+    assert requeued is not None and requeued.failure_notified_at is None
+    assert await escalations.escalations_needing_notice("failed") == []  # pending again
+    await escalations.mark_escalation_failed(rejected.id, error="validation: subject")
+    assert ids(await escalations.escalations_needing_notice("failed")) == [rejected.id]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    """Each backend in turn, with no schema yet (`backend`'s PostgreSQL database is already at the latest version)."""
+    if request.param == "sqlite":
+        return Backend("sqlite", str(tmp_path / "bot.sqlite3"))
+    return Backend("postgres", request.getfixturevalue("pg_empty_url"))
+
+
+async def test_rejections_from_before_the_notice_column_are_not_owed_after_the_upgrade(
+    empty_backend: Backend, tmp_path: Path
+) -> None:
+    """Migration 0004 adds the rejection notice; rows already rejected had their staff line then, none is owed."""
+    backend = empty_backend
+    folder = tmp_path / "before-0004"
+    folder.mkdir()
+    source = MIGRATIONS_DIR if backend.name == "sqlite" else MIGRATIONS_PG_DIR
+    for path in sorted(source.glob("000[123]_*.sql")):
+        shutil.copy(path, folder / path.name)
+    keys = {"rejected-then": "failed", "waiting": "pending"}
+    rejected = "UPDATE escalation SET status = 'failed' WHERE idempotency_key = 'rejected-then'"
+    if backend.name == "sqlite":
+        async with await Database.open(backend.target, migrations_dir=folder) as database:
+            assert database.schema_version == 3
+            for key in keys:
+                await database.write(SQLITE_INSERT, (*new_escalation_row(new(key)), ts(NOW), ts(NOW)))
+            await database.write(rejected)
+    else:
+        async with await PgDatabase.open(backend.target, migrations_dir=folder) as pg_database:
+            assert pg_database.schema_version == 3
+            for key in keys:
+                await pg_database.execute(PG_INSERT, *new_escalation_row(new(key)), NOW)
+            await pg_database.execute(rejected)
+    store = await backend.open_store()
+    try:
+        rows = {key: await store.escalations.escalation_by_key(key) for key in keys}
+        assert {key: row.status for key, row in rows.items() if row} == keys
+        assert rows["rejected-then"] is not None and rows["rejected-then"].failure_notified_at == NOW
+        assert rows["waiting"] is not None and rows["waiting"].failure_notified_at is None
+        assert await store.escalations.escalations_needing_notice("failed") == []
+    finally:
+        await store.close()

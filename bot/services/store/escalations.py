@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Collection
 from dataclasses import fields
 from datetime import datetime
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -18,11 +19,13 @@ from bot.services.store._convert import snowflake, ts
 from bot.services.store.database import Database
 
 _NOTICE_COLUMNS = {"user": "user_notified_at", "staff": "staff_notified_at", "stuck": "stuck_alerted_at",
-                   "solved": "solved_notified_at"}  # fmt: skip
+                   "solved": "solved_notified_at", "failed": "failure_notified_at"}  # fmt: skip
+# The status of the rows a notice is owed for: a rejection's staff line on failed rows, the others on sent rows.
+_NOTICE_STATUS: dict[NoticeKind, EscalationStatus] = {"failed": "failed"}
 _COLUMNS = tuple(f.name for f in fields(Escalation))
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM escalation"
 _TIME_COLUMNS = {"next_attempt_at", "created_at", "sent_at", "user_notified_at", "staff_notified_at",
-                 "stuck_alerted_at", "solved_notified_at"}  # fmt: skip
+                 "stuck_alerted_at", "solved_notified_at", "failure_notified_at"}  # fmt: skip
 _INSERT = (
     "INSERT INTO escalation (idempotency_key, guild_id, channel_id, thread_id, source_message_id, requester_id, "
     "opened_by, account_id, org_id, app_id, tier, category, severity, lang, payload, status, attempts, "
@@ -92,14 +95,24 @@ class EscalationRepository(Protocol):
     ) -> list[Escalation]:
         """Return the guild's escalations, newest first, optionally of one status."""
 
-    async def escalations_needing_notice(self, kind: NoticeKind, limit: int = 50) -> list[Escalation]:
-        """Return sent escalations whose user or staff notice is still owed (after a restart, too)."""
+    async def escalations_needing_notice(
+        self, kind: NoticeKind, limit: int = 50, *, guild_ids: Collection[int] | None = None
+    ) -> list[Escalation]:
+        """Return escalations whose notice `kind` is still owed (after a restart, too), oldest first: sent rows for the
+        user and staff notices of a new ticket, failed rows for staff's line about a rejection.
 
-    async def stuck_escalations(self, older_than: datetime, limit: int = 50) -> list[Escalation]:
-        """Return pending escalations created before `older_than` that staff were not alerted about yet."""
+        `guild_ids`: only rows of these guilds (a sharded process's own; the limit applies to them); None: all.
+        """
 
-    async def open_tickets(self, limit: int = 100) -> list[Escalation]:
-        """Return sent escalations whose ticket is not known to be solved or closed."""
+    async def stuck_escalations(
+        self, older_than: datetime, limit: int = 50, *, guild_ids: Collection[int] | None = None
+    ) -> list[Escalation]:
+        """Return pending escalations created before `older_than` that staff were not alerted about yet, oldest
+        first; `guild_ids` as in `escalations_needing_notice`."""
+
+    async def open_tickets(self, limit: int = 100, *, guild_ids: Collection[int] | None = None) -> list[Escalation]:
+        """Return sent escalations whose ticket is not known to be solved or closed, oldest first; `guild_ids` as in
+        `escalations_needing_notice`."""
 
     async def count_escalations(self) -> dict[str, int]:
         """Return the number of escalations per status (benchmarks, /escalations)."""
@@ -219,11 +232,13 @@ class SqliteEscalationRepository:
         """Put an escalation the API rejected back in the queue, due now (its requester submitted it again).
 
         Returns False when it is not `failed` (pending or sent rows are left alone). The idempotency key and the
-        stored payload are unchanged, so the API can still never make two tickets of it.
+        stored payload are unchanged, so the API can still never make two tickets of it. The rejection notice is
+        owed again: if the API rejects it once more, staff are told once more.
         """
         return (
             await self._db.write(
-                "UPDATE escalation SET status = 'pending', next_attempt_at = ? WHERE id = ? AND status = 'failed'",
+                "UPDATE escalation SET status = 'pending', next_attempt_at = ?, failure_notified_at = NULL "
+                "WHERE id = ? AND status = 'failed'",
                 (ts(now), escalation_id),
             )
             > 0
@@ -258,28 +273,43 @@ class SqliteEscalationRepository:
             )
         return [_row_to_escalation(r) for r in rows]
 
-    async def escalations_needing_notice(self, kind: NoticeKind, limit: int = 50) -> list[Escalation]:
-        """Return sent escalations whose user or staff notice is still owed (after a restart, too)."""
+    async def escalations_needing_notice(
+        self, kind: NoticeKind, limit: int = 50, *, guild_ids: Collection[int] | None = None
+    ) -> list[Escalation]:
+        """Return escalations whose notice `kind` is still owed (after a restart, too), oldest first: sent rows for the
+        user and staff notices of a new ticket, failed rows for staff's line about a rejection.
+
+        `guild_ids`: only rows of these guilds (a sharded process's own; the limit applies to them); None: all.
+        """
         column = _NOTICE_COLUMNS[kind]
+        where, params = _in_guilds(guild_ids)
         rows = await self._db.read_all(
-            f"{_SELECT} WHERE status = 'sent' AND {column} IS NULL ORDER BY id LIMIT ?", (limit,)
+            f"{_SELECT} WHERE status = ? AND {column} IS NULL{where} ORDER BY id LIMIT ?",
+            (_NOTICE_STATUS.get(kind, "sent"), *params, limit),
         )
         return [_row_to_escalation(r) for r in rows]
 
-    async def stuck_escalations(self, older_than: datetime, limit: int = 50) -> list[Escalation]:
-        """Return pending escalations created before `older_than` that staff were not alerted about yet."""
+    async def stuck_escalations(
+        self, older_than: datetime, limit: int = 50, *, guild_ids: Collection[int] | None = None
+    ) -> list[Escalation]:
+        """Return pending escalations created before `older_than` that staff were not alerted about yet, oldest
+        first; `guild_ids` as in `escalations_needing_notice`."""
+        where, params = _in_guilds(guild_ids)
         rows = await self._db.read_all(
-            f"{_SELECT} WHERE status = 'pending' AND created_at < ? AND stuck_alerted_at IS NULL ORDER BY id LIMIT ?",
-            (ts(older_than, "older_than"), limit),
+            f"{_SELECT} WHERE status = 'pending' AND created_at < ? AND stuck_alerted_at IS NULL{where} "
+            "ORDER BY id LIMIT ?",
+            (ts(older_than, "older_than"), *params, limit),
         )
         return [_row_to_escalation(r) for r in rows]
 
-    async def open_tickets(self, limit: int = 100) -> list[Escalation]:
-        """Return sent escalations whose ticket is not known to be solved or closed."""
+    async def open_tickets(self, limit: int = 100, *, guild_ids: Collection[int] | None = None) -> list[Escalation]:
+        """Return sent escalations whose ticket is not known to be solved or closed, oldest first; `guild_ids` as in
+        `escalations_needing_notice`."""
+        where, params = _in_guilds(guild_ids)
         rows = await self._db.read_all(
             f"{_SELECT} WHERE status = 'sent' AND solved_notified_at IS NULL "
-            "AND COALESCE(ticket_status, 'open') NOT IN ('closed') ORDER BY id LIMIT ?",
-            (limit,),
+            f"AND COALESCE(ticket_status, 'open') NOT IN ('closed'){where} ORDER BY id LIMIT ?",
+            (*params, limit),
         )
         return [_row_to_escalation(r) for r in rows]
 
@@ -310,6 +340,17 @@ def new_escalation_row(new: NewEscalation) -> tuple[Any, ...]:
     return (new.idempotency_key, new.guild_id, new.channel_id, new.thread_id, new.source_message_id, new.requester_id,
             new.opened_by, new.account_id, new.org_id, new.app_id, new.tier, new.category, new.severity, new.lang,
             json.dumps(new.payload, ensure_ascii=False))  # fmt: skip
+
+
+def _in_guilds(guild_ids: Collection[int] | None) -> tuple[str, tuple[str, ...]]:
+    """The SQL condition (with its parameters) keeping rows of `guild_ids` only; none for None (every guild).
+
+    One JSON array parameter rather than a placeholder per guild: a process may have thousands of guilds, more than
+    SQLite's limit on parameters. An empty collection matches no row.
+    """
+    if guild_ids is None:
+        return "", ()
+    return " AND guild_id IN (SELECT value FROM json_each(?))", (json.dumps([int(g) for g in guild_ids]),)
 
 
 def _row_to_escalation(row: aiosqlite.Row) -> Escalation:

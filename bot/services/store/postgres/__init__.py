@@ -6,6 +6,8 @@ over an asyncpg pool, for several bot processes sharing one database.
 - `config`, `replies`, `stats`, `cooldowns`, `escalations`, `incidents`: `Pg…Repository`, one per Protocol. None
   caches reads (another process may write the same rows); the outbox's `due_escalations` claims rows with a lease.
 - `facade`: `PostgresStore`, what the bot opens (``await PostgresStore.open(url)``), shaped like `SqliteStore`.
+- `from_sqlite`: `copy_sqlite_to_postgres`, a SQLite store copied into an empty database in one transaction
+  (``python -m bot copy-store``).
 """
 
 from bot.services.store.postgres.config import PgConfigRepository

@@ -14,6 +14,7 @@ work: if a send outlasts it and a second worker sends the row again, the idempot
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -31,7 +32,9 @@ from bot.services.store.postgres.database import PgDatabase
 DEFAULT_CLAIM_LEASE = timedelta(seconds=60)
 
 _NOTICE_COLUMNS = {"user": "user_notified_at", "staff": "staff_notified_at", "stuck": "stuck_alerted_at",
-                   "solved": "solved_notified_at"}  # fmt: skip
+                   "solved": "solved_notified_at", "failed": "failure_notified_at"}  # fmt: skip
+# The status of the rows a notice is owed for: a rejection's staff line on failed rows, the others on sent rows.
+_NOTICE_STATUS: dict[NoticeKind, EscalationStatus] = {"failed": "failed"}
 _COLUMNS = tuple(f.name for f in fields(Escalation))
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM escalation"
 # The moment a pending row can next be taken: when it is due, or when its lease ends if that is later.
@@ -191,10 +194,12 @@ class PgEscalationRepository:
         """Put an escalation the API rejected back in the queue, due now (its requester submitted it again).
 
         Returns False when it is not `failed` (pending or sent rows are left alone). The idempotency key and the
-        stored payload are unchanged, so the API can still never make two tickets of it.
+        stored payload are unchanged, so the API can still never make two tickets of it. The rejection notice is
+        owed again: if the API rejects it once more, staff are told once more.
         """
         changed = await self._db.execute(
-            "UPDATE escalation SET status = 'pending', next_attempt_at = $1, claimed_until = NULL "
+            "UPDATE escalation SET status = 'pending', next_attempt_at = $1, claimed_until = NULL, "
+            "failure_notified_at = NULL "
             "WHERE id = $2 AND status = 'failed'",
             at(now),
             escalation_id,
@@ -226,27 +231,48 @@ class PgEscalationRepository:
         )
         return [_row_to_escalation(r) for r in rows]
 
-    async def escalations_needing_notice(self, kind: NoticeKind, limit: int = 50) -> list[Escalation]:
-        """Return sent escalations whose user or staff notice is still owed (after a restart, too)."""
-        column = _NOTICE_COLUMNS[kind]
-        rows = await self._db.fetch(f"{_SELECT} WHERE status = 'sent' AND {column} IS NULL ORDER BY id LIMIT $1", limit)
-        return [_row_to_escalation(r) for r in rows]
+    async def escalations_needing_notice(
+        self, kind: NoticeKind, limit: int = 50, *, guild_ids: Collection[int] | None = None
+    ) -> list[Escalation]:
+        """Return escalations whose notice `kind` is still owed (after a restart, too), oldest first: sent rows for the
+        user and staff notices of a new ticket, failed rows for staff's line about a rejection.
 
-    async def stuck_escalations(self, older_than: datetime, limit: int = 50) -> list[Escalation]:
-        """Return pending escalations created before `older_than` that staff were not alerted about yet."""
+        `guild_ids`: only rows of these guilds (a sharded process's own; the limit applies to them); None: all.
+        """
+        column = _NOTICE_COLUMNS[kind]
+        where, params = _in_guilds(guild_ids, 3)
         rows = await self._db.fetch(
-            f"{_SELECT} WHERE status = 'pending' AND created_at < $1 AND stuck_alerted_at IS NULL ORDER BY id LIMIT $2",
-            at(older_than, "older_than"),
+            f"{_SELECT} WHERE status = $2 AND {column} IS NULL{where} ORDER BY id LIMIT $1",
             limit,
+            _NOTICE_STATUS.get(kind, "sent"),
+            *params,
         )
         return [_row_to_escalation(r) for r in rows]
 
-    async def open_tickets(self, limit: int = 100) -> list[Escalation]:
-        """Return sent escalations whose ticket is not known to be solved or closed."""
+    async def stuck_escalations(
+        self, older_than: datetime, limit: int = 50, *, guild_ids: Collection[int] | None = None
+    ) -> list[Escalation]:
+        """Return pending escalations created before `older_than` that staff were not alerted about yet, oldest
+        first; `guild_ids` as in `escalations_needing_notice`."""
+        where, params = _in_guilds(guild_ids, 3)
+        rows = await self._db.fetch(
+            f"{_SELECT} WHERE status = 'pending' AND created_at < $1 AND stuck_alerted_at IS NULL{where} "
+            "ORDER BY id LIMIT $2",
+            at(older_than, "older_than"),
+            limit,
+            *params,
+        )
+        return [_row_to_escalation(r) for r in rows]
+
+    async def open_tickets(self, limit: int = 100, *, guild_ids: Collection[int] | None = None) -> list[Escalation]:
+        """Return sent escalations whose ticket is not known to be solved or closed, oldest first; `guild_ids` as in
+        `escalations_needing_notice`."""
+        where, params = _in_guilds(guild_ids, 2)
         rows = await self._db.fetch(
             f"{_SELECT} WHERE status = 'sent' AND solved_notified_at IS NULL "
-            "AND COALESCE(ticket_status, 'open') NOT IN ('closed') ORDER BY id LIMIT $1",
+            f"AND COALESCE(ticket_status, 'open') NOT IN ('closed'){where} ORDER BY id LIMIT $1",
             limit,
+            *params,
         )
         return [_row_to_escalation(r) for r in rows]
 
@@ -261,6 +287,14 @@ class PgEscalationRepository:
             "SELECT MIN(created_at) FROM escalation WHERE status = 'pending'"
         )
         return value
+
+
+def _in_guilds(guild_ids: Collection[int] | None, index: int) -> tuple[str, tuple[list[int], ...]]:
+    """The SQL condition keeping rows of `guild_ids` only, as parameter `$index` (one array), with its parameters;
+    none for None (every guild). An empty collection matches no row."""
+    if guild_ids is None:
+        return "", ()
+    return f" AND guild_id = ANY(${index}::bigint[])", ([int(g) for g in guild_ids],)
 
 
 def _row_to_escalation(row: asyncpg.Record) -> Escalation:
