@@ -80,7 +80,7 @@ def build_index(docs: Path = SHARED / "capgo-docs", faq: Path = ROOT / "faq", *,
     index = engine.index
     encoder = engine.encoder
     if vectors and encoder is not None and index.page_vectors is None:
-        page_vectors.attach(index, engine.page_summaries, encoder)
+        page_vectors.attach(index, engine.page_summaries, encoder, sections=engine.page_sections)
     index.reranker = None
     return index
 

@@ -17,7 +17,7 @@ import contextlib
 import gc
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from bot.services.health import GatewayState, HealthProbe
     from bot.services.outbox import Outbox
     from bot.services.status_page import StatusPageClient
-    from bot.services.store import IncidentRepository, SqliteStore
+    from bot.services.store import IncidentRepository, OwedIncidentNotice, SqliteStore
     from bot.services.store.postgres import PostgresStore
     from bot.services.support_api import SupportApiClient
 
@@ -90,27 +90,36 @@ class EngineHolder:
         return previous
 
 
+# How long after an incident ends the guilds told about its start are still told that it is over: a process that
+# comes back later (the only one with those guilds) does not post a stale line.
+RESOLVED_NOTICE_WINDOW = timedelta(days=1)
+
+
 class IncidentBoard:
-    """The platform incident in progress (from the status page) and the channels told about it.
+    """The platform incident in progress (from the status page), the staff notices owed about the page's incidents,
+    and the channels told about it.
 
     Read by the triage flow for every message; written through to the store when given one, so that after a
-    restart the bot still knows the incident and still tells those channels when it is resolved.
+    restart the bot still knows the incident and still tells those channels when it is resolved. Several processes
+    (shards) share the store: the leader records what the status page says (`set`, `record`), and every process
+    claims the notices (`owed_notices`, `claim`) and takes the channels (`take_notified`) of the guilds it has, so
+    each is said once, by a process that can post it, and a restart or a take-over finds them said. Without a store
+    (tests of the triage flow) no staff notice is owed and the channels are kept in memory.
     """
 
     def __init__(self, repository: IncidentRepository | None = None, clock: Callable[[], datetime] = utcnow) -> None:
         self.current: Incident | None = None
         self.updated_at: datetime | None = None  # the last `set` (a successful status poll): the health check reads it
-        self._notified: set[int] = set()
+        self._notified: dict[int, int] = {}  # channel -> guild, without a store
         self._repository = repository
         self._clock = clock
 
     async def restore(self) -> None:
-        """Load what a previous run left (the incident and the channels told about it)."""
+        """Load the incident in progress as the store has it (a previous run, or the leader of the processes)."""
         if self._repository is None:
             return
         saved = await self._repository.current_incident()
         self.current = Incident(*saved) if saved else None
-        self._notified = set(await self._repository.notified_channels())
 
     async def set(self, incident: Incident | None) -> bool:
         """Record the incident in progress (None: resolved); True when this changed what was on the board."""
@@ -122,25 +131,44 @@ class IncidentBoard:
             await self._repository.set_incident(saved, self._clock())
         return changed
 
-    async def note_thread(self, channel_id: int) -> None:
-        """Remember a channel or thread that got the incident notice."""
-        if channel_id in self._notified:
-            return
-        self._notified.add(channel_id)
+    async def record(self, incidents: Sequence[tuple[str, str, str]]) -> None:
+        """Record the status page's unresolved incidents, (name, url, status) each, whose start and end staff are told
+        in every guild (`owed_notices`); an incident already recorded is kept, so a restart announces nothing again."""
         if self._repository is not None:
-            await self._repository.note_notified(channel_id, self._clock())
+            await self._repository.record_incidents(incidents, self._clock())
 
-    async def take_notified(self) -> list[int]:
-        """The channels to tell that the incident is resolved (each once: the list is emptied).
+    async def owed_notices(self, guild_ids: Collection[int]) -> list[OwedIncidentNotice]:
+        """The staff notices owed in `guild_ids` (a process's own): an incident's start where it was not told, its end
+        (within `RESOLVED_NOTICE_WINDOW`) where its start was."""
+        if self._repository is None or not guild_ids:
+            return []
+        return await self._repository.owed_notices(guild_ids, self._clock() - RESOLVED_NOTICE_WINDOW)
+
+    async def claim(self, notice: OwedIncidentNotice) -> bool:
+        """Take an owed notice to post it: True for one caller only, across processes and restarts."""
+        if self._repository is None:
+            return False
+        incident_id, guild_id = notice.incident.id, notice.guild_id
+        return await self._repository.claim_notice(incident_id, guild_id, notice.kind, self._clock())
+
+    async def note_thread(self, channel_id: int, guild_id: int) -> None:
+        """Remember a channel or thread (of `guild_id`) that got the incident notice."""
+        if self._repository is None:
+            self._notified.setdefault(channel_id, guild_id)
+            return
+        await self._repository.note_notified(channel_id, guild_id, self._clock())
+
+    async def take_notified(self, guild_ids: Collection[int]) -> list[int]:
+        """The channels of `guild_ids` to tell that the incident is resolved, by id (each once: they are forgotten).
 
         With a store, the store's list (every note is written through to it): it also holds the channels other
-        processes told (shards sharing the database), and a channel is never told twice by two of them."""
-        notified, self._notified = self._notified, set()
-        if self._repository is None:
-            return sorted(notified)
-        channels = sorted(await self._repository.notified_channels())
-        await self._repository.clear_notified(channels)
-        return channels
+        processes noted, and a channel is taken once, by a process that has its guild."""
+        if self._repository is not None:
+            return sorted(await self._repository.take_notified(guild_ids))
+        taken = sorted(c for c, g in self._notified.items() if g in guild_ids)
+        for channel_id in taken:
+            del self._notified[channel_id]
+        return taken
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,9 +432,14 @@ def build_engine(
     engine.encoder = encoder
     if engine.wants_page_vectors and encoder is not None and page_vectors != "off":
         if page_vectors == "background":
-            vectors.attach_in_background(engine.index, engine.page_summaries, encoder, vectors_cache)
+            vectors.attach_in_background(
+                engine.index, engine.page_summaries, encoder, vectors_cache, sections=engine.page_sections
+            )
         else:
-            vectors.attach(engine.index, engine.page_summaries, encoder, vectors_cache)
+            vectors.attach(engine.index, engine.page_summaries, encoder, vectors_cache, sections=engine.page_sections)
+    # The section texts (5,661 passages for the Capgo docs, ~5 MB) are only read to embed them: the background
+    # build holds its own reference until it is done.
+    engine.page_sections = {}
     return engine
 
 

@@ -1,7 +1,8 @@
 """Leader election among the bot processes sharing one database: one of them runs a periodic job, the others follow.
 
-Used for the status-page polling (and its staff and thread notices): every process could fetch the page, but only one
-should announce an incident. The election is the store's: on PostgreSQL a session advisory lock held on a connection
+Used for the status-page polling: every process could fetch the page, but one records the incidents it reports (the
+notices about them are not the leader's: every process claims and posts those of the guilds it has, see
+`bot/exts/status.py`). The election is the store's: on PostgreSQL a session advisory lock held on a connection
 of its own (`PgDatabase.try_lead`), so a leader that dies or closes frees it and the next `acquire` of another process
 wins; on SQLite the one process always leads. `acquire` is called again before each run of the job, so a follower
 takes over within one interval and a leader notices a lost connection.

@@ -324,7 +324,8 @@ class TriageFlow:
             )
         )
         if d.route == "incident":
-            await self.incidents.note_thread(reply_channel_id)  # told again when the incident is resolved
+            # Told again when the incident is resolved, by the process that has the guild.
+            await self.incidents.note_thread(reply_channel_id, outcome.config.guild_id)
 
     # -- reminders that update themselves ------------------------------------------------------------------------
     def reminder_text(self, reply: BotReply, text: str) -> tuple[tuple[str, ...], str] | None:

@@ -229,6 +229,26 @@ def page_summary(page: DocPage) -> str:
     return f"{page.title}. {page.description} {headings}. {opening}"[:1200]
 
 
+SECTION_PASSAGE_CHARS = 600  # e5-small reads ~128 words of a section well; the heading and opening say what it is
+MIN_SECTION_CHARS = 20  # a headed section with less text than this (a heading over a code block) adds nothing
+
+
+def section_passages(page: DocPage) -> tuple[str, ...]:
+    """What the sentence encoder reads of each section of a docs page (the re-ranker's section vectors): page title
+    and heading (the intro: title and description) and the section's opening, 600 characters at most. A page has at
+    least one passage (its summary when no section has text)."""
+    out = []
+    for section in page.sections:
+        if section.heading:
+            if len(section.text.strip()) < MIN_SECTION_CHARS:
+                continue
+            text = f"{page.title}. {section.heading}. {section.text}"
+        else:
+            text = f"{page.title}. {page.description} {section.text}"
+        out.append(text[:SECTION_PASSAGE_CHARS])
+    return tuple(out) or (page_summary(page),)
+
+
 def iter_doc_files(root: Path) -> Iterator[Path]:
     """Yield every Markdown/MDX file under `root`, sorted, skipping hidden folders and node_modules."""
     for path in sorted(root.rglob("*")):

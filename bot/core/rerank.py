@@ -70,7 +70,10 @@ FEATURES = (
 )
 # Semantic candidate features (e5 cosine of the message with the candidate page's summary): the cosine, its gap to
 # the best candidate, the page's rank by cosine among all pages and among the candidates, crossed with non-English
-# (where the glossary leaves the lexical match weakest), and whether the page has a vector at all.
+# (where the glossary leaves the lexical match weakest), whether the page has a vector at all; then the best cosine
+# with one of the page's sections, its gap, and the page's rank by it among the candidates and among all pages
+# (grouped CV, first page: 0.727 with the summary alone, 0.751 with the sections; a section names what a page's
+# summary only lists).
 SEMANTIC_FEATURES = (
     "cos",
     "gap_cos",
@@ -79,8 +82,12 @@ SEMANTIC_FEATURES = (
     "non_en*cos",
     "non_en*gap_cos",
     "has_vector",
+    "sec_cos",
+    "gap_sec_cos",
+    "recip_rank_sec_cos",
+    "recip_rank_sec_cos_all",
 )
-SEMANTIC_CONFIDENCE_EXTRA = ("top_cos", "top_gap_cos", "best_cos")
+SEMANTIC_CONFIDENCE_EXTRA = ("top_cos", "top_gap_cos", "best_cos", "top_sec_cos", "top_gap_sec_cos")
 CONFIDENCE_FEATURES = (
     "top",
     "margin",
@@ -104,17 +111,29 @@ class RerankError(ValueError):
 
 
 def page_similarities(retrieval: Retrieval, vectors: PageVectors, query: np.ndarray) -> np.ndarray:
-    """Return (candidates x 3): e5 cosine of the query vector with each candidate page, that page's rank by cosine
-    among all pages (0 = closest), and 1 when the page has a vector (an FAQ link outside the docs has none)."""
+    """Return (candidates x 5): e5 cosine of the query vector with each candidate page's summary, that page's rank by
+    cosine among all pages (0 = closest), 1 when the page has a vector (an FAQ link outside the docs has none), the
+    best cosine with one of the page's sections, and the page's rank by that among all pages. Needs section
+    vectors (:class:`PageVectors` ``sections``)."""
+    best = vectors.best_sections(query)
+    if best is None:
+        raise ValueError("page_similarities needs section vectors")
     sims = vectors.matrix @ np.asarray(query, dtype=np.float32)
-    out = np.zeros((len(retrieval.candidates), 3), dtype=np.float64)
+    out = np.zeros((len(retrieval.candidates), 5), dtype=np.float64)
     floor = float(sims.min()) if len(sims) else 0.0
+    section_floor = float(best.min()) if len(best) else 0.0
     for i, cand in enumerate(retrieval.candidates):
         row = vectors.rows.get(cand.url.split("#", 1)[0])
         if row is None:
-            out[i] = (floor, len(sims), 0.0)
+            out[i] = (floor, len(sims), 0.0, section_floor, len(sims))
         else:
-            out[i] = (float(sims[row]), float(np.count_nonzero(sims > sims[row])), 1.0)
+            out[i] = (
+                float(sims[row]),
+                float(np.count_nonzero(sims > sims[row])),
+                1.0,
+                float(best[row]),
+                float(np.count_nonzero(best > best[row])),
+            )
     return out
 
 
@@ -162,6 +181,9 @@ def candidate_features(retrieval: Retrieval, similarities: np.ndarray | None = N
     gap_cos = cos - cos.max()
     rank_cands = np.argsort(np.argsort(-cos, kind="stable"), kind="stable")
     semantic = [cos, gap_cos, 1.0 / (1.0 + rank_all), 1.0 / (1.0 + rank_cands), non_en * cos, non_en * gap_cos, has]
+    sec, sec_rank_all = similarities[:, 3], similarities[:, 4]
+    sec_rank_cands = np.argsort(np.argsort(-sec, kind="stable"), kind="stable")
+    semantic += [sec, sec - sec.max(), 1.0 / (1.0 + sec_rank_cands), 1.0 / (1.0 + sec_rank_all)]
     return np.column_stack([rows, *gaps, *query, *cross, *semantic])
 
 
@@ -183,7 +205,7 @@ def confidence_features(scores: np.ndarray, retrieval: Retrieval, features: np.n
     extra = []
     if semantic:
         cos = features[:, len(FEATURES)]
-        extra = [row["cos"], row["gap_cos"], float(cos.max())]
+        extra = [row["cos"], row["gap_cos"], float(cos.max()), row["sec_cos"], row["gap_sec_cos"]]
     return np.array(
         [
             top,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.core.analysis import Analyser, Analysis, Encoder, Intent, default_analyser, embedding_text
 from bot.core.decision import Action, Decision, DecisionSettings, Incident, Role, ThreadState, decide
-from bot.core.docs import DocPage, DocsFormatError, load_docs_folder, page_summary
+from bot.core.docs import DocPage, DocsFormatError, load_docs_folder, page_summary, section_passages
 from bot.core.faq import FaqEntry, load_faq_folder
 from bot.core.index import DocIndex, SearchResult
 from bot.core.render import RenderContext, neutralise_mentions, render_decision
@@ -90,6 +90,7 @@ class TriageEngine:
             raise ValueError(f"gate must be one of {GATE_RULES}, got {gate!r}")
         self.gate = gate
         self.page_summaries: dict[str, str] = {}  # page URL -> summary text embedded as its page vector
+        self.page_sections: dict[str, tuple[str, ...]] = {}  # page URL -> its sections' passages (section vectors)
 
     @classmethod
     def from_folders(
@@ -121,6 +122,7 @@ class TriageEngine:
         # What the page vectors are computed from (the index releases page texts): the composition root embeds
         # them, ahead or in the background, and attaches them to the index (bot/services/page_vectors.py).
         engine.page_summaries = {page.url: page_summary(page) for page in pages}
+        engine.page_sections = {page.url: section_passages(page) for page in pages}
         return engine
 
     @property

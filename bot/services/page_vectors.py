@@ -1,7 +1,8 @@
-"""Page vectors for the semantic re-ranker: one e5 passage embedding per docs page, cached on disk.
+"""Page vectors for the semantic re-ranker: one e5 passage embedding per docs page and one per section, cached.
 
-Embedding the 513 pages of the docs site takes minutes, so vectors are cached in an npz file keyed by
-(encoder name, sha256 of the page summary text): a restart re-embeds only pages whose summary changed. The bot
+Embedding the 513 pages and 5,661 sections of the docs site takes about ten minutes on two cores, so vectors are
+cached in an npz file keyed by (encoder name, sha256 of the passage text): a restart re-embeds only the passages
+that changed. The bot
 starts with the lexical re-ranker and attaches the vectors when they are ready (:func:`attach_in_background`);
 the command line and the benchmarks compute them synchronously (:func:`attach`).
 """
@@ -15,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -62,7 +64,9 @@ class VectorCache:
                     log.info("page vectors: %s was built by another encoder; rebuilding", self.path)
                     return
                 keys = (str(k) for k in data["keys"])
-                self.vectors = dict(zip(keys, data["vectors"].astype(np.float32), strict=True))
+                # One float32 matrix whose rows the dict views (no per-row copies, no second copy of the file).
+                matrix = np.asarray(data["vectors"], dtype=np.float32)
+                self.vectors = dict(zip(keys, matrix, strict=True))
         except FileNotFoundError:
             return
         except (OSError, KeyError, ValueError) as exc:
@@ -87,10 +91,37 @@ def page_vectors(
     encoder: PassageEncoder,
     cache_path: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    sections: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[tuple[str, ...], np.ndarray]:
     """Return (urls, matrix) of the pages' passage vectors, embedding only summaries absent from the cache."""
+    vectors = embed_pages(summaries, encoder, cache_path, progress, sections)
+    return vectors.urls, vectors.matrix
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddedPages:
+    """The passage vectors of the docs pages: one per page summary, and one per section (with its page's URL)."""
+
+    urls: tuple[str, ...]
+    matrix: np.ndarray
+    section_urls: tuple[str, ...]
+    section_matrix: np.ndarray
+
+
+def embed_pages(
+    summaries: Mapping[str, str],
+    encoder: PassageEncoder,
+    cache_path: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    sections: Mapping[str, Sequence[str]] | None = None,
+) -> EmbeddedPages:
+    """Embed the page summaries, then the `sections` passages (page URL -> passages), only the texts absent from
+    the cache (one cache for both: a text is a text); texts no page uses any more are dropped from it."""
     cache = VectorCache(cache_path or DEFAULT_CACHE, encoder.name, encoder.dimensions)
-    todo = cache.missing(list(summaries.values()))
+    sections = sections or {}
+    section_pairs = [(url, text) for url, texts in sections.items() for text in texts]
+    texts = [*summaries.values(), *(text for _, text in section_pairs)]
+    todo = cache.missing(texts)
     for start in range(0, len(todo), CHUNK):
         chunk = todo[start : start + CHUNK]
         vectors = np.asarray(encoder.encode_passages(chunk), dtype=np.float32)
@@ -99,12 +130,21 @@ def page_vectors(
         cache.save()
         if progress is not None:
             progress(min(start + CHUNK, len(todo)), len(todo))
-    keys = [text_key(t) for t in summaries.values()]
+    keys = [text_key(t) for t in texts]
     if todo or len(cache.vectors) != len(set(keys)):
         cache.save(keep=keys)
-    urls = tuple(summaries)
-    matrix = np.vstack([cache.vectors[k] for k in keys]) if keys else np.zeros((0, encoder.dimensions), np.float32)
-    return urls, matrix
+
+    def stack(chosen: Sequence[str]) -> np.ndarray:
+        if not chosen:
+            return np.zeros((0, encoder.dimensions), np.float32)
+        return np.vstack([cache.vectors[text_key(t)] for t in chosen])
+
+    return EmbeddedPages(
+        tuple(summaries),
+        stack(list(summaries.values())),
+        tuple(url for url, _ in section_pairs),
+        stack([text for _, text in section_pairs]),
+    )
 
 
 def stderr_progress(done: int, total: int) -> None:
@@ -121,22 +161,39 @@ def attach(
     encoder: PassageEncoder,
     cache_path: Path | None = None,
     progress: Callable[[int, int], None] | None = stderr_progress,
+    sections: Mapping[str, Sequence[str]] | None = None,
 ) -> None:
-    """Compute (or load) the page vectors now and attach them to the index (command line, benchmarks)."""
+    """Compute (or load) the page and section vectors now and attach them to the index (command line,
+    benchmarks). The semantic re-ranker needs the sections' too: without `sections` the index stays lexical."""
     started = time.perf_counter()
-    urls, matrix = page_vectors(summaries, encoder, cache_path, progress)
-    index.attach_page_vectors(urls, matrix)
-    log.info("page vectors attached: %d pages in %.1f s", len(urls), time.perf_counter() - started)
+    pages = embed_pages(summaries, encoder, cache_path, progress, sections)
+    index.attach_page_vectors(
+        pages.urls,
+        pages.matrix,
+        encoder.name,
+        section_urls=pages.section_urls if sections else None,
+        section_matrix=pages.section_matrix if sections else None,
+    )
+    log.info(
+        "page vectors attached: %d pages, %d sections in %.1f s",
+        len(pages.urls),
+        len(pages.section_urls),
+        time.perf_counter() - started,
+    )
 
 
 def attach_in_background(
-    index: DocIndex, summaries: Mapping[str, str], encoder: PassageEncoder, cache_path: Path | None = None
+    index: DocIndex,
+    summaries: Mapping[str, str],
+    encoder: PassageEncoder,
+    cache_path: Path | None = None,
+    sections: Mapping[str, Sequence[str]] | None = None,
 ) -> threading.Thread:
     """Start a daemon thread that builds the page vectors and attaches them; the index stays lexical until then."""
 
     def run() -> None:
         try:
-            attach(index, summaries, encoder, cache_path, progress=None)
+            attach(index, summaries, encoder, cache_path, progress=None, sections=sections)
         except Exception:  # a failed build must not take the bot down: it keeps the lexical re-ranker
             log.exception("page vectors: build failed; the re-ranker stays lexical")
 

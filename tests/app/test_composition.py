@@ -13,6 +13,8 @@ from bot.core.triage import TriageEngine
 from bot.services.store import SqliteStore
 from bot.settings import load_settings
 
+GUILD = 1_300_000_000_000_000_001
+
 
 async def test_without_a_support_api_escalation_is_off_and_nothing_talks_to_the_network(
     tmp_path: Path, engine: TriageEngine
@@ -63,22 +65,22 @@ async def test_the_incident_board_survives_a_restart(tmp_path: Path) -> None:
     incident = Incident("Update API degraded", "https://status.example.com/")
     assert await board.set(incident) is True
     assert await board.set(incident) is False
-    await board.note_thread(42)
-    await board.note_thread(7)
+    await board.note_thread(42, GUILD)
+    await board.note_thread(7, GUILD)
     await store.close()
 
     store = await SqliteStore.open(path)
     restored = IncidentBoard(store.incidents)
     await restored.restore()
     assert restored.current == incident
-    assert await restored.take_notified() == [7, 42]
+    assert await restored.take_notified([GUILD]) == [7, 42]
     await restored.set(None)
     await store.close()
 
     store = await SqliteStore.open(path)
     again = IncidentBoard(store.incidents)
     await again.restore()
-    assert again.current is None and await again.take_notified() == []
+    assert again.current is None and await again.take_notified([GUILD]) == []
     await store.close()
 
 

@@ -21,6 +21,8 @@ from bot.services.store.postgres import PostgresStore
 from bot.services.store.postgres.database import lead_key
 from tests.services.conftest import pg_server, pg_url  # noqa: F401 - the PostgreSQL fixtures
 
+GUILD = 1_300_000_000_000_000_001
+
 
 class FlakyLock:
     """A lock whose answers the test sets; raises when told to."""
@@ -115,7 +117,7 @@ async def test_status_cog_polls_as_leader_and_reads_the_board_as_follower(tmp_pa
         await leader_board.set(Incident("API down", "https://status.example/1"))
         follower_board = IncidentBoard(store.incidents)
         deps = SimpleNamespace(status=status, leadership=Leadership(lock), incidents=follower_board)
-        cog = StatusWatch(SimpleNamespace(), deps)  # type: ignore[arg-type]
+        cog = StatusWatch(SimpleNamespace(guilds=[]), deps)  # type: ignore[arg-type]
         await cog.tick()
         assert status.fetches == 1 and follower_board.current is None  # leader: polled
         lock.answer = False
@@ -127,11 +129,13 @@ async def test_status_cog_polls_as_leader_and_reads_the_board_as_follower(tmp_pa
 async def test_channels_noted_by_another_process_are_told_once(tmp_path: Path) -> None:
     async with await SqliteStore.open(tmp_path / "bot.db") as store:
         here, there = IncidentBoard(store.incidents), IncidentBoard(store.incidents)
-        await here.note_thread(1)
-        await there.note_thread(2)
-        assert await here.take_notified() == [1, 2]
-        assert await there.take_notified() == []  # already told: the store is the one list
-        assert await here.take_notified() == []
+        await here.note_thread(1, GUILD)
+        await there.note_thread(2, GUILD)
+        await there.note_thread(3, GUILD + 1)
+        assert await here.take_notified([GUILD]) == [1, 2]
+        assert await there.take_notified([GUILD]) == []  # already told: the store is the one list
+        assert await here.take_notified([GUILD]) == []
+        assert await there.take_notified([GUILD + 1]) == [3]  # each process takes the channels of its guilds
 
 
 @pytest.mark.parametrize("name", ["status-page", "x"])

@@ -108,8 +108,9 @@ async def test_the_incident_board_reaches_the_decision_unless_the_author_says_un
     outcome = await flow.handle(msg(content=report))
     assert outcome.result is not None and outcome.result.decision.route == "incident"
     await flow.replied(msg(content=report), outcome, reply_id=901, reply_channel_id=CHANNEL)
-    assert await flow.incidents.take_notified() == [CHANNEL]
-    assert await flow.incidents.take_notified() == []
+    assert await flow.incidents.take_notified([GUILD + 1]) == []  # another guild's: not this channel
+    assert await flow.incidents.take_notified([GUILD]) == [CHANNEL]
+    assert await flow.incidents.take_notified([GUILD]) == []
 
 
 async def test_the_asker_answering_a_reminder_in_the_thread_re_checks_it(flow: TriageFlow, store: SqliteStore) -> None:

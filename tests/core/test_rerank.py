@@ -133,10 +133,17 @@ def test_semantic_features_change_the_ranking() -> None:
     rng = np.random.default_rng(0)
     others = rng.normal(size=(30, 16))
     matrix = np.vstack([[1.0] + [0.0] * 15, [0.0, 1.0] + [0.0] * 14, others / np.linalg.norm(others, axis=1)[:, None]])
-    vectors = PageVectors.of(["https://x/a/", "https://x/b/", *(f"https://x/o{i}/" for i in range(30))], matrix)
+    urls = ["https://x/a/", "https://x/b/", *(f"https://x/o{i}/" for i in range(30))]
+    summaries_only = PageVectors.of(urls, matrix)
     query = np.array([0.1, 0.99] + [0.0] * 14)
+    with pytest.raises(ValueError, match="section vectors"):
+        rerank.page_similarities(retrieval, summaries_only, query)
+    # Each page has two sections: its summary's direction, and a second one (page a's points away from the query).
+    second = np.vstack([-matrix[0], matrix[1], matrix[2:]])
+    vectors = PageVectors.of(urls, matrix, section_urls=urls + urls, section_matrix=np.vstack([matrix, second]))
     sims = rerank.page_similarities(retrieval, vectors, query)
     assert sims[1, 0] > sims[0, 0] and sims[1, 1] == 0.0  # page b is the closest page of all
+    assert sims[1, 3] == pytest.approx(0.99) and sims[1, 4] == 0.0  # ... by its best section too
     order, scores, features = model.rank(retrieval, sims)
     assert order[0] == 1
     assert features["rerank_semantic"] == 1.0
@@ -154,3 +161,19 @@ def test_semantic_pair_round_trips(tmp_path: Path) -> None:
     assert np.array_equal(loaded.semantic.coef, model.semantic.coef)
     rerank.save(path, replace(model, semantic=None))
     assert rerank.load(path).semantic is None
+
+
+def test_best_section_of_each_page_whatever_the_order_of_the_sections() -> None:
+    from bot.core.index import PageVectors
+
+    pages = np.eye(3, 4, dtype=np.float32)
+    # Sections listed out of page order; page c has none.
+    section_urls = ["b", "a", "b", "a"]
+    sections = np.array([[0, 1, 0, 0], [0.6, 0, 0, 0.8], [0, 0.6, 0, 0.8], [1, 0, 0, 0]], dtype=np.float32)
+    vectors = PageVectors.of(["a", "b", "c"], pages, section_urls=section_urls, section_matrix=sections)
+    best = vectors.best_sections(np.array([0, 0, 0, 1], dtype=np.float32))
+    assert best is not None
+    assert best.tolist() == pytest.approx([0.8, 0.8, -1.0])
+    assert PageVectors.of(["a", "b", "c"], pages).best_sections(np.ones(4)) is None
+    with pytest.raises(ValueError, match="page 'd'"):
+        PageVectors.of(["a", "b", "c"], pages, section_urls=["d"], section_matrix=sections[:1])

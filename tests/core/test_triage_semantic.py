@@ -62,6 +62,14 @@ def test_engine_uses_the_semantic_pair_once_vectors_are_attached(
     engine.encoder = encoder
     summaries = engine.page_summaries
     engine.index.attach_page_vectors(list(summaries), encoder.encode_passages(list(summaries.values())))
+    assert not engine.index.semantic_ready  # the semantic pair reads the sections' vectors too
+    sections = [(url, text) for url, texts in engine.page_sections.items() for text in texts]
+    engine.index.attach_page_vectors(
+        list(summaries),
+        encoder.encode_passages(list(summaries.values())),
+        section_urls=[url for url, _ in sections],
+        section_matrix=encoder.encode_passages([text for _, text in sections]),
+    )
     assert engine.index.semantic_ready and not engine.wants_page_vectors
     english = engine.triage("How do I install the plugin?", now=now)
     assert english.search.features.get("rerank_semantic") == 0.0  # default gate: English stays lexical

@@ -86,8 +86,13 @@ async def fill(store: SqliteStore | PostgresStore) -> None:
     failed, _ = await escalations.enqueue_escalation(new("key-failed", created_at=BASE, severity=1, thread_id=None))
     await escalations.mark_escalation_failed(failed.id, error="validation: app_id")
     await store.incidents.set_incident(("API degraded", "https://status.example.com/i/1"), BASE)
-    await store.incidents.note_notified(20, BASE)
-    await store.incidents.note_notified(21, BASE + timedelta(seconds=1))
+    await store.incidents.note_notified(20, GUILD, BASE)
+    await store.incidents.note_notified(21, OTHER_GUILD, BASE + timedelta(seconds=1))
+    await store.incidents.record_incidents([("DNS outage", "https://status.example.com/i/0", "identified")], BASE)
+    [started] = await store.incidents.owed_notices([GUILD], BASE)
+    await store.incidents.claim_notice(started.incident.id, GUILD, "started", BASE + timedelta(seconds=1))
+    await store.incidents.record_incidents([("API degraded", "https://status.example.com/i/1", "investigating")],
+                                           BASE + timedelta(minutes=1))  # fmt: skip
 
 
 async def read_all(store: SqliteStore | PostgresStore) -> dict[str, Any]:
@@ -127,6 +132,7 @@ async def read_all(store: SqliteStore | PostgresStore) -> dict[str, Any]:
         "oldest_pending": await escalations.oldest_pending_at(),
         "incident": await store.incidents.current_incident(),
         "notified": await store.incidents.notified_channels(),
+        "owed_incident_notices": await store.incidents.owed_notices([GUILD, OTHER_GUILD], EPOCH),
     }
 
 

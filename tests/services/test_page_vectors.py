@@ -79,13 +79,32 @@ def test_another_encoder_or_a_corrupt_file_rebuilds(tmp_path: Path) -> None:
 class _Index:
     page_vectors = None
 
-    def attach_page_vectors(self, urls, matrix, encoder: str = "") -> None:  # type: ignore[no-untyped-def]
-        self.page_vectors = (urls, matrix)
+    def attach_page_vectors(self, urls, matrix, encoder: str = "", **sections) -> None:  # type: ignore[no-untyped-def]
+        self.page_vectors = (urls, matrix, sections)
 
 
 def test_background_attach_sets_the_vectors(tmp_path: Path) -> None:
     index = _Index()
-    thread = page_vectors.attach_in_background(index, SUMMARIES, FakeEncoder(), tmp_path / "pv.npz")  # type: ignore[arg-type]
+    sections = {url: (f"{text} first section", f"{text} second section") for url, text in SUMMARIES.items()}
+    encoder = FakeEncoder()
+    thread = page_vectors.attach_in_background(index, SUMMARIES, encoder, tmp_path / "pv.npz", sections=sections)  # type: ignore[arg-type]
     thread.join(timeout=10)
     assert index.page_vectors is not None
-    assert index.page_vectors[1].shape == (5, 8)
+    _urls, matrix, attached = index.page_vectors
+    assert matrix.shape == (5, 8) and attached["section_matrix"].shape == (10, 8)
+    assert attached["section_urls"] == tuple(url for url in SUMMARIES for _ in range(2))
+    assert len(encoder.passages) == 15  # summaries and sections share one cache: each text embedded once
+
+
+def test_sections_share_the_cache_with_the_summaries(tmp_path: Path) -> None:
+    cache = tmp_path / "pv.npz"
+    sections = {url: (text,) for url, text in SUMMARIES.items()}  # a one-section page: the same text as its summary
+    first = FakeEncoder()
+    embedded = page_vectors.embed_pages(SUMMARIES, first, cache, sections=sections)
+    assert len(first.passages) == 5
+    assert np.array_equal(embedded.matrix, embedded.section_matrix)
+    again = FakeEncoder()
+    page_vectors.embed_pages(
+        SUMMARIES, again, cache, sections={url: (*texts, "new") for url, texts in sections.items()}
+    )
+    assert again.passages == ["new"]  # only the text the cache lacks

@@ -304,8 +304,8 @@ async def test_the_incident_board_and_config_survive_reconnecting(pg_url: str) -
     async with await PostgresStore.open(pg_url) as store:
         board = IncidentBoard(store.incidents, clock=lambda: NOW)
         await board.set(Incident("API degraded", "https://status.example.com/1"))
-        await board.note_thread(30)
-        await board.note_thread(31)
+        await board.note_thread(30, GUILD)
+        await board.note_thread(31, GUILD)
         await store.config.update_config(GUILD, staff_log_channel_id=77, answer_threshold=0.8, staff_role_ids=[5, 6])
         await store.config.seed_watch_channels(GUILD, [10, 11])
         await store.config.set_shadow(GUILD, 11, True)
@@ -314,7 +314,7 @@ async def test_the_incident_board_and_config_survive_reconnecting(pg_url: str) -
         board = IncidentBoard(reconnected.incidents, clock=lambda: NOW)
         await board.restore()
         assert board.current == Incident("API degraded", "https://status.example.com/1")
-        assert await board.take_notified() == [30, 31]
+        assert await board.take_notified([GUILD]) == [30, 31]
         assert await reconnected.incidents.notified_channels() == []
         assert await reconnected.config.get_config(GUILD) == GuildConfig(
             guild_id=GUILD, staff_log_channel_id=77, answer_threshold=0.8, staff_role_ids=(5, 6), seeded=True

@@ -12,7 +12,8 @@ All SQL of the bot lives in this package; callers get frozen dataclasses, never 
   `SqliteStatsRepository`.
 - `cooldowns`: `CooldownRepository` (opt-outs, reminder and channel cooldowns) and `SqliteCooldownRepository`.
 - `escalations`: `EscalationRepository` (account links, /link attempts, the outbox) and `SqliteEscalationRepository`.
-- `incidents`: `IncidentRepository` (the incident in progress, channels told about it) and its SQLite one.
+- `incidents`: `IncidentRepository` (the incident in progress, the status page's incidents and their staff notices
+  claimed per guild, channels told about it) and its SQLite one.
 - `facade`: `SqliteStore`, what the bot opens (``await SqliteStore.open(path)``): the repositories over one
   `Database`, as attributes.
 
@@ -43,7 +44,14 @@ from bot.services.store.database import (
 )
 from bot.services.store.escalations import EscalationRepository, SqliteEscalationRepository
 from bot.services.store.facade import SqliteStore
-from bot.services.store.incidents import IncidentRepository, SqliteIncidentRepository
+from bot.services.store.incidents import (
+    INCIDENT_NOTICE_KINDS,
+    IncidentNoticeKind,
+    IncidentRecord,
+    IncidentRepository,
+    OwedIncidentNotice,
+    SqliteIncidentRepository,
+)
 from bot.services.store.replies import (
     FEEDBACK_KINDS,
     GAP_SOURCES,
@@ -65,6 +73,7 @@ __all__ = [
     "BUSY_TIMEOUT_MS",
     "FEEDBACK_KINDS",
     "GAP_SOURCES",
+    "INCIDENT_NOTICE_KINDS",
     "MAX_COOLDOWN_SECONDS",
     "MAX_GAP_CHARS",
     "MAX_REMINDER_PERIOD_HOURS",
@@ -82,9 +91,12 @@ __all__ = [
     "FeedbackKind",
     "GapSource",
     "GuildConfig",
+    "IncidentNoticeKind",
+    "IncidentRecord",
     "IncidentRepository",
     "Migration",
     "MigrationError",
+    "OwedIncidentNotice",
     "ReplyKind",
     "ReplyRepository",
     "SqliteConfigRepository",
