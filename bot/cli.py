@@ -252,8 +252,9 @@ Commands:  :lang xx   force the language (en fr es it de pt id zh; ':lang' alone
 def run_console(settings: Settings, inp: TextIO = sys.stdin, out: TextIO = sys.stdout, banner: str = "") -> int:
     """Run the offline console: type messages, see the bot's replies and reasons."""
     started = time.perf_counter()
-    # The console answers at once; a first start computes the docs' page vectors (a few minutes, then cached) in
-    # the background and switches to the semantic re-ranker when they are ready, as the Discord bot does.
+    # The console answers at once; a first start computes the docs' page and section vectors (about ten minutes on
+    # 2 cores, then cached) in the background and switches to the semantic re-ranker when they are ready, as the
+    # Discord bot does.
     engine = build_engine(settings, progress=terminal_progress(), page_vectors="background")
     interactive = inp.isatty()
     out.write(banner)
