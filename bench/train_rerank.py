@@ -59,7 +59,11 @@ class Query:
     y: np.ndarray  # 1 when the candidate page answers the question
     baseline: tuple[str, ...]  # the current index's top 5 (search with the default limit)
     baseline_confidence: float
-    xs: np.ndarray | None = None  # candidates x rerank.SEM_FEATURES (when vectors are available)
+    xs: np.ndarray | None = None  # semantic candidates x rerank.SEM_FEATURES (when vectors are available)
+    # The semantic pair's candidates: the lexical ones plus the message's closest pages by section vectors
+    # (rerank.SEMANTIC_NEIGHBOURS), and their labels.
+    retrieval_sem: Retrieval | None = None
+    ys: np.ndarray | None = None
 
     def features(self, semantic: bool) -> np.ndarray:
         """The lexical or the semantic feature matrix."""
@@ -67,6 +71,20 @@ class Query:
             assert self.xs is not None, "semantic features need page and query vectors"
             return self.xs
         return self.x
+
+    def labels(self, semantic: bool) -> np.ndarray:
+        """1 for each candidate (lexical, or semantic) whose page answers the message."""
+        if semantic:
+            assert self.ys is not None, "semantic labels need page and query vectors"
+            return self.ys
+        return self.y
+
+    def candidates_of(self, semantic: bool) -> Retrieval:
+        """The retrieval the lexical or the semantic pair ranks."""
+        if semantic:
+            assert self.retrieval_sem is not None, "semantic candidates need page and query vectors"
+            return self.retrieval_sem
+        return self.retrieval
 
 
 def build_index(docs: Path = SHARED / "capgo-docs", faq: Path = ROOT / "faq", *, vectors: bool = True) -> DocIndex:
@@ -120,14 +138,17 @@ def collect(
             retrieval = index.retrieve(example.text, lang, pool, example.title, fields=True)
             base = index.search(example.text, lang, title=example.title)
             x = rerank.candidate_features(retrieval)
-            xs = None
+            xs = ys = retrieval_sem = None
             if vectors is not None and index.page_vectors is not None:
-                sims = rerank.page_similarities(retrieval, index.page_vectors, vectors[example.uid])
-                xs = rerank.candidate_features(retrieval, sims)
+                neighbours = rerank.semantic_neighbours(index.page_vectors, vectors[example.uid])
+                retrieval_sem = index.retrieve(example.text, lang, pool, example.title, fields=True, also=neighbours)
+                sims = rerank.page_similarities(retrieval_sem, index.page_vectors, vectors[example.uid])
+                xs = rerank.candidate_features(retrieval_sem, sims)
+                ys = np.array([float(page(c.url) in gold) for c in retrieval_sem.candidates])
             y = np.array([float(page(c.url) in gold) for c in retrieval.candidates])
             urls = tuple(m.url for m in base.matches)
             confidence = base.matches[0].score if base.matches else 0.0
-            out.append(Query(example.uid, lang, gold, retrieval, x, y, urls, confidence, xs))
+            out.append(Query(example.uid, lang, gold, retrieval, x, y, urls, confidence, xs, retrieval_sem, ys))
     finally:
         index.reranker = saved
     return out
@@ -161,7 +182,7 @@ def fit_ranker(
     """Fit the pointwise ranker on the candidates of `queries`; return (mean, scale, coef)."""
     answerable = [q for q in queries if len(q.y) and q.gold]  # messages with no answer train the confidence only
     x = np.vstack([q.features(semantic) for q in answerable])
-    y = np.concatenate([q.y for q in answerable])
+    y = np.concatenate([q.labels(semantic) for q in answerable])
     mean, scale, coef, _ = fit_logistic(x, y, c)
     return mean, scale, coef
 
@@ -185,11 +206,11 @@ def _reranker(
 
 def ranked_urls(model: rerank.Reranker, query: Query) -> tuple[list[str], np.ndarray]:
     """Return the candidate URLs re-ranked by `model` and their scores."""
-    if not len(query.y):
+    if not len(query.labels(model.is_semantic)):
         return [], np.zeros(0)
     scores = model.scores(query.features(model.is_semantic))
     order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
-    return [query.retrieval.candidates[i].url for i in order], scores
+    return [query.candidates_of(model.is_semantic).candidates[i].url for i in order], scores
 
 
 def out_of_fold(
@@ -209,7 +230,7 @@ def out_of_fold(
             ranked, scores = ranked_urls(model, q)
             urls[q.uid] = ranked
             if len(scores):
-                conf_x[q.uid] = rerank.confidence_features(scores, q.retrieval, q.features(semantic))
+                conf_x[q.uid] = rerank.confidence_features(scores, q.candidates_of(semantic), q.features(semantic))
     return {"urls": urls, "conf_x": conf_x, "fold": fold_of}
 
 

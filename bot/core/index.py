@@ -97,6 +97,7 @@ class PageVectors:
     encoder: str = ""
     sections: np.ndarray | None = None  # sections x dimensions, float32, grouped by page (rows ascending)
     section_page: np.ndarray | None = None  # the `matrix` row of each section's page (int64, non-decreasing)
+    urls: tuple[str, ...] = ()  # the page URL of each `matrix` row
 
     @classmethod
     def of(
@@ -114,7 +115,7 @@ class PageVectors:
             raise ValueError(f"page vectors: {len(urls)} URLs for a matrix of shape {matrix.shape}")
         rows = {url: i for i, url in enumerate(urls)}
         if section_urls is None or section_matrix is None:
-            return cls(rows, matrix, encoder)
+            return cls(rows, matrix, encoder, urls=tuple(urls))
         sections = np.ascontiguousarray(section_matrix, dtype=np.float32)
         if sections.ndim != 2 or len(section_urls) != sections.shape[0] or sections.shape[1] != matrix.shape[1]:
             raise ValueError(f"section vectors: {len(section_urls)} URLs for a matrix of shape {sections.shape}")
@@ -123,7 +124,7 @@ class PageVectors:
         except KeyError as exc:
             raise ValueError(f"section vectors: page {exc} has no page vector") from exc
         order = np.argsort(page_of, kind="stable")  # grouped by page, so a max per page is one reduceat
-        return cls(rows, matrix, encoder, sections[order], page_of[order])
+        return cls(rows, matrix, encoder, sections[order], page_of[order], tuple(urls))
 
     def best_sections(self, query: np.ndarray) -> np.ndarray | None:
         """Per page row, the highest cosine of the query with one of its sections (-1 for a page without sections);
@@ -243,20 +244,29 @@ class DocIndex:
         reranker = self.reranker
         vectors = self.page_vectors
         pool = max(limit, reranker.pool) if reranker is not None else limit
-        retrieval = self.retrieve(text, lang, pool, title, fields=reranker is not None)
+        semantic = (
+            reranker is not None
+            and reranker.semantic is not None
+            and vector is not None
+            and vectors is not None
+            and vectors.sections is not None
+            and float(np.dot(vector, vector)) > 1e-6  # an empty message embeds to zeros
+        )
+        neighbours: list[str] = []
+        if semantic:
+            from bot.core.rerank import semantic_neighbours
+
+            assert vectors is not None and vector is not None
+            neighbours = semantic_neighbours(vectors, vector)
+        retrieval = self.retrieve(text, lang, pool, title, fields=reranker is not None, also=neighbours)
         if not retrieval.candidates:
             return SearchResult((), retrieval.features)
         if reranker is not None:
             similarities = None
-            if (
-                vector is not None
-                and vectors is not None
-                and vectors.sections is not None
-                and reranker.semantic is not None
-                and float(np.dot(vector, vector)) > 1e-6  # an empty message embeds to zeros
-            ):
+            if semantic:
                 from bot.core.rerank import page_similarities
 
+                assert vectors is not None and vector is not None
                 similarities = page_similarities(retrieval, vectors, vector)
             order, scores, features = reranker.rank(retrieval, similarities)
             return SearchResult(
@@ -288,12 +298,21 @@ class DocIndex:
         return entry.title if entry else ""
 
     def retrieve(
-        self, text: str, lang: str = "en", limit: int = 5, title: str | None = None, *, fields: bool = False
+        self,
+        text: str,
+        lang: str = "en",
+        limit: int = 5,
+        title: str | None = None,
+        *,
+        fields: bool = False,
+        also: Sequence[str] = (),
     ) -> Retrieval:
         """Return the lexical candidates of a message in the index's own order, with their score components.
 
         `fields` adds, per candidate, the share of the query's IDF mass found in the page's title, headings,
-        description, URL path and body (the re-ranker's features; ~0.1 ms).
+        description, URL path and body (the re-ranker's features; ~0.1 ms). `also` names docs pages to add after
+        the lexical candidates when they are not among them (the message's semantic neighbours), with the same
+        score components.
         """
         tokens = self.query.weighted(text, lang, title)
         if title:
@@ -315,6 +334,11 @@ class DocIndex:
             for url, score, entry_id, rank in links:
                 pool.offer(url, score, "faq", entry_id, link=rank)
         ranked = pool.ranked(limit)
+        known = {url.split("#", 1)[0] for url, _ in ranked}
+        for url in also:
+            if url not in known and url in self._page_id:
+                known.add(url)
+                ranked.append((url, {"docs": 0.0, "faq": 0.0, "heading": "", "entry": None, "link": -1.0}))
         if not ranked:
             return Retrieval(lang, tokens, (), {"tokens": float(len(tokens))})
         coverage = self.docs.field_coverage(tokens, term_idf) if fields and self.pages else None

@@ -91,3 +91,22 @@ def test_unknown_gate_is_refused(engine_with_reranker: TriageEngine) -> None:
             engine_with_reranker.settings,
             gate="sometimes",
         )
+
+
+def test_the_closest_pages_by_section_join_the_semantic_candidates(engine_with_reranker: TriageEngine) -> None:
+    index = engine_with_reranker.index
+    urls = [page.url for page in index.pages]
+    # One section per page; the query is closest to the last page's section, then the one before it.
+    dims = len(urls) + 1
+    matrix = np.eye(len(urls), dims, dtype=np.float32)
+    index.attach_page_vectors(urls, matrix, section_urls=urls, section_matrix=matrix)
+    query = np.zeros(dims, dtype=np.float32)
+    query[len(urls) - 1], query[len(urls) - 2] = 0.8, 0.6
+    assert rerank.semantic_neighbours(index.page_vectors, query, count=2) == [urls[-1], urls[-2]]
+    text = "how do I initialise the widget?"
+    lexical = {c.url.split("#", 1)[0] for c in index.retrieve(text, "en", 1, fields=True).candidates}
+    far = next(url for url in reversed(urls) if url not in lexical)  # a page outside the (one) lexical candidate
+    widened = index.retrieve(text, "en", 1, fields=True, also=[far, far])
+    added = [c for c in widened.candidates if c.url == far]
+    assert len(added) == 1 and widened.candidates[-1].url == far  # once, after the lexical candidates
+    assert added[0].docs == 0.0 and added[0].faq == 0.0 and len(added[0].coverage) == len(rerank.COVERAGE)
