@@ -27,7 +27,10 @@ from bot.services.support_api import SupportApiClient, SupportApiError
 
 log = logging.getLogger(__name__)
 
-OPEN_TICKETS_PER_PASS = 20  # ticket statuses read from the API per housekeeping pass
+OPEN_TICKETS_PER_PASS = 20  # ticket statuses read from the API per housekeeping pass (least recently read first)
+# How long the requester's notice stays owed after the ticket was sent while its thread is unreachable (deleted, or
+# archived and so out of the cache): the thread may come back (unarchived) meanwhile; after that it is given up.
+USER_NOTICE_GIVE_UP = timedelta(days=7)
 QUEUE_STATUSES: tuple[EscalationStatus, ...] = ("pending", "failed", "sent")
 
 
@@ -92,6 +95,19 @@ class TicketDesk:
         thread was unreachable, or sent by a process without the guild)."""
         return await self.escalations.escalations_needing_notice("user", guild_ids=guild_ids)
 
+    async def user_notice_unreachable(self, row: Escalation) -> bool:
+        """The requester's owed notice of `row` could not be posted (its thread is unreachable): it goes behind the
+        other owed notices, or, `USER_NOTICE_GIVE_UP` after the ticket was sent, is given up (claimed, so never tried
+        again). Return whether it was given up."""
+        now = self.clock()
+        if now - (row.sent_at or row.created_at) < USER_NOTICE_GIVE_UP:
+            await self.escalations.mark_user_notice_tried(row.id, now)
+            return False
+        if await self.claim(row, "user"):
+            log.info("escalation %s: its thread stayed unreachable for %s days; the requester's notice is given up",
+                     row.id, USER_NOTICE_GIVE_UP.days)  # fmt: skip
+        return True
+
     async def owed_failure_notices(self, *, guild_ids: Collection[int] | None) -> list[Escalation]:
         """Rows of `guild_ids` (None: every guild) the API rejected for good whose staff line was not posted yet (the
         rejection was met by a process without the guild, or before its guild arrived)."""
@@ -111,23 +127,29 @@ class TicketDesk:
         """Read the statuses of open tickets of `guild_ids` (None: every guild) from the API; return (and claim) those
         solved or closed since the last pass.
 
-        Stops at the first API error: the API is unavailable, the next pass tries again.
+        Reads `OPEN_TICKETS_PER_PASS` tickets, the least recently checked first, and records each one it tried (read
+        or not) as checked, so the next pass starts with the others: every open ticket gets its turn. Stops at the
+        first API error: the API is unavailable, the next pass tries again.
         """
         if self.support is None:
             return []
-        solved = []
-        for row in await self.escalations.open_tickets(limit=OPEN_TICKETS_PER_PASS, guild_ids=guild_ids):
-            if row.ticket_id is None:  # open tickets were sent, so they have an id; be safe
-                continue
-            try:
-                ticket = await self.support.get_ticket(row.ticket_id)
-            except SupportApiError as exc:
-                log.info("ticket statuses not read this pass: %s", type(exc).__name__)
-                break
-            if ticket.status != row.ticket_status:
-                await self.escalations.set_ticket_status(row.id, ticket.status)
-            if ticket.status in ("solved", "closed") and await self.claim(row, "solved"):
-                solved.append(row)
+        solved, checked = [], []
+        try:
+            for row in await self.escalations.open_tickets(limit=OPEN_TICKETS_PER_PASS, guild_ids=guild_ids):
+                checked.append(row.id)
+                if row.ticket_id is None:  # open tickets were sent, so they have an id; be safe
+                    continue
+                try:
+                    ticket = await self.support.get_ticket(row.ticket_id)
+                except SupportApiError as exc:
+                    log.info("ticket statuses not read this pass: %s", type(exc).__name__)
+                    break
+                if ticket.status != row.ticket_status:
+                    await self.escalations.set_ticket_status(row.id, ticket.status)
+                if ticket.status in ("solved", "closed") and await self.claim(row, "solved"):
+                    solved.append(row)
+        finally:
+            await self.escalations.mark_status_checked(checked, self.clock())
         return solved
 
     async def overview(self, guild_id: int, limit: int = 8) -> Overview:

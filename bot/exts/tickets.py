@@ -80,7 +80,10 @@ class TicketWatch(commands.Cog):
                       row.ticket_id, row.guild_id)  # fmt: skip
             return
         channel = self.bot.get_channel(row.thread_id or row.channel_id)
-        if isinstance(channel, discord.abc.Messageable) and await self.desk.claim(row, "user"):
+        if not isinstance(channel, discord.abc.Messageable):
+            if row.user_notified_at is None:  # gone or archived: behind the other owed notices, given up in the end
+                await self.desk.user_notice_unreachable(row)
+        elif await self.desk.claim(row, "user"):
             # Queued first (the API was down): the requester waited, so say their saved request went through.
             key = "ticket.sent_later" if row.attempts > 1 else "ticket.public"
             note = text(self.deps, key, row.lang, ticket_id=row.ticket_id or "?")

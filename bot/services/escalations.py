@@ -55,3 +55,5 @@ class Escalation(NewEscalation):
     stuck_alerted_at: datetime | None
     solved_notified_at: datetime | None
     failure_notified_at: datetime | None
+    status_checked_at: datetime | None  # when the housekeeping last read the ticket's status (or tried to)
+    user_notice_tried_at: datetime | None  # when it last tried to post the owed user notice and could not

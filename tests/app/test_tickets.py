@@ -4,12 +4,13 @@ status from the API once in all."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import timedelta
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
 
 import pytest
 
-from bot.app.tickets import TicketDesk
+from bot.app.tickets import OPEN_TICKETS_PER_PASS, USER_NOTICE_GIVE_UP, TicketDesk
 from bot.services.escalations import Escalation
 from bot.services.store import SqliteStore
 from bot.services.store.postgres import PostgresStore
@@ -24,15 +25,17 @@ Store = SqliteStore | PostgresStore
 
 
 class TicketApi:
-    """The support API's ticket reads: every ticket has `status`; records which tickets were read."""
+    """The support API's ticket reads: every ticket has `status`; records which tickets were read. `down`: every read
+    fails; `failing`: the reads of these tickets fail."""
 
     def __init__(self, status: str = "solved") -> None:
         self.status = status
         self.reads: list[str] = []
         self.down = False
+        self.failing: set[str] = set()
 
     async def get_ticket(self, ticket_id: str) -> Ticket:
-        if self.down:
+        if self.down or ticket_id in self.failing:
             raise SupportApiUnavailable("down")
         self.reads.append(ticket_id)
         return Ticket(ticket_id, self.status, f"https://support.invalid/{ticket_id}", NOW, NOW)
@@ -49,13 +52,13 @@ async def stores(backend: Backend) -> AsyncIterator[tuple[Store, Store]]:  # noq
         await there.close()
 
 
-def desk(store: Store, api: TicketApi | None = None) -> TicketDesk:
+def desk(store: Store, api: TicketApi | None = None, clock: Callable[[], datetime] = lambda: NOW) -> TicketDesk:
     return TicketDesk(
         escalations=store.escalations,
         config=store.config,
         support=api,  # type: ignore[arg-type] - reads tickets only
         policy=load_settings({}, env_file=None).policy,
-        clock=lambda: NOW,
+        clock=clock,
         alert_after=ALERT_AFTER,
     )
 
@@ -140,3 +143,65 @@ async def test_a_rejection_notice_is_owed_to_the_process_with_the_guild(stores: 
     assert await desk(here).claim(owed, "failed") is True
     assert await desk(here).owed_failure_notices(guild_ids=[OURS]) == []
     assert keys(await desk(there).owed_failure_notices(guild_ids=[THEIRS])) == ["theirs"]
+
+
+class Clock:
+    """A clock the test moves: each housekeeping pass at its own moment."""
+
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def test_every_open_ticket_is_read_in_turn_the_least_recently_read_first(stores: tuple[Store, Store]) -> None:
+    here, _ = stores
+    for i in range(25):  # more open tickets than one pass reads: the newer ones must get their turn too
+        await sent(here, f"t{i:02}", OURS)
+    api, clock = TicketApi(status="open"), Clock()
+    tickets = [f"T-t{i:02}" for i in range(25)]
+    assert await desk(here, api, clock).newly_solved(guild_ids=[OURS]) == []
+    assert api.reads == tickets[:OPEN_TICKETS_PER_PASS]
+    api.reads.clear()
+    clock.now += timedelta(seconds=30)
+    api.status = "solved"
+    assert keys(await desk(here, api, clock).newly_solved(guild_ids=[OURS])) == [f"t{i:02}" for i in range(20, 25)] + [
+        f"t{i:02}" for i in range(15)
+    ]  # the five never read, then the least recently read: all 25 in two passes, each solved one told
+    assert api.reads == tickets[20:] + tickets[:15]
+
+
+async def test_a_ticket_whose_read_fails_does_not_block_the_others(stores: tuple[Store, Store]) -> None:
+    here, _ = stores
+    for i in range(3):
+        await sent(here, f"t{i}", OURS)
+    api, clock = TicketApi(status="solved"), Clock()
+    api.failing = {"T-t0"}  # e.g. a ticket the API keeps failing on
+    assert await desk(here, api, clock).newly_solved(guild_ids=[OURS]) == []  # stops at the first error
+    clock.now += timedelta(seconds=30)
+    assert keys(await desk(here, api, clock).newly_solved(guild_ids=[OURS])) == ["t1", "t2"]  # its turn came
+    api.down = True  # the API is down: the tried ticket still counts as checked
+    assert await desk(here, api, clock).newly_solved(guild_ids=[OURS]) == []
+    row = await here.escalations.escalation_by_key("t0")
+    assert row is not None and row.status_checked_at == clock.now
+
+
+async def test_an_unreachable_users_notice_waits_behind_the_others_then_is_given_up(
+    stores: tuple[Store, Store], caplog: pytest.LogCaptureFixture
+) -> None:
+    here, _ = stores
+    gone = await sent(here, "gone", OURS)
+    await sent(here, "other", OURS)
+    clock = Clock()
+    [row, _] = await desk(here, clock=clock).owed_user_notices(guild_ids=[OURS])
+    assert row.id == gone.id
+    assert await desk(here, clock=clock).user_notice_unreachable(row) is False  # its thread is gone: try later
+    assert keys(await desk(here, clock=clock).owed_user_notices(guild_ids=[OURS])) == ["other", "gone"]
+    clock.now = NOW + USER_NOTICE_GIVE_UP
+    with caplog.at_level(logging.INFO, logger="bot.app.tickets"):
+        assert await desk(here, clock=clock).user_notice_unreachable(row) is True
+    assert keys(await desk(here, clock=clock).owed_user_notices(guild_ids=[OURS])) == ["other"]  # never tried again
+    assert [r.getMessage() for r in caplog.records] == [
+        f"escalation {gone.id}: its thread stayed unreachable for 7 days; the requester's notice is given up"
+    ]

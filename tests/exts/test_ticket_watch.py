@@ -15,6 +15,7 @@ import discord
 import pytest
 
 from bot.app.composition import build_deps
+from bot.app.tickets import USER_NOTICE_GIVE_UP
 from bot.core.triage import TriageEngine
 from bot.exts.tickets import TicketWatch
 from bot.services.escalations import Escalation
@@ -149,3 +150,24 @@ async def test_a_rejection_is_told_by_the_process_with_the_guild_once(store: Sql
     assert (
         f"Escalation #{rejected.id} " in line and "rejected by the support API: ValidationFailed: ours-failed" in line
     )
+
+
+async def test_a_notice_for_a_thread_that_is_gone_waits_behind_the_others_then_is_given_up(
+    store: SqliteStore, engine: TriageEngine
+) -> None:
+    gone = {}
+    for key, sent_at in (("gone", NOW), ("gone-long-ago", NOW - USER_NOTICE_GIVE_UP)):
+        row, _ = await store.escalations.enqueue_escalation(new(key, guild_id=OURS, channel_id=40, thread_id=41))
+        await store.escalations.mark_escalation_sent(
+            row.id, ticket_id=f"T-{key}", ticket_url="u", ticket_status="open", now=sent_at
+        )
+        gone[key] = row.id
+    await queue(store, "ours-sent", OURS, status="sent")
+    client = Client(guilds={OURS: False})  # thread 41 is not in its cache: deleted, or archived
+    await watch(store, engine, client).housekeeping()
+    assert any("T-ours-sent" in m for m in client.sent(THREAD[OURS]))
+    assert any("New ticket T-gone" in m for m in client.sent(STAFF_LOG[OURS]))  # staff are told all the same
+    waiting, given_up = [await store.escalations.get_escalation(gone[k]) for k in ("gone", "gone-long-ago")]
+    assert waiting is not None and (waiting.user_notified_at, waiting.user_notice_tried_at) == (None, NOW)
+    assert given_up is not None and given_up.user_notified_at == NOW  # a week without its thread: not tried again
+    assert [r.id for r in await store.escalations.escalations_needing_notice("user")] == [waiting.id]

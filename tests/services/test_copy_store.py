@@ -81,8 +81,10 @@ async def fill(store: SqliteStore | PostgresStore) -> None:
     await escalations.mark_escalation_sent(
         sent.id, ticket_id="T-1", ticket_url="https://t/1", ticket_status="open", now=BASE + timedelta(seconds=2)
     )
+    await escalations.mark_user_notice_tried(sent.id, BASE + timedelta(seconds=2))  # its thread was out of reach
     await escalations.mark_escalation_notice(sent.id, "user", BASE + timedelta(seconds=3))
     await escalations.set_ticket_status(sent.id, "pending_customer")
+    await escalations.mark_status_checked([sent.id], BASE + timedelta(seconds=4))
     failed, _ = await escalations.enqueue_escalation(new("key-failed", created_at=BASE, severity=1, thread_id=None))
     await escalations.mark_escalation_failed(failed.id, error="validation: app_id")
     await store.incidents.set_incident(("API degraded", "https://status.example.com/i/1"), BASE)
@@ -204,6 +206,8 @@ async def test_every_table_is_copied_and_reads_back_the_same_on_postgres(filled:
     states = {e.idempotency_key: e for e in copied["escalations"]}
     assert states["key-pending"].status == "pending" and states["key-pending"].attempts == 1
     assert states["key-sent"].user_notified_at is not None and states["key-sent"].ticket_status == "pending_customer"
+    assert states["key-sent"].status_checked_at == BASE + timedelta(seconds=4)
+    assert states["key-sent"].user_notice_tried_at == BASE + timedelta(seconds=2)
 
 
 async def test_the_copied_outbox_sends_its_pending_row_and_new_ids_follow_the_copied_ones(

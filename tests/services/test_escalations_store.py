@@ -221,3 +221,75 @@ async def test_rejections_from_before_the_notice_column_are_not_owed_after_the_u
         assert await store.escalations.escalations_needing_notice("failed") == []
     finally:
         await store.close()
+
+
+# -- the housekeeping's pages rotate: every open ticket and owed notice gets its turn --------------------------------
+
+
+async def test_open_tickets_are_returned_least_recently_checked_first(store: SqliteStore) -> None:
+    escalations = store.escalations
+    rows = [await sent(store, f"open-{i}", OURS) for i in range(25)]  # more than one pass reads
+    first = ids(await escalations.open_tickets(limit=20, guild_ids=[OURS]))
+    assert first == rows[:20]  # none checked yet: by id
+    await escalations.mark_status_checked(first, NOW)
+    second = ids(await escalations.open_tickets(limit=20, guild_ids=[OURS]))
+    assert second == rows[20:] + rows[:15]  # never checked first, then the least recently checked
+    assert set(first) | set(second) == set(rows)  # two passes poll all 25
+    await escalations.mark_status_checked(second, NOW + timedelta(seconds=30))
+    assert ids(await escalations.open_tickets(limit=20, guild_ids=[OURS])) == rows[15:20] + rows[:15]  # then by id
+    await escalations.mark_status_checked([], NOW)  # nothing tried: nothing written
+    assert ids(await escalations.open_tickets(limit=5, guild_ids=[THEIRS])) == []  # still filtered by guild
+
+
+async def test_an_owed_user_notice_that_could_not_be_posted_moves_behind_the_others(store: SqliteStore) -> None:
+    escalations = store.escalations
+    gone, first, second = [await sent(store, f"notice-{i}", OURS) for i in range(3)]
+    await escalations.mark_user_notice_tried(gone, NOW)  # its thread was deleted
+    assert ids(await escalations.escalations_needing_notice("user", limit=2, guild_ids=[OURS])) == [first, second]
+    assert ids(await escalations.escalations_needing_notice("user")) == [first, second, gone]
+    await escalations.mark_user_notice_tried(first, NOW + timedelta(seconds=30))
+    assert ids(await escalations.escalations_needing_notice("user")) == [second, gone, first]  # least recently tried
+    assert ids(await escalations.escalations_needing_notice("staff")) == [gone, first, second]  # other notices: by id
+    assert await escalations.mark_escalation_notice(second, "user", NOW) is True
+    await escalations.mark_user_notice_tried(second, NOW)  # posted already: not recorded
+    posted = await escalations.get_escalation(second)
+    assert posted is not None and posted.user_notice_tried_at is None
+    tried = await escalations.get_escalation(gone)
+    assert tried is not None and tried.user_notice_tried_at == NOW
+
+
+async def test_rows_from_before_the_rotation_columns_are_checked_first_after_the_upgrade(
+    empty_backend: Backend, tmp_path: Path
+) -> None:
+    """Migration 0006 adds `status_checked_at` and `user_notice_tried_at`, empty on the rows already there."""
+    backend = empty_backend
+    folder = tmp_path / "before-0006"
+    folder.mkdir()
+    source = MIGRATIONS_DIR if backend.name == "sqlite" else MIGRATIONS_PG_DIR
+    for path in sorted(source.glob("000[12345]_*.sql")):
+        shutil.copy(path, folder / path.name)
+    sent_then = "UPDATE escalation SET status = 'sent', ticket_id = 'T-' || idempotency_key, ticket_status = 'open'"
+    if backend.name == "sqlite":
+        async with await Database.open(backend.target, migrations_dir=folder) as database:
+            assert database.schema_version == 5
+            for key in ("a", "b"):
+                await database.write(SQLITE_INSERT, (*new_escalation_row(new(key)), ts(NOW), ts(NOW)))
+            await database.write(sent_then)
+    else:
+        async with await PgDatabase.open(backend.target, migrations_dir=folder) as pg_database:
+            assert pg_database.schema_version == 5
+            for key in ("a", "b"):
+                await pg_database.execute(PG_INSERT, *new_escalation_row(new(key)), NOW)
+            await pg_database.execute(sent_then)
+    store = await backend.open_store()
+    try:
+        a, b = await store.escalations.escalation_by_key("a"), await store.escalations.escalation_by_key("b")
+        assert a is not None and b is not None
+        assert (a.status_checked_at, a.user_notice_tried_at, b.status_checked_at) == (None, None, None)
+        assert ids(await store.escalations.escalations_needing_notice("user")) == [a.id, b.id]  # still owed
+        await store.escalations.mark_status_checked([a.id], NOW)
+        assert ids(await store.escalations.open_tickets()) == [b.id, a.id]
+        await store.escalations.mark_user_notice_tried(a.id, NOW)
+        assert ids(await store.escalations.escalations_needing_notice("user")) == [b.id, a.id]
+    finally:
+        await store.close()

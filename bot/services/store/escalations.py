@@ -22,10 +22,13 @@ _NOTICE_COLUMNS = {"user": "user_notified_at", "staff": "staff_notified_at", "st
                    "solved": "solved_notified_at", "failed": "failure_notified_at"}  # fmt: skip
 # The status of the rows a notice is owed for: a rejection's staff line on failed rows, the others on sent rows.
 _NOTICE_STATUS: dict[NoticeKind, EscalationStatus] = {"failed": "failed"}
+# The order of an owed notice's page: the user notices a pass could not post (thread gone) after the others.
+_NOTICE_ORDER: dict[NoticeKind, str] = {"user": "user_notice_tried_at NULLS FIRST, id"}
 _COLUMNS = tuple(f.name for f in fields(Escalation))
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM escalation"
 _TIME_COLUMNS = {"next_attempt_at", "created_at", "sent_at", "user_notified_at", "staff_notified_at",
-                 "stuck_alerted_at", "solved_notified_at", "failure_notified_at"}  # fmt: skip
+                 "stuck_alerted_at", "solved_notified_at", "failure_notified_at", "status_checked_at",
+                 "user_notice_tried_at"}  # fmt: skip
 _INSERT = (
     "INSERT INTO escalation (idempotency_key, guild_id, channel_id, thread_id, source_message_id, requester_id, "
     "opened_by, account_id, org_id, app_id, tier, category, severity, lang, payload, status, attempts, "
@@ -90,6 +93,13 @@ class EscalationRepository(Protocol):
     async def set_ticket_status(self, escalation_id: int, status: str) -> None:
         """Record the ticket status last read from the API."""
 
+    async def mark_status_checked(self, escalation_ids: Collection[int], now: datetime) -> None:
+        """Record that a pass read (or tried to read) these tickets' statuses: `open_tickets` returns them last."""
+
+    async def mark_user_notice_tried(self, escalation_id: int, now: datetime) -> None:
+        """Record that a pass could not post the requester's owed notice (its thread is unreachable): the owed user
+        notices of `escalations_needing_notice` return it after those not tried since."""
+
     async def list_escalations(
         self, guild_id: int, *, status: EscalationStatus | None = None, limit: int = 15
     ) -> list[Escalation]:
@@ -99,7 +109,8 @@ class EscalationRepository(Protocol):
         self, kind: NoticeKind, limit: int = 50, *, guild_ids: Collection[int] | None = None
     ) -> list[Escalation]:
         """Return escalations whose notice `kind` is still owed (after a restart, too), oldest first: sent rows for the
-        user and staff notices of a new ticket, failed rows for staff's line about a rejection.
+        user and staff notices of a new ticket, failed rows for staff's line about a rejection. User notices a pass
+        could not post come last, least recently tried first (`mark_user_notice_tried`), so they never starve the page.
 
         `guild_ids`: only rows of these guilds (a sharded process's own; the limit applies to them); None: all.
         """
@@ -111,8 +122,9 @@ class EscalationRepository(Protocol):
         first; `guild_ids` as in `escalations_needing_notice`."""
 
     async def open_tickets(self, limit: int = 100, *, guild_ids: Collection[int] | None = None) -> list[Escalation]:
-        """Return sent escalations whose ticket is not known to be solved or closed, oldest first; `guild_ids` as in
-        `escalations_needing_notice`."""
+        """Return sent escalations whose ticket is not known to be solved or closed, least recently checked first
+        (never checked first, then by id: `mark_status_checked`), so every open ticket gets its turn; `guild_ids` as
+        in `escalations_needing_notice`."""
 
     async def count_escalations(self) -> dict[str, int]:
         """Return the number of escalations per status (benchmarks, /escalations)."""
@@ -258,6 +270,22 @@ class SqliteEscalationRepository:
         """Record the ticket status last read from the API."""
         await self._db.write("UPDATE escalation SET ticket_status = ? WHERE id = ?", (status, escalation_id))
 
+    async def mark_status_checked(self, escalation_ids: Collection[int], now: datetime) -> None:
+        """Record that a pass read (or tried to read) these tickets' statuses: `open_tickets` returns them last."""
+        if escalation_ids:
+            await self._db.write(
+                "UPDATE escalation SET status_checked_at = ? WHERE id IN (SELECT value FROM json_each(?))",
+                (ts(now), json.dumps([int(i) for i in escalation_ids])),
+            )
+
+    async def mark_user_notice_tried(self, escalation_id: int, now: datetime) -> None:
+        """Record that a pass could not post the requester's owed notice (its thread is unreachable): the owed user
+        notices of `escalations_needing_notice` return it after those not tried since."""
+        await self._db.write(
+            "UPDATE escalation SET user_notice_tried_at = ? WHERE id = ? AND user_notified_at IS NULL",
+            (ts(now), escalation_id),
+        )
+
     async def list_escalations(
         self, guild_id: int, *, status: EscalationStatus | None = None, limit: int = 15
     ) -> list[Escalation]:
@@ -277,14 +305,15 @@ class SqliteEscalationRepository:
         self, kind: NoticeKind, limit: int = 50, *, guild_ids: Collection[int] | None = None
     ) -> list[Escalation]:
         """Return escalations whose notice `kind` is still owed (after a restart, too), oldest first: sent rows for the
-        user and staff notices of a new ticket, failed rows for staff's line about a rejection.
+        user and staff notices of a new ticket, failed rows for staff's line about a rejection. User notices a pass
+        could not post come last, least recently tried first (`mark_user_notice_tried`), so they never starve the page.
 
         `guild_ids`: only rows of these guilds (a sharded process's own; the limit applies to them); None: all.
         """
-        column = _NOTICE_COLUMNS[kind]
+        column, order = _NOTICE_COLUMNS[kind], _NOTICE_ORDER.get(kind, "id")
         where, params = _in_guilds(guild_ids)
         rows = await self._db.read_all(
-            f"{_SELECT} WHERE status = ? AND {column} IS NULL{where} ORDER BY id LIMIT ?",
+            f"{_SELECT} WHERE status = ? AND {column} IS NULL{where} ORDER BY {order} LIMIT ?",
             (_NOTICE_STATUS.get(kind, "sent"), *params, limit),
         )
         return [_row_to_escalation(r) for r in rows]
@@ -303,12 +332,14 @@ class SqliteEscalationRepository:
         return [_row_to_escalation(r) for r in rows]
 
     async def open_tickets(self, limit: int = 100, *, guild_ids: Collection[int] | None = None) -> list[Escalation]:
-        """Return sent escalations whose ticket is not known to be solved or closed, oldest first; `guild_ids` as in
-        `escalations_needing_notice`."""
+        """Return sent escalations whose ticket is not known to be solved or closed, least recently checked first
+        (never checked first, then by id: `mark_status_checked`), so every open ticket gets its turn; `guild_ids` as
+        in `escalations_needing_notice`."""
         where, params = _in_guilds(guild_ids)
         rows = await self._db.read_all(
             f"{_SELECT} WHERE status = 'sent' AND solved_notified_at IS NULL "
-            f"AND COALESCE(ticket_status, 'open') NOT IN ('closed'){where} ORDER BY id LIMIT ?",
+            f"AND COALESCE(ticket_status, 'open') NOT IN ('closed'){where} "
+            "ORDER BY status_checked_at NULLS FIRST, id LIMIT ?",
             (*params, limit),
         )
         return [_row_to_escalation(r) for r in rows]

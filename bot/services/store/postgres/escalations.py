@@ -35,6 +35,8 @@ _NOTICE_COLUMNS = {"user": "user_notified_at", "staff": "staff_notified_at", "st
                    "solved": "solved_notified_at", "failed": "failure_notified_at"}  # fmt: skip
 # The status of the rows a notice is owed for: a rejection's staff line on failed rows, the others on sent rows.
 _NOTICE_STATUS: dict[NoticeKind, EscalationStatus] = {"failed": "failed"}
+# The order of an owed notice's page: the user notices a pass could not post (thread gone) after the others.
+_NOTICE_ORDER: dict[NoticeKind, str] = {"user": "user_notice_tried_at NULLS FIRST, id"}
 _COLUMNS = tuple(f.name for f in fields(Escalation))
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM escalation"
 # The moment a pending row can next be taken: when it is due, or when its lease ends if that is later.
@@ -218,6 +220,24 @@ class PgEscalationRepository:
         """Record the ticket status last read from the API."""
         await self._db.execute("UPDATE escalation SET ticket_status = $1 WHERE id = $2", status, escalation_id)
 
+    async def mark_status_checked(self, escalation_ids: Collection[int], now: datetime) -> None:
+        """Record that a pass read (or tried to read) these tickets' statuses: `open_tickets` returns them last."""
+        if escalation_ids:
+            await self._db.execute(
+                "UPDATE escalation SET status_checked_at = $1 WHERE id = ANY($2::bigint[])",
+                at(now),
+                [int(i) for i in escalation_ids],
+            )
+
+    async def mark_user_notice_tried(self, escalation_id: int, now: datetime) -> None:
+        """Record that a pass could not post the requester's owed notice (its thread is unreachable): the owed user
+        notices of `escalations_needing_notice` return it after those not tried since."""
+        await self._db.execute(
+            "UPDATE escalation SET user_notice_tried_at = $1 WHERE id = $2 AND user_notified_at IS NULL",
+            at(now),
+            escalation_id,
+        )
+
     async def list_escalations(
         self, guild_id: int, *, status: EscalationStatus | None = None, limit: int = 15
     ) -> list[Escalation]:
@@ -235,14 +255,15 @@ class PgEscalationRepository:
         self, kind: NoticeKind, limit: int = 50, *, guild_ids: Collection[int] | None = None
     ) -> list[Escalation]:
         """Return escalations whose notice `kind` is still owed (after a restart, too), oldest first: sent rows for the
-        user and staff notices of a new ticket, failed rows for staff's line about a rejection.
+        user and staff notices of a new ticket, failed rows for staff's line about a rejection. User notices a pass
+        could not post come last, least recently tried first (`mark_user_notice_tried`), so they never starve the page.
 
         `guild_ids`: only rows of these guilds (a sharded process's own; the limit applies to them); None: all.
         """
-        column = _NOTICE_COLUMNS[kind]
+        column, order = _NOTICE_COLUMNS[kind], _NOTICE_ORDER.get(kind, "id")
         where, params = _in_guilds(guild_ids, 3)
         rows = await self._db.fetch(
-            f"{_SELECT} WHERE status = $2 AND {column} IS NULL{where} ORDER BY id LIMIT $1",
+            f"{_SELECT} WHERE status = $2 AND {column} IS NULL{where} ORDER BY {order} LIMIT $1",
             limit,
             _NOTICE_STATUS.get(kind, "sent"),
             *params,
@@ -265,12 +286,14 @@ class PgEscalationRepository:
         return [_row_to_escalation(r) for r in rows]
 
     async def open_tickets(self, limit: int = 100, *, guild_ids: Collection[int] | None = None) -> list[Escalation]:
-        """Return sent escalations whose ticket is not known to be solved or closed, oldest first; `guild_ids` as in
-        `escalations_needing_notice`."""
+        """Return sent escalations whose ticket is not known to be solved or closed, least recently checked first
+        (never checked first, then by id: `mark_status_checked`), so every open ticket gets its turn; `guild_ids` as
+        in `escalations_needing_notice`."""
         where, params = _in_guilds(guild_ids, 2)
         rows = await self._db.fetch(
             f"{_SELECT} WHERE status = 'sent' AND solved_notified_at IS NULL "
-            f"AND COALESCE(ticket_status, 'open') NOT IN ('closed'){where} ORDER BY id LIMIT $1",
+            f"AND COALESCE(ticket_status, 'open') NOT IN ('closed'){where} "
+            "ORDER BY status_checked_at NULLS FIRST, id LIMIT $1",
             limit,
             *params,
         )
