@@ -36,6 +36,11 @@ MAX_MESSAGE_CHARS = 20_000  # longer input (a pasted log) is cut before analysis
 #: without a vector: both rules reach 0.727 / 0.892) for +4 ms mean and no p99 change; "band" (a second, semantic
 #: search when the lexical confidence is in GATE_BAND) costs more and gains less. "cascade" (never compute) is the
 #: choice when latency matters most.
+#:
+#: Measured again with the section vectors and semantic neighbours (same commands; cost with OpenBLAS threads off,
+#: 200 dev messages x 2 rounds): cascade 0.732 / 0.892, 0.43 answered at 0.873; non_en 0.754 / 0.914, 0.55 at 0.906,
+#: 0.61 calls, 19.6 ms mean, 78 ms p99; always 0.762 / 0.911, 0.56 at 0.914, 0.84 calls, 27.7 ms, 95 ms. English now
+#: gains a little from a vector (+0.008 first, 3 questions of 370), not enough for +41% time: non_en stays.
 GATE_RULES = ("cascade", "non_en", "band", "always")
 GATE_RULE = "non_en"
 GATE_BAND = (0.30, 0.85)  # "band": lexical confidence in which a second, semantic search is worth ~20 ms
