@@ -140,9 +140,10 @@ def collect(
             x = rerank.candidate_features(retrieval)
             xs = ys = retrieval_sem = None
             if vectors is not None and index.page_vectors is not None:
-                neighbours = rerank.semantic_neighbours(index.page_vectors, vectors[example.uid])
+                best = index.page_vectors.best_sections(vectors[example.uid])
+                neighbours = rerank.semantic_neighbours(index.page_vectors, best) if best is not None else []
                 retrieval_sem = index.retrieve(example.text, lang, pool, example.title, fields=True, also=neighbours)
-                sims = rerank.page_similarities(retrieval_sem, index.page_vectors, vectors[example.uid])
+                sims = rerank.page_similarities(retrieval_sem, index.page_vectors, vectors[example.uid], best)
                 xs = rerank.candidate_features(retrieval_sem, sims)
                 ys = np.array([float(page(c.url) in gold) for c in retrieval_sem.candidates])
             y = np.array([float(page(c.url) in gold) for c in retrieval.candidates])

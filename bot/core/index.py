@@ -244,30 +244,29 @@ class DocIndex:
         reranker = self.reranker
         vectors = self.page_vectors
         pool = max(limit, reranker.pool) if reranker is not None else limit
-        semantic = (
+        best: np.ndarray | None = None  # the query's best section cosine per page: the semantic pair's evidence
+        if (
             reranker is not None
             and reranker.semantic is not None
             and vector is not None
             and vectors is not None
-            and vectors.sections is not None
             and float(np.dot(vector, vector)) > 1e-6  # an empty message embeds to zeros
-        )
+        ):
+            best = vectors.best_sections(vector)  # None without section vectors: the lexical pair then
         neighbours: list[str] = []
-        if semantic:
+        if best is not None and vectors is not None:
             from bot.core.rerank import semantic_neighbours
 
-            assert vectors is not None and vector is not None
-            neighbours = semantic_neighbours(vectors, vector)
+            neighbours = semantic_neighbours(vectors, best)
         retrieval = self.retrieve(text, lang, pool, title, fields=reranker is not None, also=neighbours)
         if not retrieval.candidates:
             return SearchResult((), retrieval.features)
         if reranker is not None:
             similarities = None
-            if semantic:
+            if best is not None and vectors is not None and vector is not None:
                 from bot.core.rerank import page_similarities
 
-                assert vectors is not None and vector is not None
-                similarities = page_similarities(retrieval, vectors, vector)
+                similarities = page_similarities(retrieval, vectors, vector, best)
             order, scores, features = reranker.rank(retrieval, similarities)
             return SearchResult(
                 self._matches(retrieval, order[:limit], scores[:limit]), {**retrieval.features, **features}

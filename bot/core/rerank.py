@@ -114,22 +114,24 @@ class RerankError(ValueError):
     """The re-ranker artefact is missing, corrupt or was built for other features."""
 
 
-def semantic_neighbours(vectors: PageVectors, query: np.ndarray, count: int = SEMANTIC_NEIGHBOURS) -> list[str]:
-    """The `count` docs pages closest to the query vector by their best section (best first); none without section
-    vectors."""
-    best = vectors.best_sections(query)
-    if best is None or not count:
+def semantic_neighbours(vectors: PageVectors, best: np.ndarray, count: int = SEMANTIC_NEIGHBOURS) -> list[str]:
+    """The `count` docs pages closest to a query by their best section (best first), from that query's
+    :meth:`PageVectors.best_sections`."""
+    if not count:
         return []
     top = np.argsort(-best, kind="stable")[:count]
     return [vectors.urls[int(row)] for row in top]
 
 
-def page_similarities(retrieval: Retrieval, vectors: PageVectors, query: np.ndarray) -> np.ndarray:
+def page_similarities(
+    retrieval: Retrieval, vectors: PageVectors, query: np.ndarray, best: np.ndarray | None = None
+) -> np.ndarray:
     """Return (candidates x 5): e5 cosine of the query vector with each candidate page's summary, that page's rank by
     cosine among all pages (0 = closest), 1 when the page has a vector (an FAQ link outside the docs has none), the
     best cosine with one of the page's sections, and the page's rank by that among all pages. Needs section
-    vectors (:class:`PageVectors` ``sections``)."""
-    best = vectors.best_sections(query)
+    vectors (:class:`PageVectors` ``sections``); `best`: the query's :meth:`PageVectors.best_sections`, when the
+    caller has it already."""
+    best = vectors.best_sections(query) if best is None else best
     if best is None:
         raise ValueError("page_similarities needs section vectors")
     sims = vectors.matrix @ np.asarray(query, dtype=np.float32)

@@ -86,18 +86,6 @@ class VectorCache:
         return [t for t in dict.fromkeys(texts) if text_key(t) not in self.vectors]
 
 
-def page_vectors(
-    summaries: Mapping[str, str],
-    encoder: PassageEncoder,
-    cache_path: Path | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    sections: Mapping[str, Sequence[str]] | None = None,
-) -> tuple[tuple[str, ...], np.ndarray]:
-    """Return (urls, matrix) of the pages' passage vectors, embedding only summaries absent from the cache."""
-    vectors = embed_pages(summaries, encoder, cache_path, progress, sections)
-    return vectors.urls, vectors.matrix
-
-
 @dataclass(frozen=True, slots=True)
 class EmbeddedPages:
     """The passage vectors of the docs pages: one per page summary, and one per section (with its page's URL)."""

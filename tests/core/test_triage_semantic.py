@@ -102,7 +102,9 @@ def test_the_closest_pages_by_section_join_the_semantic_candidates(engine_with_r
     index.attach_page_vectors(urls, matrix, section_urls=urls, section_matrix=matrix)
     query = np.zeros(dims, dtype=np.float32)
     query[len(urls) - 1], query[len(urls) - 2] = 0.8, 0.6
-    assert rerank.semantic_neighbours(index.page_vectors, query, count=2) == [urls[-1], urls[-2]]
+    best = index.page_vectors.best_sections(query)
+    assert best is not None
+    assert rerank.semantic_neighbours(index.page_vectors, best, count=2) == [urls[-1], urls[-2]]
     text = "how do I initialise the widget?"
     lexical = {c.url.split("#", 1)[0] for c in index.retrieve(text, "en", 1, fields=True).candidates}
     far = next(url for url in reversed(urls) if url not in lexical)  # a page outside the (one) lexical candidate

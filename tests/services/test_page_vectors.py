@@ -42,14 +42,15 @@ SUMMARIES = {f"https://x/{i}/": f"Page {i}. About topic {i}." for i in range(5)}
 def test_cache_round_trips_and_reembeds_only_changed_pages(tmp_path: Path) -> None:
     cache = tmp_path / "pv.npz"
     first = FakeEncoder()
-    urls, matrix = page_vectors.page_vectors(SUMMARIES, first, cache)
+    embedded = page_vectors.embed_pages(SUMMARIES, first, cache)
+    urls, matrix = embedded.urls, embedded.matrix
     assert urls == tuple(SUMMARIES)
     assert matrix.shape == (5, 8)
     assert len(first.passages) == 5
     assert np.allclose(matrix[2], FakeEncoder.vector(SUMMARIES["https://x/2/"]))
 
     again = FakeEncoder()
-    _, reloaded = page_vectors.page_vectors(SUMMARIES, again, cache)
+    reloaded = page_vectors.embed_pages(SUMMARIES, again, cache).matrix
     assert again.passages == []
     assert np.array_equal(reloaded, matrix)
 
@@ -57,7 +58,8 @@ def test_cache_round_trips_and_reembeds_only_changed_pages(tmp_path: Path) -> No
     changed["https://x/3/"] = "Page 3, rewritten."
     del changed["https://x/4/"]
     third = FakeEncoder()
-    urls, updated = page_vectors.page_vectors(changed, third, cache)
+    embedded = page_vectors.embed_pages(changed, third, cache)
+    urls, updated = embedded.urls, embedded.matrix
     assert third.passages == ["Page 3, rewritten."]
     assert len(urls) == 4
     assert np.array_equal(updated[:3], matrix[:3])
@@ -66,13 +68,13 @@ def test_cache_round_trips_and_reembeds_only_changed_pages(tmp_path: Path) -> No
 
 def test_another_encoder_or_a_corrupt_file_rebuilds(tmp_path: Path) -> None:
     cache = tmp_path / "pv.npz"
-    page_vectors.page_vectors(SUMMARIES, FakeEncoder(), cache)
+    page_vectors.embed_pages(SUMMARIES, FakeEncoder(), cache)
     other = FakeEncoder("fake-v2")
-    page_vectors.page_vectors(SUMMARIES, other, cache)
+    page_vectors.embed_pages(SUMMARIES, other, cache)
     assert len(other.passages) == 5
     cache.write_bytes(b"not an npz")
     fresh = FakeEncoder("fake-v2")
-    page_vectors.page_vectors(SUMMARIES, fresh, cache)
+    page_vectors.embed_pages(SUMMARIES, fresh, cache)
     assert len(fresh.passages) == 5
 
 
