@@ -278,7 +278,7 @@ def print_details(m: dict, bm25_lang: dict[str, float] | None = None) -> None:
 
 def cross_validated(split: Split, docs: Path, faq: Path) -> list[tuple[Example, Record]]:
     """Pipeline records on train + validation, each fold run with models fitted on the other folds."""
-    from bench.train import FOLDS, TASKS, Features, fit
+    from bench.train import FOLDS, TASKS, Features, fit_with
     from bot.cli import build_analyser, build_engine
     from bot.core.analysis import Analyser
     from bot.core.classifier import ModelSet, load_models
@@ -299,8 +299,7 @@ def cross_validated(split: Split, docs: Path, faq: Path) -> list[tuple[Example, 
         for task in TASKS:
             for semantic in (False, True) if suffix else (False,):
                 name = task.name + ("+sem" if semantic else "")
-                p = params[name]
-                models[name] = fit(task, kept, features, p["C"], p["class_weight"], semantic)
+                models[name] = fit_with(task, kept, features, params[name], semantic)
         engine.analyser = Analyser(ModelSet(models, shipped.meta), encoder=encoder)
         for e in held:
             result = engine.triage(e.text, now=now, title=e.title)

@@ -60,10 +60,7 @@ def test_shipped_ngram_models_match_the_training_script(split: dataset.Split) ->
     if meta.get("data") != train.data_fingerprint(pool):
         pytest.skip("the shipped artefact was trained on other data (python3 dev.py train --extra ...)")
     features = train.Features(pool)  # n-gram features only: the semantic models need the encoder
-    built = {
-        task.name: train.fit(task, pool, features, params[task.name]["C"], params[task.name]["class_weight"])
-        for task in train.TASKS
-    }
+    built = {task.name: train.fit_with(task, pool, features, params[task.name]) for task in train.TASKS}
     assert set(built) == {"intent", "route", "steps"}
     assert train.compare(built, train.OUT) == []
 
@@ -116,7 +113,7 @@ def test_shipped_semantic_models_match_the_training_script(split: dataset.Split)
     worst, agree, total = 0.0, 0, 0
     for task in train.TASKS:
         name = f"{task.name}+sem"
-        built = train.fit(task, pool, features, params[name]["C"], params[name]["class_weight"], semantic=True)
+        built = train.fit_with(task, pool, features, params[name], semantic=True)
         for e in pool:
             ids, vector = features.ids[e.uid], features.vectors[e.uid]
             ours, theirs = built.probabilities(ids, vector), shipped[name].probabilities(ids, vector)
