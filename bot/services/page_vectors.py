@@ -104,9 +104,10 @@ def embed_pages(
     sections: Mapping[str, Sequence[str]] | None = None,
 ) -> EmbeddedPages:
     """Embed the page summaries, then the `sections` passages (page URL -> passages), only the texts absent from
-    the cache (one cache for both: a text is a text); texts no page uses any more are dropped from it."""
+    the cache (one cache for both: a text is a text); with `sections`, texts no page uses any more are dropped from
+    it (`sections` None: nothing is dropped; ``{}``: a docs site without sections)."""
     cache = VectorCache(cache_path or DEFAULT_CACHE, encoder.name, encoder.dimensions)
-    sections = sections or {}
+    full, sections = sections is not None, sections or {}
     section_pairs = [(url, text) for url, texts in sections.items() for text in texts]
     texts = [*summaries.values(), *(text for _, text in section_pairs)]
     todo = cache.missing(texts)
@@ -119,7 +120,9 @@ def embed_pages(
         if progress is not None:
             progress(min(start + CHUNK, len(todo)), len(todo))
     keys = [text_key(t) for t in texts]
-    if todo or len(cache.vectors) != len(set(keys)):
+    # Only a build that names the sections knows every text in use: a summaries-only call (a probe, a test) must not
+    # drop the section vectors, which take minutes to embed again.
+    if full and (todo or len(cache.vectors) != len(set(keys))):
         cache.save(keep=keys)
 
     def stack(chosen: Sequence[str]) -> np.ndarray:

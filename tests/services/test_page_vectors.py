@@ -58,7 +58,7 @@ def test_cache_round_trips_and_reembeds_only_changed_pages(tmp_path: Path) -> No
     changed["https://x/3/"] = "Page 3, rewritten."
     del changed["https://x/4/"]
     third = FakeEncoder()
-    embedded = page_vectors.embed_pages(changed, third, cache)
+    embedded = page_vectors.embed_pages(changed, third, cache, sections={})  # a full build: prunes
     urls, updated = embedded.urls, embedded.matrix
     assert third.passages == ["Page 3, rewritten."]
     assert len(urls) == 4
@@ -110,3 +110,13 @@ def test_sections_share_the_cache_with_the_summaries(tmp_path: Path) -> None:
         SUMMARIES, again, cache, sections={url: (*texts, "new") for url, texts in sections.items()}
     )
     assert again.passages == ["new"]  # only the text the cache lacks
+
+
+def test_a_build_without_sections_keeps_the_cached_section_vectors(tmp_path: Path) -> None:
+    cache = tmp_path / "pv.npz"
+    sections = {url: (f"{text} Section A.", f"{text} Section B.") for url, text in SUMMARIES.items()}
+    page_vectors.embed_pages(SUMMARIES, FakeEncoder(), cache, sections=sections)
+    page_vectors.embed_pages(SUMMARIES, FakeEncoder(), cache)  # summaries only: must not prune the sections
+    again = FakeEncoder()
+    page_vectors.embed_pages(SUMMARIES, again, cache, sections=sections)
+    assert again.passages == []
