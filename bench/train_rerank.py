@@ -94,10 +94,12 @@ def build_index(docs: Path = SHARED / "capgo-docs", faq: Path = ROOT / "faq", *,
     from bot.services import page_vectors
     from bot.settings import load_settings
 
-    engine = build_engine(load_settings({"SEMANTIC": "on" if vectors else "off"}, env_file=None), faq=faq, docs=docs)
+    settings = load_settings({"SEMANTIC": "on" if vectors else "off"}, env_file=None)
+    # Attached here, not by build_engine: it skips them when the shipped re-ranker does not load (features changed).
+    engine = build_engine(settings, faq=faq, docs=docs, page_vectors="off")
     index = engine.index
     encoder = engine.encoder
-    if vectors and encoder is not None and index.page_vectors is None:
+    if vectors and encoder is not None:
         page_vectors.attach(index, engine.page_summaries, encoder, sections=engine.page_sections)
     index.reranker = None
     return index

@@ -438,8 +438,9 @@ def build_engine(
         else:
             vectors.attach(engine.index, engine.page_summaries, encoder, vectors_cache, sections=engine.page_sections)
     # The section texts (5,661 passages for the Capgo docs, ~5 MB) are only read to embed them: the background
-    # build holds its own reference until it is done.
-    engine.page_sections = {}
+    # build holds its own reference until it is done. With page_vectors "off" the caller may attach them itself.
+    if page_vectors != "off":
+        engine.page_sections = {}
     return engine
 
 

@@ -105,9 +105,9 @@ def embed_pages(
 ) -> EmbeddedPages:
     """Embed the page summaries, then the `sections` passages (page URL -> passages), only the texts absent from
     the cache (one cache for both: a text is a text); with `sections`, texts no page uses any more are dropped from
-    it (`sections` None: nothing is dropped; ``{}``: a docs site without sections)."""
+    it (without sections, nothing is dropped)."""
     cache = VectorCache(cache_path or DEFAULT_CACHE, encoder.name, encoder.dimensions)
-    full, sections = sections is not None, sections or {}
+    full, sections = bool(sections), sections or {}
     section_pairs = [(url, text) for url, texts in sections.items() for text in texts]
     texts = [*summaries.values(), *(text for _, text in section_pairs)]
     todo = cache.missing(texts)
