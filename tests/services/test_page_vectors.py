@@ -58,7 +58,7 @@ def test_cache_round_trips_and_reembeds_only_changed_pages(tmp_path: Path) -> No
     changed["https://x/3/"] = "Page 3, rewritten."
     del changed["https://x/4/"]
     third = FakeEncoder()
-    embedded = page_vectors.embed_pages(changed, third, cache, sections={url: () for url in changed})  # prunes
+    embedded = page_vectors.embed_pages(changed, third, cache, sections=dict.fromkeys(changed, ()))  # prunes
     urls, updated = embedded.urls, embedded.matrix
     assert third.passages == ["Page 3, rewritten."]
     assert len(urls) == 4
