@@ -128,9 +128,11 @@ def collect(
     examples: Sequence[Example],
     pool: int = rerank.POOL,
     vectors: dict[str, np.ndarray] | None = None,
+    adapters: dict[str, np.ndarray] | None = None,
 ) -> list[Query]:
     """Return the labelled candidates of every example (language detected as the bot does); with query `vectors`
-    and page vectors on the index, also the semantic features."""
+    and page vectors on the index, also the semantic features (each example's section evidence through its entry
+    of `adapters`, when given: see :func:`adapters_out_of_fold`)."""
     saved, index.reranker = index.reranker, None
     out = []
     try:
@@ -142,7 +144,8 @@ def collect(
             x = rerank.candidate_features(retrieval)
             xs = ys = retrieval_sem = None
             if vectors is not None and index.page_vectors is not None:
-                best = index.page_vectors.best_sections(vectors[example.uid])
+                adapter = adapters.get(example.uid) if adapters is not None else None
+                best = rerank.section_evidence(index.page_vectors, vectors[example.uid], adapter)
                 neighbours = rerank.semantic_neighbours(index.page_vectors, best) if best is not None else []
                 retrieval_sem = index.retrieve(example.text, lang, pool, example.title, fields=True, also=neighbours)
                 sims = rerank.page_similarities(retrieval_sem, index.page_vectors, vectors[example.uid], best)
@@ -155,6 +158,44 @@ def collect(
     finally:
         index.reranker = saved
     return out
+
+
+def adapter_data(
+    index: DocIndex, questions: Sequence[Example], vectors: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(query vectors, targets) for the query adapter: each question's target is the section of its (first)
+    answer page closest to it (the page's summary vector when it has no section); pages without a vector skipped."""
+    pv = index.page_vectors
+    assert pv is not None and pv.sections is not None and pv.section_page is not None
+    queries, targets = [], []
+    for e in questions:
+        rows = [pv.rows[url] for url in e.answer_docs if url in pv.rows]
+        if not rows:
+            continue
+        q = vectors[e.uid]
+        own = np.flatnonzero(pv.section_page == rows[0])
+        target = pv.sections[own[np.argmax(pv.sections[own] @ q)]] if own.size else pv.matrix[rows[0]]
+        queries.append(q)
+        targets.append(target)
+    dims = pv.matrix.shape[1]
+    return np.array(queries, dtype=np.float64).reshape(-1, dims), np.array(targets, dtype=np.float64).reshape(-1, dims)
+
+
+def adapters_out_of_fold(
+    split: Split, index: DocIndex, examples: Sequence[Example], vectors: dict[str, np.ndarray]
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The query adapter of each example as cross-validation must see it, and the one fitted on every question.
+
+    A question's features come from the adapter fitted on the other folds' questions (grouped, as the CV of the
+    ranker), so the ranker learns how far to trust the adapted evidence on questions the adapter never saw; the
+    other examples (no-answer messages) use the adapter fitted on all the questions, as the bot will."""
+    questions = [e for e in examples if e.kind == "question" and e.answer_docs]
+    full = rerank.fit_adapter(*adapter_data(index, questions, vectors))
+    adapters = {e.uid: full for e in examples}
+    for kept, held in split.folds(questions, FOLDS):
+        fold = rerank.fit_adapter(*adapter_data(index, kept, vectors))
+        adapters.update((e.uid, fold) for e in held)
+    return adapters, full
 
 
 def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -420,7 +461,11 @@ def train(
     split = split or load_split()
     index = index or build_index()
     examples = split.part("train", "validation", kind="question") + negatives(split)
-    queries = collect(index, examples, vectors=vectors)
+    adapters: dict[str, np.ndarray] | None = None
+    adapter: np.ndarray | None = None
+    if vectors is not None and index.page_vectors is not None and index.page_vectors.sections is not None:
+        adapters, adapter = adapters_out_of_fold(split, index, examples, vectors)
+    queries = collect(index, examples, vectors=vectors, adapters=adapters)
     if report:
         results = evaluate(split, queries, examples, c)
     else:
@@ -434,7 +479,8 @@ def train(
     if "rerank+e5" in results:
         sem = results["rerank+e5"]
         confidence = fit_confidence(sem.conf_x, sem.conf_y, sem.answerable)
-        model = replace(model, semantic=_reranker(fit_ranker(queries, c, True), confidence, semantic=True))
+        semantic = replace(_reranker(fit_ranker(queries, c, True), confidence, semantic=True), adapter=adapter)
+        model = replace(model, semantic=semantic)
     return model
 
 
@@ -510,7 +556,8 @@ def gate_table(
 def test_figure(model: rerank.Reranker, split: Split, index: DocIndex, vectors: dict[str, np.ndarray] | None) -> None:
     """Print ONE aggregate figure on the test split (never per item; do not iterate on it)."""
     examples = split.part("test", kind="question")
-    queries = collect(index, examples, vectors=vectors)
+    adapter = model.semantic.adapter if model.semantic is not None else None
+    queries = collect(index, examples, vectors=vectors, adapters=dict.fromkeys((e.uid for e in examples), adapter))
     systems = {
         "index": {q.uid: list(q.baseline) for q in queries},
         "rerank": {q.uid: ranked_urls(model, q)[0] for q in queries},

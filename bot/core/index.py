@@ -252,7 +252,10 @@ class DocIndex:
             and vectors is not None
             and float(np.dot(vector, vector)) > 1e-6  # an empty message embeds to zeros
         ):
-            best = vectors.best_sections(vector)  # None without section vectors: the lexical pair then
+            from bot.core.rerank import section_evidence
+
+            # None without section vectors: the lexical pair then
+            best = section_evidence(vectors, vector, reranker.semantic.adapter)
         neighbours: list[str] = []
         if best is not None and vectors is not None:
             from bot.core.rerank import semantic_neighbours

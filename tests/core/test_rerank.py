@@ -177,3 +177,48 @@ def test_best_section_of_each_page_whatever_the_order_of_the_sections() -> None:
     assert PageVectors.of(["a", "b", "c"], pages).best_sections(np.ones(4)) is None
     with pytest.raises(ValueError, match="page 'd'"):
         PageVectors.of(["a", "b", "c"], pages, section_urls=["d"], section_matrix=sections[:1])
+
+
+def test_query_adapter_learns_a_mapping_and_stays_near_identity_without_data() -> None:
+    eye = rerank.fit_adapter(np.zeros((0, 4)), np.zeros((0, 4)))
+    assert np.allclose(eye, np.eye(4))
+    # Questions along axis 0 are answered by passages along axis 1.
+    queries = np.tile([1.0, 0.0, 0.0, 0.0], (50, 1))
+    targets = np.tile([0.0, 1.0, 0.0, 0.0], (50, 1))
+    adapter = rerank.fit_adapter(queries, targets, ridge=1.0)
+    mapped = rerank.adapted(adapter, np.array([1.0, 0.0, 0.0, 0.0]))
+    assert mapped[1] > 0.9 and np.linalg.norm(mapped) == pytest.approx(1.0)
+    untouched = rerank.adapted(adapter, np.array([0.0, 0.0, 1.0, 0.0]))  # no data there: left as it was
+    assert untouched == pytest.approx([0.0, 0.0, 1.0, 0.0])
+
+
+def test_section_evidence_mixes_the_adapted_query() -> None:
+    from bot.core.index import PageVectors
+
+    pages = np.eye(2, 4, dtype=np.float32)
+    vectors = PageVectors.of(["a", "b"], pages, section_urls=["a", "b"], section_matrix=pages)
+    query = np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32)
+    plain = rerank.section_evidence(vectors, query)
+    assert plain is not None and plain.tolist() == pytest.approx([1.0, 0.0])
+    swap = np.array([[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], dtype=np.float64)
+    mixed = rerank.section_evidence(vectors, query, swap)
+    assert mixed is not None
+    expected = (1 - rerank.ADAPTER_MIX) * np.array([1.0, 0.0]) + rerank.ADAPTER_MIX * np.array([0.0, 1.0])
+    assert mixed.tolist() == pytest.approx(expected.tolist())
+    # An adapter for vectors of another size (another encoder) is not applied.
+    other = rerank.section_evidence(vectors, query, np.eye(8))
+    assert other is not None and other.tolist() == pytest.approx([1.0, 0.0])
+
+
+def test_query_adapter_round_trips_and_a_malformed_one_is_refused(tmp_path: Path) -> None:
+    model = rerank.load()
+    assert model.semantic is not None and model.semantic.adapter is not None
+    assert model.semantic.adapter.shape == (384, 384)  # multilingual-e5-small
+    path = tmp_path / "adapter.npz"
+    rerank.save(path, model)
+    loaded = rerank.load(path).semantic
+    assert loaded is not None and loaded.adapter is not None
+    assert np.allclose(loaded.adapter, model.semantic.adapter, atol=1e-6)
+    rerank.save(path, replace(model, semantic=replace(model.semantic, adapter=np.ones((3, 4)))))
+    with pytest.raises(rerank.RerankError, match="adapter"):
+        rerank.load(path)
