@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from array import array
 from pathlib import Path
 
 import numpy as np
@@ -29,9 +30,11 @@ def load_identifier(path: Path = MODEL_PATH) -> LanguageIdentifier:
             # The transition table stays a numpy array: converting it to array('I') as py3langid does would
             # hold a second 40 MB copy at start-up, for ~10% faster lookups we do not need.
             data["nextmove"],
-            data["out_feat"].tolist(),
+            # The per-state tables as stdlib arrays (py3langid's own type for tk_row), not lists: a list of
+            # 104,583 Python ints is 4 MB where array('H') is 0.2 MB and array('i') 0.4 MB, with the same lookups.
+            array("i", data["out_feat"].astype(np.int32).tobytes()),
             norm_probs=True,
-            tk_row=data["nextmove_row"].tolist(),
+            tk_row=array("H", data["nextmove_row"].astype(np.uint16).tobytes()),
         )
     log.debug("language model loaded from %s", path)
     return identifier

@@ -130,7 +130,7 @@ class PageIndex:
             flat = self._fields.postings.get(term)
             if flat is not None:
                 out[flat] += value
-            section = self.sections.terms.get(term)
+            section = self.sections.postings(term)
             if section is not None:
                 body[self._sections_pages(term, section[0])] += value
         return out.reshape(len(FIELDS) + 1, n_pages)

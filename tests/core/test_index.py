@@ -43,6 +43,16 @@ def test_bm25_prefers_the_document_with_the_rare_term() -> None:
     assert index.idf("unknown") == 0
 
 
+def test_bm25_postings_are_the_term_slices_of_its_scores() -> None:
+    index = Bm25([["update", "channel"], ["update", "rollback"], ["update", "update"], []])
+    ids, weights = index.postings("update")
+    assert ids.tolist() == [0, 1, 2]  # every document holding it, ascending
+    assert weights[2] > weights[0] > 0  # tf 2 over tf 1 in documents of the same length
+    assert index.scores({"update": 2.0}).tolist() == pytest.approx([*(2.0 * weights).tolist(), 0.0])
+    assert index.postings("unknown") is None
+    assert Bm25([]).scores({"update": 1.0}).size == 0
+
+
 def test_calibration_is_monotonic_in_coverage() -> None:
     low = calibrate({"coverage": 0.1, "margin": 0.05, "faq_similarity": 0.3, "agreement": 0})
     high = calibrate({"coverage": 0.8, "margin": 0.05, "faq_similarity": 0.3, "agreement": 0})
