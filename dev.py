@@ -42,6 +42,7 @@ commands:
   test [ARGS]    lint (ruff), type-check (mypy) and run the whole test suite (pytest [ARGS])
   bench [NAME]   run the benchmarks (quality, speed, discord, outbox; calibrate) and print their tables
   train [ARGS]   retrain the understanding models from the labelled sets (python -m bench.train; --check compares)
+  train-rerank [ARGS]  retrain the doc re-ranker and its query adapter (python -m bench.train_rerank; --help)
   sandbox [ARGS] run the local support-API sandbox (python -m sandbox [ARGS]; --help for the options)
   lock [ARGS]    regenerate requirements.lock and deploy/requirements-runtime.lock from pyproject.toml with
                  pip-compile (hashes; Linux x86-64, Python 3.11); versions already locked are kept unless ARGS
@@ -161,7 +162,7 @@ def main(argv: list[str]) -> int:
         print(USAGE)
         return 0
     command, rest = argv[0], argv[1:]
-    if command not in ("start", "test", "bench", "train", "sandbox", "setup", "lock"):
+    if command not in ("start", "test", "bench", "train", "train-rerank", "sandbox", "setup", "lock"):
         print(f"unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
         return 2
     if command == "lock":
@@ -175,6 +176,8 @@ def main(argv: list[str]) -> int:
         return run(str(PYTHON), "-m", "bench", *rest)
     if command == "train":
         return run(str(PYTHON), "-m", "bench.train", *rest)
+    if command == "train-rerank":
+        return run(str(PYTHON), "-m", "bench.train_rerank", *rest)
     if command == "sandbox":
         return run(str(PYTHON), "-m", "sandbox", *rest)
     return run_steps(ci_steps(rest))

