@@ -285,6 +285,11 @@ def tune_chat_gate(
     return best_gate, figures
 
 
+def route_objective(figures: dict[str, float]) -> float:
+    """What routing is tuned for: accuracy on the routing sets minus twice the share of other messages routed."""
+    return figures["routing_accuracy"] - 2 * figures["false_route_rate"]
+
+
 def tune_route_threshold(split: Split, features: Features, params: dict, semantic: bool) -> tuple[float, dict]:
     """Pick the route threshold on cross-validated probabilities over train + validation.
 
@@ -304,11 +309,13 @@ def tune_route_threshold(split: Split, features: Features, params: dict, semanti
         routed = [(e, route_of(p, threshold)) for e, p in zip(held_all, probs, strict=True)]
         on_set = [(e, r) for e, r in routed if e.kind == "routing"]
         others = [(e, r) for e, r in routed if e.kind != "routing"]
-        accuracy = sum(task.label(e) == r for e, r in on_set) / max(len(on_set), 1)
-        false_routes = sum(r != "none" for _, r in others) / max(len(others), 1)
-        objective = accuracy - 2 * false_routes
+        figures = {
+            "routing_accuracy": sum(task.label(e) == r for e, r in on_set) / max(len(on_set), 1),
+            "false_route_rate": sum(r != "none" for _, r in others) / max(len(others), 1),
+        }
+        objective = route_objective(figures)
         if best is None or objective > best[0] + 1e-9:
-            best = (objective, threshold, {"routing_accuracy": accuracy, "false_route_rate": false_routes})
+            best = (objective, threshold, figures)
     assert best is not None
     return best[1], best[2]
 
@@ -343,8 +350,9 @@ def cross_validate(
 
 
 def select(task: Task, split: Split, features: Features, semantic: bool, verbose: bool = True) -> tuple[dict, dict]:
-    """Choose C, class weights and (semantic models) the embedding weight by grouped cross-validation; return them
-    as the artefact's params entry, with the chosen CV scores."""
+    """Choose C, class weights and (semantic models) the embedding weight by grouped cross-validation (the task's
+    score; the route model: :func:`route_objective` at its tuned threshold); return them as the artefact's params
+    entry, with the chosen CV scores."""
     best: tuple[float, dict, dict] | None = None
     for weight in WEIGHT_GRID:
         for embedding_weight in EMBEDDING_WEIGHTS if semantic else (1.0,):
@@ -354,11 +362,18 @@ def select(task: Task, split: Split, features: Features, semantic: bool, verbose
                     params["embedding_weight"] = embedding_weight
                 held, preds = cross_validate(task, split, features, params, semantic)
                 result = scores(task, [task.label(e) for e in held], preds)
+                criterion = result[task.score]
+                if task.name == "route":
+                    # The route model is used through its tuned threshold: choose it by what that threshold
+                    # maximises, not by argmax macro-F1 (grouped CV, route+sem: macro-F1 picked x10, objective
+                    # 0.871, routing 0.917; the objective picks x3, 0.881, routing 0.949 at 0.034 false routes).
+                    criterion = route_objective(tune_route_threshold(split, features, params, semantic)[1])
+                    result = {**result, "route_objective": criterion}
                 if verbose:
                     kind = f"+sem x{embedding_weight:g}" if semantic else ""
                     print(f"  {task.name}{kind} C={c:<5} weights={weight!s:<8} " + _fmt(result), file=sys.stderr)
-                if best is None or result[task.score] > best[0] + 1e-9:
-                    best = (result[task.score], params, result)
+                if best is None or criterion > best[0] + 1e-9:
+                    best = (criterion, params, result)
     assert best is not None
     return best[1], best[2]
 
