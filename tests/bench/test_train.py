@@ -157,3 +157,44 @@ def test_chit_chat_gate_is_chosen_only_where_cross_validation_gains() -> None:
     calm = {**routes, "story-1": routes["refund"] | {"none": 0.9, "billing": 0.1}}
     calm["story-2"] = calm["story-1"]
     assert train.tune_chat_gate(examples, {**oof, "route": calm}, threshold=0.5)[0] is None
+
+
+def _route_split() -> dataset.Split:
+    """A small labelled set: requests for each route (some phrased like how-to questions) and how-to questions."""
+    topics = ["bundle", "channel", "device", "plugin", "console", "upload", "rollback", "token", "build", "update"]
+    requests = {
+        "billing": "please refund the invoice and change the card for {t}",
+        "account": "I cannot log in to my account since the {t} change",
+        "out_of_scope": "can you rewrite our own app code for the {t}",
+        "incident": "the {t} service is down for everyone since an hour",
+        "escalate": "I need an official ticket with support about the {t}",
+    }
+    examples = []
+    for route, text in requests.items():
+        for i, topic in enumerate(topics):
+            examples.append(dataset.Example(f"r-{route}-{i}", "routing", "en", text.format(t=topic), route=route))
+    for i, topic in enumerate(topics * 3):
+        text = f"how do I set up the {topic} step {i}, is there an invoice or login option?"
+        examples.append(dataset.Example(f"q-{i}", "question", "en", text, answer_docs=("https://x/",)))
+    uids = [e.uid for e in examples]
+    return dataset.Split(tuple(examples), dict.fromkeys(uids, "train"), {uid: uid for uid in uids})
+
+
+def test_route_model_is_chosen_by_its_deployment_objective() -> None:
+    """The route model is used through a tuned threshold: its hyper-parameters are chosen by what that threshold
+    maximises (routing accuracy minus twice the false-route rate), not by argmax macro-F1."""
+    pytest.importorskip("sklearn")
+    from bench import train
+
+    split = _route_split()
+    task = next(t for t in train.TASKS if t.name == "route")
+    features = train.Features(split.part("train"), extras={})
+    params, result = train.select(task, split, features, semantic=False, verbose=False)
+    objectives = {
+        c: train.route_objective(
+            train.tune_route_threshold(split, features, {"C": c, "class_weight": "balanced"}, False)[1]
+        )
+        for c in train.C_GRID
+    }
+    assert result["route_objective"] == pytest.approx(max(objectives.values()))
+    assert objectives[params["C"]] == max(objectives.values())
