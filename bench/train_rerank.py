@@ -130,6 +130,7 @@ def collect(
     pool: int = rerank.POOL,
     vectors: dict[str, np.ndarray] | None = None,
     adapters: dict[str, np.ndarray] | None = None,
+    means: dict[str, np.ndarray] | None = None,
 ) -> list[Query]:
     """Return the labelled candidates of every example (language detected as the bot does); with query `vectors`
     and page vectors on the index, also the semantic features (each example's section evidence through its entry
@@ -146,7 +147,8 @@ def collect(
             xs = ys = retrieval_sem = None
             if vectors is not None and index.page_vectors is not None:
                 adapter = adapters.get(example.uid) if adapters is not None else None
-                best = rerank.section_evidence(index.page_vectors, vectors[example.uid], adapter)
+                mean = means.get(lang) if means else None
+                best = rerank.section_evidence(index.page_vectors, vectors[example.uid], adapter, mean)
                 neighbours = rerank.semantic_neighbours(index.page_vectors, best) if best is not None else []
                 retrieval_sem = index.retrieve(example.text, lang, pool, example.title, fields=True, also=neighbours)
                 sims = rerank.page_similarities(retrieval_sem, index.page_vectors, vectors[example.uid], best)
@@ -161,11 +163,23 @@ def collect(
     return out
 
 
+def language_means(examples: Sequence[Example], vectors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per language (as the bot detects it), the mean query vector of `examples` (no labels needed)."""
+    by_lang: dict[str, list[np.ndarray]] = defaultdict(list)
+    for e in examples:
+        by_lang[detect_language(e.query)[0]].append(vectors[e.uid])
+    return {lang: np.mean(np.array(rows, dtype=np.float64), axis=0) for lang, rows in sorted(by_lang.items())}
+
+
 def adapter_data(
-    index: DocIndex, questions: Sequence[Example], vectors: dict[str, np.ndarray]
+    index: DocIndex,
+    questions: Sequence[Example],
+    vectors: dict[str, np.ndarray],
+    means: dict[str, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(query vectors, targets) for the query adapter: each question's target is the section of its (first)
-    answer page closest to it (the page's summary vector when it has no section); pages without a vector skipped."""
+    answer page closest to it (the page's summary vector when it has no section); pages without a vector skipped.
+    With `means`, the query vectors are centred on their language first (as at run time)."""
     pv = index.page_vectors
     assert pv is not None and pv.sections is not None and pv.section_page is not None
     queries, targets = [], []
@@ -174,6 +188,8 @@ def adapter_data(
         if not rows:
             continue
         q = vectors[e.uid]
+        if means:
+            q = rerank.centred(q, means.get(detect_language(e.query)[0]))
         own = np.flatnonzero(pv.section_page == rows[0])
         target = pv.sections[own[np.argmax(pv.sections[own] @ q)]] if own.size else pv.matrix[rows[0]]
         queries.append(q)
@@ -183,7 +199,11 @@ def adapter_data(
 
 
 def adapters_out_of_fold(
-    split: Split, index: DocIndex, examples: Sequence[Example], vectors: dict[str, np.ndarray]
+    split: Split,
+    index: DocIndex,
+    examples: Sequence[Example],
+    vectors: dict[str, np.ndarray],
+    means: dict[str, np.ndarray] | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """The query adapter of each example as cross-validation must see it, and the one fitted on every question.
 
@@ -191,10 +211,10 @@ def adapters_out_of_fold(
     ranker), so the ranker learns how far to trust the adapted evidence on questions the adapter never saw; the
     other examples (no-answer messages) use the adapter fitted on all the questions, as the bot will."""
     questions = [e for e in examples if e.kind == "question" and e.answer_docs]
-    full = rerank.fit_adapter(*adapter_data(index, questions, vectors))
+    full = rerank.fit_adapter(*adapter_data(index, questions, vectors, means))
     adapters = {e.uid: full for e in examples}
     for kept, held in split.folds(questions, FOLDS):
-        fold = rerank.fit_adapter(*adapter_data(index, kept, vectors))
+        fold = rerank.fit_adapter(*adapter_data(index, kept, vectors, means))
         adapters.update((e.uid, fold) for e in held)
     return adapters, full
 
@@ -464,9 +484,12 @@ def train(
     examples = split.part("train", "validation", kind="question") + negatives(split)
     adapters: dict[str, np.ndarray] | None = None
     adapter: np.ndarray | None = None
+    means: dict[str, np.ndarray] | None = None
     if vectors is not None and index.page_vectors is not None and index.page_vectors.sections is not None:
-        adapters, adapter = adapters_out_of_fold(split, index, examples, vectors)
-    queries = collect(index, examples, vectors=vectors, adapters=adapters)
+        # Label-free statistics of the training messages (questions and no-answer messages), so not refitted per fold.
+        means = language_means(examples, vectors)
+        adapters, adapter = adapters_out_of_fold(split, index, examples, vectors, means)
+    queries = collect(index, examples, vectors=vectors, adapters=adapters, means=means)
     if report:
         results = evaluate(split, queries, examples, c)
     else:
@@ -480,7 +503,9 @@ def train(
     if "rerank+e5" in results:
         sem = results["rerank+e5"]
         confidence = fit_confidence(sem.conf_x, sem.conf_y, sem.answerable)
-        semantic = replace(_reranker(fit_ranker(queries, c, True), confidence, semantic=True), adapter=adapter)
+        semantic = replace(
+            _reranker(fit_ranker(queries, c, True), confidence, semantic=True), adapter=adapter, lang_means=means
+        )
         model = replace(model, semantic=semantic)
     return model
 
@@ -558,7 +583,9 @@ def test_figure(model: rerank.Reranker, split: Split, index: DocIndex, vectors: 
     """Print ONE aggregate figure on the test split (never per item; do not iterate on it)."""
     examples = split.part("test", kind="question")
     adapter = model.semantic.adapter if model.semantic is not None else None
-    queries = collect(index, examples, vectors=vectors, adapters=dict.fromkeys((e.uid for e in examples), adapter))
+    means = dict(model.semantic.lang_means or {}) if model.semantic is not None else None
+    adapters = dict.fromkeys((e.uid for e in examples), adapter)
+    queries = collect(index, examples, vectors=vectors, adapters=adapters, means=means)
     systems = {
         "index": {q.uid: list(q.baseline) for q in queries},
         "rerank": {q.uid: ranked_urls(model, q)[0] for q in queries},

@@ -255,7 +255,8 @@ class DocIndex:
             from bot.core.rerank import section_evidence
 
             # None without section vectors: the lexical pair then
-            best = section_evidence(vectors, vector, reranker.semantic.adapter)
+            means = reranker.semantic.lang_means
+            best = section_evidence(vectors, vector, reranker.semantic.adapter, means.get(lang) if means else None)
         neighbours: list[str] = []
         if best is not None and vectors is not None:
             from bot.core.rerank import semantic_neighbours

@@ -222,3 +222,41 @@ def test_query_adapter_round_trips_and_a_malformed_one_is_refused(tmp_path: Path
     rerank.save(path, replace(model, semantic=replace(model.semantic, adapter=np.ones((3, 4)))))
     with pytest.raises(rerank.RerankError, match="adapter"):
         rerank.load(path)
+
+
+def test_centring_removes_part_of_the_language_mean() -> None:
+    from bot.core.index import PageVectors
+
+    query = np.array([0.6, 0.8, 0.0], dtype=np.float32)
+    mean = np.array([0.0, 0.8, 0.0])
+    out = rerank.centred(query, mean)
+    expected = query - rerank.CENTERING * mean
+    assert out == pytest.approx(expected / np.linalg.norm(expected))
+    assert rerank.centred(query, None) is query
+    assert rerank.centred(query, np.zeros(5)) is query  # a mean of another encoder is not applied
+    # The section evidence reads the centred query: with the language's component gone, page b wins.
+    pages = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], dtype=np.float32)
+    vectors = PageVectors.of(["a", "b"], pages, section_urls=["a", "b"], section_matrix=pages)
+    plain = rerank.section_evidence(vectors, query)
+    shifted = rerank.section_evidence(vectors, query, mean=np.array([0.0, 4.0, 0.0]))
+    assert plain is not None and shifted is not None
+    assert plain[0] > plain[1] and shifted[1] > shifted[0]
+
+
+def test_language_means_round_trip_and_a_malformed_table_is_refused(tmp_path: Path) -> None:
+    model = rerank.load()
+    assert model.semantic is not None and model.semantic.lang_means
+    assert set(model.semantic.lang_means) <= {"en", "fr", "es", "it", "de", "pt", "id", "zh"}
+    assert all(v.shape == (384,) for v in model.semantic.lang_means.values())
+    path = tmp_path / "means.npz"
+    rerank.save(path, model)
+    loaded = rerank.load(path).semantic
+    assert loaded is not None and loaded.lang_means is not None
+    for lang, mean in model.semantic.lang_means.items():
+        assert np.allclose(loaded.lang_means[lang], mean, atol=1e-6)
+    with np.load(path) as data:
+        arrays = {key: data[key] for key in data.files}
+    arrays["sem_lang_means"] = arrays["sem_lang_means"][:2]
+    np.savez(path, **arrays)
+    with pytest.raises(rerank.RerankError, match="language means"):
+        rerank.load(path)
