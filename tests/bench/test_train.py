@@ -5,7 +5,6 @@ Skipped when the labelled sets (``shared/eval``) are not available; the artefact
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -65,16 +64,8 @@ def test_shipped_ngram_models_match_the_training_script(split: dataset.Split) ->
     assert train.compare(built, train.OUT) == []
 
 
-def test_extra_labelled_folder_joins_the_split_without_moving_it(tmp_path: Path, split: dataset.Split) -> None:
-    folder = tmp_path / "ours"
-    folder.mkdir()
-    rows = [
-        {"id": "q1", "lang": "en", "text": "how do I pin a device to the beta channel?",
-         "answer_docs": ["https://capgo.app/docs/live-updates/channels/"]},
-        {"id": "q2", "lang": "fr", "text": "comment forcer un appareil sur le canal beta ?",
-         "answer_docs": ["https://capgo.app/docs/live-updates/channels/"]},
-    ]  # fmt: skip
-    (folder / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+def test_extra_labelled_folder_joins_the_split_without_moving_it(ours: Path, split: dataset.Split) -> None:
+    folder = ours
     (folder / "routing.jsonl").write_text('{"id": "r1", "text": "refund please", "route": "billing"}\n')
     extended = dataset.load_split(extra=[folder])
     ours = [e for e in extended.examples if e.source.startswith("local-ours")]

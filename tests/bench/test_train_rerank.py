@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
 
 from bench import dataset, train_rerank
+from tests.bench.conftest import OUR_QUESTIONS
 
 DOCS = train_rerank.SHARED / "capgo-docs"
 pytestmark = pytest.mark.skipif(
@@ -16,17 +16,11 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def test_extra_labelled_questions_join_the_training_questions(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_extra_labelled_questions_join_the_training_questions(
+    ours: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     pytest.importorskip("sklearn")
-    ours = tmp_path / "ours"
-    ours.mkdir()
-    rows = [
-        {"id": "q1", "lang": "en", "text": "how do I pin a device to the beta channel?",
-         "answer_docs": ["https://capgo.app/docs/live-updates/channels/"]},
-        {"id": "q2", "lang": "fr", "text": "comment forcer un appareil sur le canal beta ?",
-         "answer_docs": ["https://capgo.app/docs/live-updates/channels/"]},
-    ]  # fmt: skip
-    (ours / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    rows = OUR_QUESTIONS
     shared = len(dataset.load_split().part("train", "validation", kind="question"))
     extended = dataset.load_split(extra=[ours])
     in_training = len(extended.part("train", "validation", kind="question"))
