@@ -172,14 +172,11 @@ def language_means(examples: Sequence[Example], vectors: dict[str, np.ndarray]) 
 
 
 def adapter_data(
-    index: DocIndex,
-    questions: Sequence[Example],
-    vectors: dict[str, np.ndarray],
-    means: dict[str, np.ndarray] | None = None,
+    index: DocIndex, questions: Sequence[Example], vectors: dict[str, np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray]:
     """(query vectors, targets) for the query adapter: each question's target is the section of its (first)
     answer page closest to it (the page's summary vector when it has no section); pages without a vector skipped.
-    With `means`, the query vectors are centred on their language first (as at run time)."""
+    `vectors`: the questions' vectors as the adapter will see them (centred, see :func:`adapters_out_of_fold`)."""
     pv = index.page_vectors
     assert pv is not None and pv.sections is not None and pv.section_page is not None
     queries, targets = [], []
@@ -188,8 +185,6 @@ def adapter_data(
         if not rows:
             continue
         q = vectors[e.uid]
-        if means:
-            q = rerank.centred(q, means.get(detect_language(e.query)[0]))
         own = np.flatnonzero(pv.section_page == rows[0])
         target = pv.sections[own[np.argmax(pv.sections[own] @ q)]] if own.size else pv.matrix[rows[0]]
         queries.append(q)
@@ -211,10 +206,12 @@ def adapters_out_of_fold(
     ranker), so the ranker learns how far to trust the adapted evidence on questions the adapter never saw; the
     other examples (no-answer messages) use the adapter fitted on all the questions, as the bot will."""
     questions = [e for e in examples if e.kind == "question" and e.answer_docs]
-    full = rerank.fit_adapter(*adapter_data(index, questions, vectors, means))
+    if means:  # the adapter reads centred vectors, as at run time: centred once here, for every fold
+        vectors = {e.uid: rerank.centred(vectors[e.uid], means.get(detect_language(e.query)[0])) for e in questions}
+    full = rerank.fit_adapter(*adapter_data(index, questions, vectors))
     adapters = {e.uid: full for e in examples}
     for kept, held in split.folds(questions, FOLDS):
-        fold = rerank.fit_adapter(*adapter_data(index, kept, vectors, means))
+        fold = rerank.fit_adapter(*adapter_data(index, kept, vectors))
         adapters.update((e.uid, fold) for e in held)
     return adapters, full
 

@@ -127,11 +127,15 @@ class RerankError(ValueError):
     """The re-ranker artefact is missing, corrupt or was built for other features."""
 
 
+def _unit(vector: np.ndarray) -> np.ndarray:
+    """`vector` L2-normalised (a zero vector stays zero), float32 like the page vectors."""
+    norm = float(np.linalg.norm(vector))
+    return (vector / norm if norm > 1e-12 else vector).astype(np.float32)
+
+
 def adapted(adapter: np.ndarray, query: np.ndarray) -> np.ndarray:
     """The query vector mapped by a learned adapter (dimensions x dimensions), L2-normalised, float32."""
-    mapped = adapter @ np.asarray(query, dtype=np.float64)
-    norm = float(np.linalg.norm(mapped))
-    return (mapped / norm if norm > 1e-12 else mapped).astype(np.float32)
+    return _unit(adapter @ np.asarray(query, dtype=np.float64))
 
 
 def centred(query: np.ndarray, mean: np.ndarray | None) -> np.ndarray:
@@ -139,9 +143,7 @@ def centred(query: np.ndarray, mean: np.ndarray | None) -> np.ndarray:
     a mean, or with one of another size)."""
     if mean is None or np.shape(mean) != np.shape(query):
         return query
-    shifted = np.asarray(query, dtype=np.float64) - CENTERING * np.asarray(mean, dtype=np.float64)
-    norm = float(np.linalg.norm(shifted))
-    return (shifted / norm if norm > 1e-12 else shifted).astype(np.float32)
+    return _unit(np.asarray(query, dtype=np.float64) - CENTERING * np.asarray(mean, dtype=np.float64))
 
 
 def section_evidence(
