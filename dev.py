@@ -42,7 +42,7 @@ commands:
   test [ARGS]    lint (ruff), type-check (mypy) and run the whole test suite (pytest [ARGS])
   bench [NAME]   run the benchmarks (quality, speed, discord, outbox; calibrate) and print their tables
   train [ARGS]   retrain the understanding models from the labelled sets (python -m bench.train; --check compares)
-  train-rerank [ARGS]  retrain the doc re-ranker and its query adapter (python -m bench.train_rerank; --help)
+  train-rerank [ARGS]  retrain the doc re-ranker and its query adapter (python -m bench.train_rerank; --check compares)
   sandbox [ARGS] run the local support-API sandbox (python -m sandbox [ARGS]; --help for the options)
   lock [ARGS]    regenerate requirements.lock and deploy/requirements-runtime.lock from pyproject.toml with
                  pip-compile (hashes; Linux x86-64, Python 3.11); versions already locked are kept unless ARGS

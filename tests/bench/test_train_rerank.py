@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bench import dataset, train_rerank
@@ -31,3 +33,30 @@ def test_extra_labelled_questions_join_the_training_questions(
     assert re.search(rf"^\| all \| {in_training} \|", table, re.MULTILINE), table[:400]
     assert in_training - shared == sum(extended.split[f"local-ours-questions:{r['id']}"] != "test" for r in rows)
     assert out.exists()
+
+
+def test_shipped_reranker_matches_the_training_script(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """The lexical pair is rebuilt from the labelled sets and compared with the shipped artefact; a copy with one
+    weight nudged past the tolerance is reported stale. (The semantic pair needs the docs' section vectors, about
+    nine minutes to embed on a fresh machine: `python3 dev.py train-rerank --check` checks it where they exist.)"""
+    pytest.importorskip("sklearn")
+    from bot.core import rerank
+
+    shipped = rerank.load()
+    meta_questions = len(dataset.load_split().part("train", "validation", kind="question"))
+    with np.load(train_rerank.ARTEFACT_PATH) as data:
+        meta = dict(zip(data["meta_keys"], data["meta_values"], strict=True))
+    if int(meta.get("questions", -1)) != meta_questions:
+        pytest.skip("the shipped re-ranker was trained on other data (train-rerank --extra ...)")
+    assert train_rerank.main(["--check", "--lexical-only"]) == 0
+    out = capsys.readouterr()
+    assert "matches the training data" in out.out
+    assert "not checked: the semantic pair" in out.err
+
+    nudged = tmp_path / "rerank.npz"
+    coef = shipped.coef.copy()
+    coef[0] += 10 * train_rerank.CHECK_TOLERANCE
+    rerank.save(nudged, replace(shipped, coef=coef), meta)
+    assert train_rerank.main(["--check", "--lexical-only", "--out", str(nudged)]) == 1
+    out = capsys.readouterr()
+    assert "stale" in out.out and "MISMATCH lexical pair coef" in out.err
