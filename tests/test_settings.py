@@ -3,7 +3,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import BRANDS_DIR, Secret, SettingsError, load_profile, load_settings, read_env_file
+from bot.settings import (
+    BRANDS_DIR,
+    DEFAULT_REMIND_MIN_PROBABILITY,
+    Secret,
+    SettingsError,
+    load_profile,
+    load_settings,
+    read_env_file,
+)
 
 
 def test_defaults_to_capgo(tmp_path: Path) -> None:
@@ -199,3 +207,18 @@ def test_a_malformed_outbox_claim_lease_is_named_with_its_bounds(value: str) -> 
     message = rf"OUTBOX_CLAIM_LEASE_SECONDS must be a whole number of seconds 1\.\.3600 .*got '{re.escape(value)}'"
     with pytest.raises(SettingsError, match=message):
         load_settings({"OUTBOX_CLAIM_LEASE_SECONDS": value}, env_file=None)
+
+
+def test_remind_floor_is_optional_in_a_profile_and_checked(tmp_path: Path) -> None:
+    shipped = (BRANDS_DIR / "capgo.toml").read_text()
+    assert load_profile(BRANDS_DIR / "capgo.toml")[3].remind_min_probability == 0.55
+    profile = tmp_path / "p.toml"
+    # A profile written before the setting existed keeps working, with the shipped default.
+    profile.write_text(re.sub(r"(?m)^remind_min_probability = .*\n", "", shipped))
+    assert load_profile(profile)[3].remind_min_probability == DEFAULT_REMIND_MIN_PROBABILITY
+    profile.write_text(shipped.replace("remind_min_probability = 0.55", "remind_min_probability = 1.5"))
+    with pytest.raises(SettingsError, match=r"triage\.remind_min_probability"):
+        load_profile(profile)
+    profile.write_text(shipped.replace("remind_min_probability = 0.55", 'remind_min_probability = "high"'))
+    with pytest.raises(SettingsError, match=r"triage\.remind_min_probability must be a float"):
+        load_profile(profile)

@@ -424,6 +424,7 @@ def build_engine(
             answer_threshold=settings.triage.answer_threshold,
             suggest_threshold=settings.triage.suggest_threshold,
             remind_min_missing=settings.triage.remind_min_missing,
+            remind_min_probability=settings.triage.remind_min_probability,
         ),
         progress=progress,
     )

@@ -114,6 +114,7 @@ def decision_settings(
         answer_threshold=answer,
         suggest_threshold=thresholds.suggest_threshold,
         remind_min_missing=thresholds.remind_min_missing,
+        remind_min_probability=thresholds.remind_min_probability,
         reminder_period=timedelta(hours=config.reminder_period_hours),
         official_support=official_support,
     )

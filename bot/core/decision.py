@@ -63,6 +63,8 @@ class DecisionSettings:
     answer_threshold: float = 0.70
     suggest_threshold: float = 0.35
     remind_min_missing: int = 2
+    # A reminder is unprompted speech: below this P(bug report) the report is only answered when the docs are sure.
+    remind_min_probability: float = 0.0
     reminder_period: timedelta = timedelta(hours=12)
     channel_cooldown: timedelta = timedelta(seconds=0)
     # Official support configured (a support API): an escalation request is offered the ticket form; otherwise the
@@ -180,7 +182,14 @@ def decide(
         return silent("thread.follow_up", "a follow-up inside a conversation, not a new question")
 
     confident = best is not None and best.score >= settings.answer_threshold
-    if analysis.intent is Intent.BUG_REPORT and len(analysis.missing) >= settings.remind_min_missing:
+    wants_details = analysis.intent is Intent.BUG_REPORT and len(analysis.missing) >= settings.remind_min_missing
+    bug_probability = analysis.intent_probabilities.get(Intent.BUG_REPORT.value, 1.0)
+    if wants_details and bug_probability < settings.remind_min_probability:
+        unsure = f"P(bug report) {bug_probability:.2f} < {settings.remind_min_probability:.2f}"
+        if confident:
+            return _answer(analysis, search, f"unsure it is a bug report ({unsure}); confident match")
+        return silent("remind.unsure", f"details missing, but unsure it is a bug report ({unsure})")
+    if wants_details:
         if analysis.asks_howto and confident:
             # "uploads keep timing out, is there a more reliable upload option?": the question has a documented
             # answer; asking for a stack trace first would be unhelpful.

@@ -123,3 +123,24 @@ def test_a_message_said_to_another_member_gets_no_reminder_or_answer_but_its_rou
     assert run(replace(report, addressed=False), search(0.9)).rule == "remind.missing"
     billing = replace(analysis(route="billing"), addressed=True)  # "@staff I was charged twice": still the team's
     assert run(billing, search(0.9)).rule == "route.billing"
+
+
+@pytest.mark.parametrize(
+    ("probabilities", "score", "action", "rule"),
+    [
+        ({"bug_report": 0.49, "chitchat": 0.44, "question": 0.07}, 0.2, Action.SILENT, "remind.unsure"),
+        ({"bug_report": 0.49, "chitchat": 0.44, "question": 0.07}, 0.9, Action.ANSWER, "answer.confident"),
+        ({"bug_report": 0.55, "chitchat": 0.40, "question": 0.05}, 0.2, Action.REMIND, "remind.missing"),
+        ({}, 0.2, Action.REMIND, "remind.missing"),  # no model probabilities: the intent alone decides
+    ],
+)
+def test_reminder_needs_the_intent_model_to_be_fairly_sure(
+    probabilities: dict[str, float], score: float, action: Action, rule: str
+) -> None:
+    a = replace(analysis(Intent.BUG_REPORT, present=()), intent_probabilities=probabilities)
+    decision = run(a, search(score), settings=replace(SETTINGS, remind_min_probability=0.55))
+    assert (decision.action, decision.rule) == (action, rule)
+    if probabilities and probabilities["bug_report"] < 0.55:
+        assert "unsure it is a bug report (P(bug report) 0.49 < 0.55)" in decision.reason
+    # The floor is a setting: at 0 (the DecisionSettings default) every such report is reminded.
+    assert run(a, search(score)).action is Action.REMIND
