@@ -207,6 +207,35 @@ def precision_curve(pairs: Sequence[tuple[Example, Record]], thresholds: Sequenc
     return out
 
 
+#: the decision's rules for a bug report missing details: reminded, or (below the reminder floor) answered or left
+#: alone; together they are every message the floor decides on, whatever floor the records were made with
+REMIND_RULES = frozenset({"remind.missing", "remind.unsure", "answer.unsure_report"})
+
+
+def remind_floor_curve(
+    pairs: Sequence[tuple[Example, Record]], floors: Sequence[float], answer_threshold: float
+) -> list[tuple]:
+    """(floor, silence, remind when every detail is missing, answer rate, precision) had the decision used each
+    reminder floor (``remind_min_probability``): a report under the floor is answered when its top match reaches
+    `answer_threshold`, otherwise left alone, as :func:`bot.core.decision.decide` does."""
+    out = []
+    for floor in floors:
+        moved = []
+        for e, r in pairs:
+            if r["rule"] in REMIND_RULES:
+                if r["intent_probabilities"].get("bug_report", 1.0) >= floor:
+                    action = "remind"
+                else:
+                    confident = bool(r["matches"]) and r["matches"][0]["score"] >= answer_threshold
+                    action = "answer" if confident else "silent"
+                answer = r["matches"][0]["url"] if action == "answer" else None
+                r = {**r, "action": action, "answer": answer}
+            moved.append((e, r))
+        m = measure(moved)
+        out.append((floor, m["silence"], m["remind"], m["answer_rate"], m["precision"]))
+    return out
+
+
 def mark(value: float, target: float) -> str:
     """The value, in bold when it misses its target."""
     return f"{value:.2f}" if value >= target - 1e-9 else f"**{value:.2f}**"
@@ -370,6 +399,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("| threshold | answer rate | precision |\n|---|---|---|")
         for t, rate, precision in precision_curve(cv_pairs, (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)):
             print(f"| {t:.2f} | {rate:.2f} | {precision:.2f} |")
+        print()
+        from bot.settings import load_settings
+
+        triage = load_settings({}, env_file=None).triage
+        print(
+            "Reminder floor under cross-validation (triage.remind_min_probability, now "
+            f"{triage.remind_min_probability:.2f}; choose it here):\n"
+        )
+        print("| P(bug report) floor | silence | remind | answer rate | precision |\n|---|---|---|---|---|")
+        floors = (0.0, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
+        for floor, silence, remind, rate, precision in remind_floor_curve(cv_pairs, floors, triage.answer_threshold):
+            print(f"| {floor:.2f} | {silence:.3f} | {remind:.3f} | {rate:.3f} | {precision:.3f} |")
         print()
 
     if args.verbose:

@@ -187,7 +187,8 @@ def decide(
     if wants_details and bug_probability < settings.remind_min_probability:
         unsure = f"P(bug report) {bug_probability:.2f} < {settings.remind_min_probability:.2f}"
         if confident:
-            return _answer(analysis, search, f"unsure it is a bug report ({unsure}); confident match")
+            reason = f"unsure it is a bug report ({unsure}); confident match"
+            return _answer(analysis, search, reason, rule="answer.unsure_report")
         return silent("remind.unsure", f"details missing, but unsure it is a bug report ({unsure})")
     if wants_details:
         if analysis.asks_howto and confident:
@@ -221,7 +222,7 @@ def decide(
     )
 
 
-def _answer(analysis: Analysis, search: SearchResult, reason: str) -> Decision:
+def _answer(analysis: Analysis, search: SearchResult, reason: str, rule: str = "answer.confident") -> Decision:
     best = search.best
     assert best is not None
     return Decision(
@@ -230,6 +231,6 @@ def _answer(analysis: Analysis, search: SearchResult, reason: str) -> Decision:
         analysis.lang,
         match=best,
         missing=analysis.missing,
-        rule="answer.confident",
+        rule=rule,
         alternatives=search.matches[1:],
     )

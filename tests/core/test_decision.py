@@ -129,7 +129,7 @@ def test_a_message_said_to_another_member_gets_no_reminder_or_answer_but_its_rou
     ("probabilities", "score", "action", "rule"),
     [
         ({"bug_report": 0.49, "chitchat": 0.44, "question": 0.07}, 0.2, Action.SILENT, "remind.unsure"),
-        ({"bug_report": 0.49, "chitchat": 0.44, "question": 0.07}, 0.9, Action.ANSWER, "answer.confident"),
+        ({"bug_report": 0.49, "chitchat": 0.44, "question": 0.07}, 0.9, Action.ANSWER, "answer.unsure_report"),
         ({"bug_report": 0.55, "chitchat": 0.40, "question": 0.05}, 0.2, Action.REMIND, "remind.missing"),
         ({}, 0.2, Action.REMIND, "remind.missing"),  # no model probabilities: the intent alone decides
     ],

@@ -1,0 +1,42 @@
+"""The quality benchmark's what-if table for the reminder floor (bench/quality.py: remind_floor_curve)."""
+
+from __future__ import annotations
+
+from bench.dataset import Example
+from bench.quality import remind_floor_curve
+from bot.core.vocabulary import DETAILS
+
+PAGE = "https://capgo.app/docs/live-updates/differentials/"
+
+
+def record(action: str, rule: str, p_bug: float, score: float = 0.2) -> dict:
+    return {
+        "action": action,
+        "rule": rule,
+        "intent_probabilities": {"bug_report": p_bug},
+        "matches": [{"url": PAGE, "score": score}],
+        "answer": PAGE if action == "answer" else None,
+        "route": None,
+        "missing": list(DETAILS),
+    }
+
+
+def test_the_floor_moves_only_the_messages_it_decides_on() -> None:
+    nothing = dict.fromkeys(DETAILS, False)
+    story = Example("s", "silence", "de", "Kleiner Erfahrungsbericht: Delta-Updates ...")
+    report = Example("b", "bug", "en", "updates broke", present=nothing)
+    question = Example("q", "question", "en", "how do delta updates work?", answer_docs=(PAGE,))
+    chat = Example("c", "silence", "en", "lol same")
+    pairs = [
+        (story, record("silent", "remind.unsure", 0.54)),  # made at a floor of 0.55
+        (report, record("remind", "remind.missing", 0.62)),
+        (question, record("answer", "answer.unsure_report", 0.50, score=0.83)),
+        (chat, record("silent", "intent", 0.01)),  # not a reminder candidate: never moves
+    ]
+    rows = {floor: rest for floor, *rest in remind_floor_curve(pairs, (0.0, 0.55, 0.7), answer_threshold=0.7)}
+    # floor 0: everything that reads as a report is reminded (the story too, the question is not answered)
+    assert rows[0.0] == [0.5, 1.0, 0.0, 0.0]
+    # 0.55: the story is left alone, the question answered from its confident match, the report still reminded
+    assert rows[0.55] == [1.0, 1.0, 1.0, 1.0]
+    # 0.7: the detail-less report falls under the floor too (its match is weak: silent)
+    assert rows[0.7] == [1.0, 0.0, 1.0, 1.0]
