@@ -306,8 +306,10 @@ def print_details(m: dict, bm25_lang: dict[str, float] | None = None) -> None:
 
 
 def cross_validated(split: Split, docs: Path, faq: Path) -> list[tuple[Example, Record]]:
-    """Pipeline records on train + validation, each fold run with models fitted on the other folds."""
+    """Pipeline records on train + validation, each fold run with models fitted on the other folds: the
+    understanding models and (when the shipped one loads) the doc re-ranker with its query adapter."""
     from bench.train import FOLDS, TASKS, Features, fit_with
+    from bench.train_rerank import fold_rerankers, query_vectors
     from bot.cli import build_analyser, build_engine
     from bot.core.analysis import Analyser
     from bot.core.classifier import ModelSet, load_models
@@ -321,9 +323,15 @@ def cross_validated(split: Split, docs: Path, faq: Path) -> list[tuple[Example, 
     pool = list(split.part("train", "validation"))
     features = Features(pool, encoder)
     engine = build_engine(settings, faq=faq, docs=docs)
+    rerankers = {}
+    if engine.index.reranker is not None:  # else the lexical order, as the bot would run
+        vectors = query_vectors(pool) if engine.index.page_vectors is not None else None
+        rerankers = fold_rerankers(split, engine.index, vectors)
     now = datetime.now(UTC)
     pairs: list[tuple[Example, Record]] = []
-    for kept, held in split.folds(pool, FOLDS):
+    for fold, (kept, held) in enumerate(split.folds(pool, FOLDS)):
+        if rerankers:
+            engine.index.reranker = rerankers[fold]
         models = {}
         for task in TASKS:
             for semantic in (False, True) if suffix else (False,):

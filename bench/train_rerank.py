@@ -208,15 +208,31 @@ def adapters_out_of_fold(
     A question's features come from the adapter fitted on the other folds' questions (grouped, as the CV of the
     ranker), so the ranker learns how far to trust the adapted evidence on questions the adapter never saw; the
     other examples (no-answer messages) use the adapter fitted on all the questions, as the bot will."""
+    full, by_fold = fold_adapters(split, index, examples, vectors, means)
+    adapters = {e.uid: full for e in examples}
+    for fold, (_, held) in enumerate(split.folds([e for e in examples if e.kind == "question" and e.answer_docs])):
+        adapters.update((e.uid, by_fold[fold]) for e in held)
+    return adapters, full
+
+
+def fold_adapters(
+    split: Split,
+    index: DocIndex,
+    examples: Sequence[Example],
+    vectors: dict[str, np.ndarray],
+    means: dict[str, np.ndarray] | None = None,
+) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """The query adapter fitted on every question of `examples`, and per grouped CV fold the one fitted without that
+    fold's questions."""
     questions = [e for e in examples if e.kind == "question" and e.answer_docs]
     if means:  # the adapter reads centred vectors, as at run time: centred once here, for every fold
         vectors = {e.uid: rerank.centred(vectors[e.uid], means.get(detect_language(e.query)[0])) for e in questions}
     full = rerank.fit_adapter(*adapter_data(index, questions, vectors))
-    adapters = {e.uid: full for e in examples}
-    for kept, held in split.folds(questions, FOLDS):
-        fold = rerank.fit_adapter(*adapter_data(index, kept, vectors))
-        adapters.update((e.uid, fold) for e in held)
-    return adapters, full
+    by_fold = {
+        fold: rerank.fit_adapter(*adapter_data(index, kept, vectors))
+        for fold, (kept, _) in enumerate(split.folds(questions, FOLDS))
+    }
+    return full, by_fold
 
 
 def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -508,6 +524,45 @@ def train(
         )
         model = replace(model, semantic=semantic)
     return model
+
+
+def fold_rerankers(
+    split: Split, index: DocIndex, vectors: dict[str, np.ndarray] | None, c: float = RANKER_C
+) -> dict[int, rerank.Reranker]:
+    """Per grouped CV fold, the re-ranker the bot would ship had that fold's messages not been labelled: both pairs
+    (the ranker fitted on the other folds; its confidence on their out-of-fold scores, nested so that no ranker
+    behind them saw the fold either) and the query adapter fitted without the fold. Used by ``bench quality`` so its
+    cross-validated retrieval rows come from models that never saw the message ranked.
+
+    Two label-free or second-order inputs are shared across folds: the language means (mean message vectors, no
+    label read) and the semantic features of the other folds' questions, computed through adapters that may have
+    seen the held fold's questions (recomputing them per pair of folds would cost 20 feature passes)."""
+    examples = split.part("train", "validation", kind="question") + negatives(split)
+    means: dict[str, np.ndarray] | None = None
+    adapters: dict[str, np.ndarray] | None = None
+    by_fold: dict[int, np.ndarray] = {}
+    if vectors is not None and index.page_vectors is not None and index.page_vectors.sections is not None:
+        means = language_means(examples, vectors)
+        adapters, _ = adapters_out_of_fold(split, index, examples, vectors, means)
+        _, by_fold = fold_adapters(split, index, examples, vectors, means)
+    queries = collect(index, examples, vectors=vectors, adapters=adapters, means=means)
+    by_uid = {q.uid: q for q in queries}
+    semantics = (False, True) if all(q.xs is not None for q in queries) else (False,)
+    out: dict[int, rerank.Reranker] = {}
+    for fold, (kept, _) in enumerate(split.folds(list(examples), FOLDS)):
+        pairs = {}
+        for semantic in semantics:
+            # out_of_fold over the kept messages only: the held fold is empty there, every other fold is scored by a
+            # ranker fitted on the remaining three.
+            xs, ys, _, labelled = _confidence_data(queries, out_of_fold(split, queries, kept, c, semantic))
+            confidence = fit_confidence(xs, ys, np.array([bool(q.gold) for q in labelled]))
+            ranker = fit_ranker([by_uid[e.uid] for e in kept], c, semantic)
+            pairs[semantic] = _reranker(ranker, confidence, semantic=semantic)
+        model = pairs[False]
+        if True in pairs:
+            model = replace(model, semantic=replace(pairs[True], adapter=by_fold.get(fold), lang_means=means))
+        out[fold] = model
+    return out
 
 
 def gate_table(

@@ -24,9 +24,9 @@ from bot.core.policy import Policy as Policy
 BRANDS_DIR = Path(__file__).parent / "config" / "brands"
 DEFAULT_BRAND = "capgo"
 # Used when a brand profile has no triage.remind_min_probability; chosen on the table `python3 dev.py bench quality`
-# prints ("Reminder floor under cross-validation"). Floor 0 / 0.5 / 0.55 / 0.6: silence 0.964 / 0.971 / 0.974 /
-# 0.974, remind when every detail is missing 0.961 / 0.948 / 0.948 / 0.935, answer rate 0.565 / 0.568 / 0.578 /
-# 0.578: stories and advice that read a little like a report ("small field report: delta updates took our
+# prints ("Reminder floor under cross-validation"). Floor 0 / 0.5 / 0.55 / 0.6: silence 0.960 / 0.967 / 0.971 /
+# 0.971, remind when every detail is missing 0.961 / 0.948 / 0.948 / 0.935, answer rate 0.516 / 0.519 / 0.527 /
+# 0.527: stories and advice that read a little like a report ("small field report: delta updates took our
 # downloads from 25 MB to under 1 MB") sit at P(bug report) 0.41-0.54.
 DEFAULT_REMIND_MIN_PROBABILITY = 0.55
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
