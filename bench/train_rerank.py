@@ -202,37 +202,23 @@ def adapters_out_of_fold(
     examples: Sequence[Example],
     vectors: dict[str, np.ndarray],
     means: dict[str, np.ndarray] | None = None,
-) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """The query adapter of each example as cross-validation must see it, and the one fitted on every question.
+) -> tuple[dict[str, np.ndarray], np.ndarray, dict[int, np.ndarray]]:
+    """The query adapter of each example as cross-validation must see it, the one fitted on every question, and per
+    grouped CV fold the one fitted without that fold's questions.
 
     A question's features come from the adapter fitted on the other folds' questions (grouped, as the CV of the
     ranker), so the ranker learns how far to trust the adapted evidence on questions the adapter never saw; the
     other examples (no-answer messages) use the adapter fitted on all the questions, as the bot will."""
-    full, by_fold = fold_adapters(split, index, examples, vectors, means)
-    adapters = {e.uid: full for e in examples}
-    for fold, (_, held) in enumerate(split.folds([e for e in examples if e.kind == "question" and e.answer_docs])):
-        adapters.update((e.uid, by_fold[fold]) for e in held)
-    return adapters, full
-
-
-def fold_adapters(
-    split: Split,
-    index: DocIndex,
-    examples: Sequence[Example],
-    vectors: dict[str, np.ndarray],
-    means: dict[str, np.ndarray] | None = None,
-) -> tuple[np.ndarray, dict[int, np.ndarray]]:
-    """The query adapter fitted on every question of `examples`, and per grouped CV fold the one fitted without that
-    fold's questions."""
     questions = [e for e in examples if e.kind == "question" and e.answer_docs]
     if means:  # the adapter reads centred vectors, as at run time: centred once here, for every fold
         vectors = {e.uid: rerank.centred(vectors[e.uid], means.get(detect_language(e.query)[0])) for e in questions}
     full = rerank.fit_adapter(*adapter_data(index, questions, vectors))
-    by_fold = {
-        fold: rerank.fit_adapter(*adapter_data(index, kept, vectors))
-        for fold, (kept, _) in enumerate(split.folds(questions, FOLDS))
-    }
-    return full, by_fold
+    adapters = {e.uid: full for e in examples}
+    by_fold = {}
+    for fold, (kept, held) in enumerate(split.folds(questions, FOLDS)):
+        by_fold[fold] = rerank.fit_adapter(*adapter_data(index, kept, vectors))
+        adapters.update((e.uid, by_fold[fold]) for e in held)
+    return adapters, full, by_fold
 
 
 def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -504,7 +490,7 @@ def train(
     if vectors is not None and index.page_vectors is not None and index.page_vectors.sections is not None:
         # Label-free statistics of the training messages (questions and no-answer messages), so not refitted per fold.
         means = language_means(examples, vectors)
-        adapters, adapter = adapters_out_of_fold(split, index, examples, vectors, means)
+        adapters, adapter, _ = adapters_out_of_fold(split, index, examples, vectors, means)
     queries = collect(index, examples, vectors=vectors, adapters=adapters, means=means)
     if report:
         results = evaluate(split, queries, examples, c)
@@ -543,8 +529,7 @@ def fold_rerankers(
     by_fold: dict[int, np.ndarray] = {}
     if vectors is not None and index.page_vectors is not None and index.page_vectors.sections is not None:
         means = language_means(examples, vectors)
-        adapters, _ = adapters_out_of_fold(split, index, examples, vectors, means)
-        _, by_fold = fold_adapters(split, index, examples, vectors, means)
+        adapters, _, by_fold = adapters_out_of_fold(split, index, examples, vectors, means)
     queries = collect(index, examples, vectors=vectors, adapters=adapters, means=means)
     by_uid = {q.uid: q for q in queries}
     semantics = (False, True) if all(q.xs is not None for q in queries) else (False,)
