@@ -400,7 +400,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_cv:
         cv_pairs = cross_validated(split, args.docs, args.faq)
         cv = measure(cv_pairs)
-        print_summary("Grouped 5-fold cross-validation on train + validation (understanding models refitted)", cv)
+        print_summary(
+            "Grouped 5-fold cross-validation on train + validation (understanding models and re-ranker refitted)", cv
+        )
         print("Per language, cross-validation:\n")
         print_details(cv)
         print("Answer threshold under cross-validation (choose ANSWER_THRESHOLD here, never on the test split):\n")

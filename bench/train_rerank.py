@@ -277,7 +277,8 @@ def ranked_urls(model: rerank.Reranker, query: Query) -> tuple[list[str], np.nda
         return [], np.zeros(0)
     scores = model.scores(query.features(model.is_semantic))
     order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
-    return [query.candidates_of(model.is_semantic).candidates[i].url for i in order], scores
+    urls = [c.url for c in query.candidates_of(model.is_semantic).candidates]
+    return [urls[i] for i in rerank.index_page_first(urls, order)], scores
 
 
 def out_of_fold(

@@ -67,7 +67,8 @@ def test_confidence_is_low_without_evidence() -> None:
     nothing = Candidate("https://x/c/", docs=0.02, faq=0.0, combined=0.02, page=0.02, coverage=(0, 0, 0, 0, 0.1))
     _, weak_scores, _ = model.rank(_retrieval(nothing, replace(nothing, url="https://x/d/")))
     _, strong_scores, _ = model.rank(_weak_first_strong_second())
-    assert weak_scores[0] < 0.5 < strong_scores[0]
+    # Without evidence the bot would not even suggest the page (default suggest threshold 0.35); with it, it would.
+    assert weak_scores[0] < 0.35 < strong_scores[0]
 
 
 def test_stale_or_missing_artefact_is_refused(tmp_path: Path) -> None:
@@ -260,3 +261,39 @@ def test_language_means_round_trip_and_a_malformed_table_is_refused(tmp_path: Pa
     np.savez(path, **arrays)
     with pytest.raises(rerank.RerankError, match="language means"):
         rerank.load(path)
+
+
+@pytest.mark.parametrize(
+    ("urls", "order", "expected"),
+    [
+        # getting-started first, its index page second: the index page is shown first
+        (["https://x/docs/nfc/getting-started/", "https://x/docs/nfc/", "https://x/docs/b/"], [0, 1, 2], [1, 0, 2]),
+        # the index page third (within the window), anchors ignored
+        (["https://x/docs/a/", "https://x/docs/nfc/#install", "https://x/docs/nfc/getting-started/#usage"], [2, 0, 1],
+         [1, 2, 0]),
+        # the index page beyond the window: unchanged
+        (["https://x/docs/nfc/getting-started/", "https://x/a/", "https://x/b/", "https://x/docs/nfc/"], [0, 1, 2, 3],
+         [0, 1, 2, 3]),
+        # another section's index page: unchanged
+        (["https://x/docs/nfc/getting-started/", "https://x/docs/nfc-reader/"], [0, 1], [0, 1]),
+        # the index page first already, or no getting-started page first: unchanged
+        (["https://x/docs/nfc/", "https://x/docs/nfc/getting-started/"], [0, 1], [0, 1]),
+        ([], [], []),
+    ],
+)  # fmt: skip
+def test_index_page_is_shown_before_its_getting_started_page(
+    urls: list[str], order: list[int], expected: list[int]
+) -> None:
+    assert rerank.index_page_first(urls, order) == expected
+
+
+def test_rank_shows_the_index_page_first_with_the_top_confidence() -> None:
+    gs = Candidate("https://x/docs/nfc/getting-started/", docs=0.4, faq=0.0, combined=0.4, page=0.4, section=0.4,
+                   summary=0.3, coverage=(0.5, 0.5, 0.5, 0.5, 0.8))  # fmt: skip
+    index = replace(gs, url="https://x/docs/nfc/", docs=0.1, combined=0.1, page=0.1, section=0.1, summary=0.1)
+    model = rerank.load()
+    scores_alone = model.scores(rerank.candidate_features(_retrieval(gs, index)))
+    assert scores_alone[0] > scores_alone[1]  # the ranker alone prefers the getting-started page
+    order, scores, _ = model.rank(_retrieval(gs, index))
+    assert order == [1, 0]
+    assert scores[0] >= scores[1]  # positions keep their scores: the top confidence goes with the first page
