@@ -7,6 +7,7 @@ TRIAGE_TEST_POSTGRES=required, as .ci/run sets it).
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 from bot.services.store import (
+    MIGRATIONS_DIR,
     Database,
     SqliteConfigRepository,
     SqliteCooldownRepository,
@@ -25,6 +27,7 @@ from bot.services.store import (
     SqliteStore,
 )
 from bot.services.store.postgres import (
+    MIGRATIONS_PG_DIR,
     PgConfigRepository,
     PgCooldownRepository,
     PgDatabase,
@@ -75,6 +78,16 @@ class Backend:
         if self.name == "sqlite":
             return await Database.open(self.target)
         return await PgDatabase.open(self.target)
+
+    def migrations_up_to(self, version: int, folder: Path) -> Path:
+        """Create `folder` with this backend's migrations numbered up to `version`: opening a database with it
+        builds the schema an older release left, to test the upgrade from there."""
+        folder.mkdir()
+        source = MIGRATIONS_DIR if self.name == "sqlite" else MIGRATIONS_PG_DIR
+        for path in sorted(source.glob("[0-9][0-9][0-9][0-9]_*.sql")):
+            if int(path.name[:4]) <= version:
+                shutil.copy(path, folder / path.name)
+        return folder
 
     def repository(self, attribute: str, database: AnyDatabase) -> Any:
         """Build this backend's repository for a store attribute ("config", "replies", ...) over `database`."""

@@ -1,15 +1,14 @@
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.services.escalations import Escalation, NewEscalation
-from bot.services.store import MIGRATIONS_DIR, Database, SqliteStore
+from bot.services.store import Database, SqliteStore
 from bot.services.store._convert import ts
 from bot.services.store.escalations import _INSERT as SQLITE_INSERT
 from bot.services.store.escalations import new_escalation_row
-from bot.services.store.postgres import MIGRATIONS_PG_DIR, PgDatabase, PostgresStore
+from bot.services.store.postgres import PgDatabase, PostgresStore
 from bot.services.store.postgres.escalations import _INSERT as PG_INSERT
 from tests.services.conftest import Backend
 
@@ -193,11 +192,7 @@ async def test_rejections_from_before_the_notice_column_are_not_owed_after_the_u
 ) -> None:
     """Migration 0004 adds the rejection notice; rows already rejected had their staff line then, none is owed."""
     backend = empty_backend
-    folder = tmp_path / "before-0004"
-    folder.mkdir()
-    source = MIGRATIONS_DIR if backend.name == "sqlite" else MIGRATIONS_PG_DIR
-    for path in sorted(source.glob("000[123]_*.sql")):
-        shutil.copy(path, folder / path.name)
+    folder = backend.migrations_up_to(3, tmp_path / "before-0004")
     keys = {"rejected-then": "failed", "waiting": "pending"}
     rejected = "UPDATE escalation SET status = 'failed' WHERE idempotency_key = 'rejected-then'"
     if backend.name == "sqlite":
@@ -263,11 +258,7 @@ async def test_rows_from_before_the_rotation_columns_are_checked_first_after_the
 ) -> None:
     """Migration 0006 adds `status_checked_at` and `user_notice_tried_at`, empty on the rows already there."""
     backend = empty_backend
-    folder = tmp_path / "before-0006"
-    folder.mkdir()
-    source = MIGRATIONS_DIR if backend.name == "sqlite" else MIGRATIONS_PG_DIR
-    for path in sorted(source.glob("000[12345]_*.sql")):
-        shutil.copy(path, folder / path.name)
+    folder = backend.migrations_up_to(5, tmp_path / "before-0006")
     sent_then = "UPDATE escalation SET status = 'sent', ticket_id = 'T-' || idempotency_key, ticket_status = 'open'"
     if backend.name == "sqlite":
         async with await Database.open(backend.target, migrations_dir=folder) as database:

@@ -5,14 +5,13 @@ processes), the threads taken per guild, and migration 0005 over a store with an
 from __future__ import annotations
 
 import asyncio
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.services.store import MIGRATIONS_DIR, Database, OwedIncidentNotice, SqliteStore
-from bot.services.store.postgres import MIGRATIONS_PG_DIR, PgDatabase, PostgresStore
+from bot.services.store import Database, OwedIncidentNotice, SqliteStore
+from bot.services.store.postgres import PgDatabase, PostgresStore
 from tests.services.conftest import AnyStore, Backend
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -145,11 +144,7 @@ async def test_the_incident_in_progress_at_the_upgrade_is_not_announced_again(
     """Migration 0005: the guilds with a staff log channel were told the incident in progress; its end is owed
     to them, its start to the others only; the channels told keep their guild (from the bot's reply there)."""
     backend = empty_backend
-    folder = tmp_path / "before-0005"
-    folder.mkdir()
-    source = MIGRATIONS_DIR if backend.name == "sqlite" else MIGRATIONS_PG_DIR
-    for path in sorted(source.glob("000[1234]_*.sql")):
-        shutil.copy(path, folder / path.name)
+    folder = backend.migrations_up_to(4, tmp_path / "before-0005")
     if backend.name == "sqlite":
         async with await Database.open(backend.target, migrations_dir=folder) as database:
             assert database.schema_version == 4
