@@ -3,10 +3,8 @@
 Test split (see :mod:`bench.dataset`): the shipped bot, through its stable command line (`python -m bot triage
 --jsonl`), on every labelled message of the test split; in the same run, two retrieval baselines (plain BM25 over
 whole pages with bm25s, rapidfuzz over page titles). Cross-validation: for each of 5 grouped folds of train +
-validation, the understanding models are refitted on the other folds (same hyper-parameters as the shipped ones)
-and the pipeline runs in-process on the held fold. Retrieval is not refitted per fold: its re-ranker, if shipped,
-was fitted on all of train + validation, so retrieval rows under cross-validation are optimistic (the test split
-is the honest figure).
+validation, the understanding models and the doc re-ranker (ranker, answer confidence, query adapter) are refitted
+on the other folds (same hyper-parameters as the shipped ones) and the pipeline runs in-process on the held fold.
 
 Prints Markdown tables (paste them into the README and issue notes).
 

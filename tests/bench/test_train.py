@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 from bench import dataset
@@ -189,3 +191,81 @@ def test_route_model_is_chosen_by_its_deployment_objective() -> None:
     }
     assert result["route_objective"] == pytest.approx(max(objectives.values()))
     assert objectives[params["C"]] == max(objectives.values())
+
+
+def _embedded_route_split() -> tuple[dataset.Split, Any]:
+    """:func:`_route_split` with made-up sentence embeddings: each route near its own direction, questions near
+    none of them (so a kernel machine can be fitted without the encoder)."""
+    from bench import train
+
+    split = _route_split()
+    features = train.Features(split.part("train"), extras={})
+    rng = np.random.default_rng(7)
+    routes = ("none", *dataset.ROUTES)
+    for e in split.examples:
+        centre = np.eye(8)[routes.index(e.route or "none")]
+        vector = centre + 0.4 * rng.normal(size=8)
+        features.vectors[e.uid] = (vector / np.linalg.norm(vector)).astype(np.float32)
+    return split, features
+
+
+def test_kernel_machine_computes_the_probabilities_scikit_learn_does() -> None:
+    """The bot computes the kernel machine's probabilities in numpy (bot/core/classifier.py): they must be
+    libsvm's, as scikit-learn's SVC returns them, on messages it was not fitted on."""
+    pytest.importorskip("sklearn")
+    import warnings
+
+    from sklearn.svm import SVC
+
+    from bench import train
+
+    split, features = _embedded_route_split()
+    task = next(t for t in train.TASKS if t.name == "route")
+    examples = split.part("train")
+    kernel = train.fit_kernel(task, examples, features, c=3.0)
+    assert kernel.counts.sum() == kernel.support.shape[0] and kernel.counts.size == len(task.classes)
+    assert train.fit_kernel(task, examples, features, c=3.0) is kernel  # memoised per training set and C
+    data = sorted(examples, key=lambda e: e.uid)
+    x = np.vstack([features.vectors[e.uid] for e in data]).astype(np.float64)
+    y = np.array([task.classes.index(task.label(e)) for e in data])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        svc = SVC(C=3.0, gamma=kernel.gamma, class_weight="balanced", probability=True, random_state=0).fit(x, y)
+    rng = np.random.default_rng(11)
+    unseen = rng.normal(size=(25, 8))
+    unseen /= np.linalg.norm(unseen, axis=1, keepdims=True)
+    ours = np.array([kernel.probabilities(v.astype(np.float32)) for v in unseen])
+    assert np.abs(ours - svc.predict_proba(unseen)).max() < 1e-4
+    # ... and the route model that carries it blends it in, which compare() sees.
+    params = {"C": 2.0, "class_weight": "balanced", "embedding_weight": 3.0}
+    blended = train.fit_with(task, examples, features, {**params, "kernel": {"C": 3.0, "mix": 0.7}}, True)
+    plain = train.fit_with(task, examples, features, {**params, "kernel": {"C": 3.0, "mix": 0.0}}, True)
+    assert blended.kernel is kernel and blended.kernel_mix == 0.7 and plain.kernel is None
+    e = data[0]
+    assert blended.probabilities(features.ids[e.uid], features.vectors[e.uid]) != pytest.approx(
+        plain.probabilities(features.ids[e.uid], features.vectors[e.uid])
+    )
+
+
+def test_compare_reports_a_kernel_machine_that_drifted(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    import dataclasses
+
+    from bench import train
+    from bot.core.classifier import save_models
+
+    split, features = _embedded_route_split()
+    task = next(t for t in train.TASKS if t.name == "route")
+    params = {"C": 2.0, "class_weight": "balanced", "embedding_weight": 3.0, "kernel": {"C": 3.0, "mix": 0.7}}
+    built = train.fit_with(task, split.part("train"), features, params, True)
+    shipped = tmp_path / "shipped.npz"
+    save_models(shipped, {"route+sem": built}, {})
+    assert train.compare({"route+sem": built}, shipped) == []
+    assert built.kernel is not None
+    nudged = dataclasses.replace(built.kernel, prob_b=built.kernel.prob_b + 0.01)
+    assert train.compare({"route+sem": dataclasses.replace(built, kernel=nudged)}, shipped) == [
+        f"route+sem: kernel machine prob_b differs by up to 0.01 (tolerance {train.CHECK_TOLERANCE})"
+    ]
+    assert train.compare({"route+sem": dataclasses.replace(built, kernel=None, kernel_mix=0.0)}, shipped) == [
+        "route+sem: kernel machine present in one artefact only, or blended differently"
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.core.classifier import LinearModel, ModelError, ModelSet, load_models, save_models
+from bot.core.classifier import KernelModel, LinearModel, ModelError, ModelSet, load_models, save_models
 from bot.core.features import FEATURE_VERSION, HASH_BITS
 
 TRAIN = re.escape("python3 dev.py train")  # every ModelError says how to rebuild the artefact
@@ -31,6 +32,47 @@ def _binary() -> LinearModel:
     return LinearModel(
         "steps", ("no", "yes"), np.array([5, 9], np.int64), np.array([[2.0], [-1.0]], np.float32), np.array([-0.5])
     )
+
+
+def _kernel() -> KernelModel:
+    """A three-class kernel machine over 2-d embeddings: one support vector per class, at (1, 0), (0, 1), (-1, 0);
+    each pair's decision favours the class whose support vector is nearer, with Platt slope -2."""
+    # libsvm layout: for pair (i, j), class i's coefficients are in row j - 1, class j's in row i (each pair: K_i - K_j)
+    dual = np.array([[1.0, -1.0, -1.0], [1.0, 1.0, -1.0]])
+    return KernelModel(
+        np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]], np.float32),
+        np.array([1, 1, 1], np.int64),
+        dual,
+        np.zeros(3),
+        np.full(3, -2.0),
+        np.zeros(3),
+        1.0,
+    )
+
+
+def test_kernel_machine_prefers_the_class_of_the_nearest_support_vector() -> None:
+    kernel = _kernel()
+    for vector, nearest in (([0.9, 0.1], 0), ([0.1, 0.9], 1), ([-0.9, -0.1], 2)):
+        probs = kernel.probabilities(np.array(vector, np.float32))
+        assert probs.sum() == pytest.approx(1.0)
+        assert int(np.argmax(probs)) == nearest
+        pairs = kernel.pair_probabilities(np.array(vector, np.float32))
+        assert pairs + pairs.T == pytest.approx(1.0 - np.eye(3))  # r[i, j] + r[j, i] = 1
+    # Symmetric evidence, symmetric probabilities: halfway between classes 0 and 2 they tie.
+    tie = kernel.probabilities(np.array([0.0, -1.0], np.float32))
+    assert tie[0] == pytest.approx(tie[2], abs=2e-3)  # the coupling iterates to a tolerance of 0.005 / k
+
+
+def test_semantic_model_blends_its_kernel_machine() -> None:
+    base = _multinomial(dense=True)
+    blended = dataclasses.replace(base, kernel=_kernel(), kernel_mix=0.7)
+    ids, vector = np.array([3], np.int64), np.array([0.1, 0.9], np.float32)
+    linear = np.array(list(base.probabilities(ids, vector).values()))
+    kernel = blended.kernel.probabilities(vector) if blended.kernel else None
+    assert kernel is not None
+    got = np.array(list(blended.probabilities(ids, vector).values()))
+    assert got == pytest.approx(0.3 * linear + 0.7 * kernel)
+    assert got.sum() == pytest.approx(1.0)
 
 
 def test_multinomial_probabilities_sum_to_one() -> None:
@@ -93,6 +135,23 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
     assert loaded.get("route") is None
     with pytest.raises(ModelError, match=TRAIN):
         loaded["route"]
+
+
+def test_kernel_machine_round_trips_and_bad_shapes_are_refused(tmp_path: Path) -> None:
+    blended = dataclasses.replace(_multinomial(dense=True), kernel=_kernel(), kernel_mix=0.7)
+    path = tmp_path / "models.npz"
+    save_models(path, {blended.name: blended, "steps": _binary()}, {})
+    loaded = load_models(path)
+    got = loaded[blended.name]
+    assert got.kernel is not None and got.kernel_mix == 0.7 and loaded["steps"].kernel is None
+    ids, vector = np.array([3, 17], np.int64), np.array([0.6, 0.8], np.float32)
+    assert got.probabilities(ids, vector) == pytest.approx(blended.probabilities(ids, vector))
+    assert "kernels" not in loaded.meta
+    # A kernel machine whose coefficients do not match its support vectors is refused at load, naming the model.
+    broken = dataclasses.replace(blended, kernel=dataclasses.replace(_kernel(), dual=np.zeros((2, 2))))
+    save_models(path, {broken.name: broken}, {})
+    with pytest.raises(ModelError, match=r"intent\+sem model's kernel machine has inconsistent shapes"):
+        load_models(path)
 
 
 def test_save_is_deterministic(tmp_path: Path) -> None:
