@@ -71,6 +71,23 @@ def test_confidence_is_low_without_evidence() -> None:
     assert weak_scores[0] < 0.35 < strong_scores[0]
 
 
+def test_confidence_reads_the_message_language() -> None:
+    """The same evidence in another language: only the language flags of the confidence features differ, and the
+    shipped confidence model weighs them (the glossary and e5 leave some languages weaker than others)."""
+    model = rerank.load()
+    french, english = _weak_first_strong_second(), replace(_weak_first_strong_second(), lang="en")
+    rows = {r.lang: rerank.candidate_features(r) for r in (french, english)}
+    scores = model.scores(rows["fr"])
+    fr = dict(zip(rerank.CONFIDENCE_FEATURES, rerank.confidence_features(scores, french, rows["fr"]), strict=True))
+    en = dict(zip(rerank.CONFIDENCE_FEATURES, rerank.confidence_features(scores, english, rows["fr"]), strict=True))
+    flags = [name for name in rerank.CONFIDENCE_FEATURES if name.startswith("lang_")]
+    assert sorted(flags) == sorted(f"lang_{code}" for code in ("fr", "es", "it", "de", "pt", "id", "zh"))
+    assert fr["lang_fr"] == 1.0 and sum(fr[name] for name in flags) == 1.0
+    assert sum(en[name] for name in flags) == 0.0  # English is the reference level
+    assert {k: v for k, v in fr.items() if k not in flags} == {k: v for k, v in en.items() if k not in flags}
+    assert model.confidence(np.array(list(fr.values()))) != pytest.approx(model.confidence(np.array(list(en.values()))))
+
+
 def test_stale_or_missing_artefact_is_refused(tmp_path: Path) -> None:
     model = rerank.load()
     good = tmp_path / "ok.npz"
