@@ -144,6 +144,14 @@ def measure(pairs: Sequence[tuple[Example, Record]]) -> dict[str, object]:
     answered = [(e, r) for e, r in questions if r["action"] == "answer"]
     out["answer_rate"] = len(answered) / max(len(questions), 1)
     out["precision"] = sum(page(r["answer"]) in e.answer_docs for e, r in answered) / max(len(answered), 1)
+    answer_lang: dict[str, tuple[float, float | None]] = {}
+    for lang in LANGS:
+        asked = [(e, r) for e, r in questions if e.lang == lang]
+        done = [(e, r) for e, r in asked if r["action"] == "answer"]
+        if asked:
+            right = sum(page(r["answer"]) in e.answer_docs for e, r in done) / len(done) if done else None
+            answer_lang[lang] = (len(done) / len(asked), right)
+    out["answer_lang"] = answer_lang
     routing = by_kind["routing"]
     out["routing"] = sum((r["route"] or None) == e.route for e, r in routing) / max(len(routing), 1)
     out["confusion"] = Counter((e.route or "none", r["route"] or "none") for e, r in routing)
@@ -280,16 +288,22 @@ def print_summary(title: str, m: dict, baseline: dict | None = None) -> None:
 
 def print_details(m: dict, bm25_lang: dict[str, float] | None = None) -> None:
     """Per-language rows, per-detail F1 and the route confusion matrix."""
-    print("| lang | questions | first | top 3 |" + (" BM25 first |" if bm25_lang else "") + " routing | silence |")
-    print("|---|---|---|---|" + ("---|" if bm25_lang else "") + "---|---|")
+    print(
+        "| lang | questions | first | top 3 |" + (" BM25 first |" if bm25_lang else "")
+        + " answered | answers right | routing | silence |"
+    )  # fmt: skip
+    print("|---|---|---|---|" + ("---|" if bm25_lang else "") + "---|---|---|---|")
+
+    def cell(value: float | None) -> str:
+        return "-" if value is None else f"{value:.2f}"
+
     for lang in LANGS:
         count, first, top3 = m["per_lang"].get(lang, (0, 0.0, 0.0))
         base = f" {bm25_lang.get(lang, 0.0):.2f} |" if bm25_lang else ""
-        routing = m["routing_lang"].get(lang)
-        silence = m["silence_lang"].get(lang)
+        rate, right = m["answer_lang"].get(lang, (None, None))
         print(
-            f"| {lang} | {count} | {first:.2f} | {top3:.2f} |{base} "
-            f"{'-' if routing is None else f'{routing:.2f}'} | {'-' if silence is None else f'{silence:.2f}'} |"
+            f"| {lang} | {count} | {first:.2f} | {top3:.2f} |{base} {cell(rate)} | {cell(right)} | "
+            f"{cell(m['routing_lang'].get(lang))} | {cell(m['silence_lang'].get(lang))} |"
         )
     print("\n| detail | F1 (missing) |\n|---|---|")
     for detail, value in m["detail_f1"].items():

@@ -1,9 +1,11 @@
-"""The quality benchmark's what-if table for the reminder floor (bench/quality.py: remind_floor_curve)."""
+"""The quality benchmark's figures (bench/quality.py): the reminder floor's what-if table, per-language answers."""
 
 from __future__ import annotations
 
+import pytest
+
 from bench.dataset import Example
-from bench.quality import remind_floor_curve
+from bench.quality import measure, print_details, remind_floor_curve
 from bot.core.vocabulary import DETAILS
 
 PAGE = "https://capgo.app/docs/live-updates/differentials/"
@@ -40,3 +42,19 @@ def test_the_floor_moves_only_the_messages_it_decides_on() -> None:
     assert rows[0.55] == [1.0, 1.0, 1.0, 1.0]
     # 0.7: the detail-less report falls under the floor too (its match is weak: silent)
     assert rows[0.7] == [1.0, 0.0, 1.0, 1.0]
+
+
+def test_answers_are_counted_per_language(capsys: pytest.CaptureFixture[str]) -> None:
+    other = "https://capgo.app/docs/live-updates/channels/"
+    pairs = [
+        (Example(f"{lang}{i}", "question", lang, "?", answer_docs=(PAGE,)), record(action, "x", 0.1))
+        for lang, i, action in (("fr", 1, "answer"), ("fr", 2, "answer"), ("fr", 3, "silent"), ("de", 1, "silent"))
+    ]
+    pairs[1][1]["answer"] = other  # one of the two French answers is the wrong page
+    figures = measure(pairs)
+    assert figures["answer_lang"] == {"fr": (pytest.approx(2 / 3), 0.5), "de": (0.0, None)}
+    print_details(figures)
+    rows = {line.split("|")[1].strip(): line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")}
+    assert "answered | answers right" in rows["lang"]
+    assert rows["fr"].split("|")[5:7] == [" 0.67 ", " 0.50 "]
+    assert rows["de"].split("|")[5:7] == [" 0.00 ", " - "]
