@@ -130,6 +130,22 @@ def test_detect_language(text: str, lang: str) -> None:
     assert 0.0 <= conf <= 1.0
 
 
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        # py3langid alone: it (0.63), "delete" reads Italian; one English function word decides
+        ("how do I delete a channel?", "en"),
+        ("can I configure an api key?", "en"),
+        ("can I unlink a device?", "en"),  # py3langid alone: id
+        ("si può eliminare un canale?", "it"),  # py3langid alone: es
+        # "qué" folded to "que" voted Spanish; "que" is French and Portuguese too, so it decides nothing
+        ("o que significa esse status no canal?", "pt"),
+    ],
+)
+def test_function_words_decide_where_py3langid_is_unsure(text: str, lang: str) -> None:
+    assert detect_language(text)[0] == lang
+
+
 @pytest.mark.parametrize("text", ["👍", "🙏🙏", "💯", "", "   ", "12345"])
 def test_language_without_letters_falls_back(text: str) -> None:
     assert detect_language(text) == ("en", 0.0)
