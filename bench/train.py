@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
+import json
 import sys
 import warnings
 from collections import Counter
@@ -45,6 +46,7 @@ from bot.services.semantic import E5Encoder, load_encoder
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bot" / "core" / "models" / ARTEFACT
 FAQ_DIR = ROOT / "faq"
+POLICY_ROUTES = ROOT / "bench" / "labelled" / "policy_routes.jsonl"
 # FAQ categories whose how-to phrasings overlap requests for the team ("how do I get my invoice?" is billing help):
 # not used as "no route" examples.
 ROUTE_FAQ_SKIP = frozenset({"billing", "policy"})
@@ -133,9 +135,34 @@ def faq_route_examples(folder: Path = FAQ_DIR) -> list[Example]:
     return out
 
 
+def policy_route_examples(path: Path = POLICY_ROUTES) -> list[Example]:
+    """Requests written by the project from the support policy (`bench/labelled/policy_routes.jsonl`): for each route
+    the requests the policy names (invoices, refunds, account deletion, a change of e-mail, debugging or porting the
+    user's own code, patching third-party plugins, the service down for several users, a paying customer asking for
+    official support), in the eight languages, plus how-to questions that merely use the same words (no route).
+
+    The labelled sets have about 60 requests per route and miss some of the plainest ones: "please delete my account
+    and all my data" read P(account) 0.10. These examples train the route models only, never held out and never
+    measured: the figures stay those of the labelled sets (see the note in README "How the models are trained").
+    """
+    out = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        if row.get("route") not in (None, *ROUTES):
+            raise ValueError(f"{path}:{number}: unknown route {row.get('route')!r}")
+        uid = f"policy:{row['id']}"
+        out.append(
+            Example(uid=uid, kind="routing", lang=row["lang"], text=row["text"], route=row["route"], source="policy")
+        )
+    return out
+
+
 def default_extras() -> dict[str, list[Example]]:
-    """Extra training examples per task, beyond the labelled sets: the FAQ phrasings for the route models."""
-    return {"route": faq_route_examples()}
+    """Extra training examples per task, beyond the labelled sets: the FAQ phrasings and the policy's requests for
+    the route models."""
+    return {"route": [*faq_route_examples(), *policy_route_examples()], "route+sem": faq_route_examples()}
 
 
 def data_fingerprint(pool: Sequence[Example]) -> str:
@@ -215,7 +242,7 @@ def fit(
     embedding times `embedding_weight`, folded back into its exported weights."""
     from sklearn.linear_model import LogisticRegression
 
-    extra = features.extras.get(task.name, [])
+    extra = features.extras.get(task.name + ("+sem" if semantic else ""), features.extras.get(task.name, []))
     data = sorted((e for e in [*examples, *extra] if task.label(e) is not None), key=lambda e: e.uid)
     x = features.matrix(data, semantic, embedding_weight)
     y = np.array([task.classes.index(task.label(e)) for e in data])
@@ -244,7 +271,7 @@ def fit_kernel(task: Task, examples: Sequence[Example], features: Features, c: f
     folds)."""
     from sklearn.svm import SVC
 
-    extra = features.extras.get(task.name, [])
+    extra = features.extras.get(task.name + "+sem", features.extras.get(task.name, []))
     data = sorted((e for e in [*examples, *extra] if task.label(e) is not None), key=lambda e: e.uid)
     key = (task.name, c, _uids_digest(data))
     if key in features.kernels:
