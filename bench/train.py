@@ -141,17 +141,23 @@ def policy_route_examples(path: Path = POLICY_ROUTES) -> list[Example]:
     user's own code, patching third-party plugins, the service down for several users, a paying customer asking for
     official support), in the eight languages, plus how-to questions that merely use the same words (no route).
 
-    The labelled sets have about 60 requests per route and miss some of the plainest ones: "please delete my account
-    and all my data" read P(account) 0.10. These examples train the route models only, never held out and never
-    measured: the figures stay those of the labelled sets (see the note in README "How the models are trained").
+    The labelled sets have about 60 requests per route and miss some of the plainest ones ("please delete my account
+    and all my data"). These examples train the n-gram route model only (see :func:`default_extras`), never held out
+    and never measured: the figures stay those of the labelled sets.
     """
     out = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
-        row = json.loads(line)
-        if row.get("route") not in (None, *ROUTES):
-            raise ValueError(f"{path}:{number}: unknown route {row.get('route')!r}")
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+        missing = [key for key in ("id", "lang", "text", "route") if key not in row]
+        if missing:
+            raise ValueError(f"{path}:{number}: missing {', '.join(missing)}")
+        if row["route"] not in (None, *ROUTES):
+            raise ValueError(f"{path}:{number}: unknown route {row['route']!r}")
         uid = f"policy:{row['id']}"
         out.append(
             Example(uid=uid, kind="routing", lang=row["lang"], text=row["text"], route=row["route"], source="policy")
@@ -160,8 +166,14 @@ def policy_route_examples(path: Path = POLICY_ROUTES) -> list[Example]:
 
 
 def default_extras() -> dict[str, list[Example]]:
-    """Extra training examples per task, beyond the labelled sets: the FAQ phrasings and the policy's requests for
-    the route models."""
+    """Extra training examples per model, beyond the labelled sets: the FAQ phrasings for both route models, the
+    policy's requests for the n-gram one only.
+
+    Grouped CV with the policy requests: n-gram route macro-F1 0.783 -> 0.813, other messages routed 0.043 -> 0.025.
+    In the semantic route model they taught "can you ..." and "anyone ..." as requests (bench quality CV silence
+    0.971 -> 0.964); in its linear part only, the route objective tied (routing 0.926 -> 0.929, other messages routed
+    0.013 -> 0.015) and the answer rate fell 0.557 -> 0.551. A "+sem" key overrides the task's list for the semantic
+    model (linear part and kernel machine)."""
     return {"route": [*faq_route_examples(), *policy_route_examples()], "route+sem": faq_route_examples()}
 
 

@@ -289,6 +289,11 @@ def test_policy_requests_cover_every_route_and_train_the_ngram_route_model_only(
     # In the semantic route model they cost silence in grouped CV (0.971 -> 0.964): not used there
     assert not policy & {e.uid for e in extras["route+sem"]}
     bad = tmp_path / "policy.jsonl"
-    bad.write_text('{"id": "x", "lang": "en", "text": "refund", "route": "refunds"}\n', encoding="utf-8")
-    with pytest.raises(ValueError, match=r"policy\.jsonl:1: unknown route 'refunds'"):
-        train.policy_route_examples(bad)
+    for line, error in (
+        ('{"id": "x", "lang": "en", "text": "refund", "route": "refunds"}', "unknown route 'refunds'"),
+        ('{"id": "x", "text": "refund"}', "missing lang, route"),
+        ('{"id": "x", "text": ', "not valid JSON"),
+    ):
+        bad.write_text('{"id": "ok", "lang": "en", "text": "hi", "route": null}\n' + line + "\n", encoding="utf-8")
+        with pytest.raises(ValueError, match=rf"policy\.jsonl:2: {error}"):
+            train.policy_route_examples(bad)
