@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 from collections import Counter, defaultdict
@@ -41,6 +42,8 @@ TARGETS = {
     "real_top3": 0.58,
 }
 Record = dict
+_URL_RE = re.compile(r"https?://\S+")
+_WORD_RE = re.compile(r"[^\W\d_]{2,}")
 
 
 def page(url: str | None) -> str | None:
@@ -152,6 +155,13 @@ def measure(pairs: Sequence[tuple[Example, Record]]) -> dict[str, object]:
             right = sum(page(r["answer"]) in e.answer_docs for e, r in done) / len(done) if done else None
             answer_lang[lang] = (len(done) / len(asked), right)
     out["answer_lang"] = answer_lang
+    # Language identification decides the language of every reply; messages without words (emoji, a bare link) are
+    # left out: they get the channel's language or English, by design.
+    identified: dict[str, list[bool]] = defaultdict(list)
+    for e, r in pairs:
+        if e.kind != "real" and _WORD_RE.search(_URL_RE.sub(" ", e.query)):
+            identified[e.lang].append(r.get("lang") == e.lang)
+    out["lang_id"] = {lang: sum(v) / len(v) for lang, v in identified.items()}
     routing = by_kind["routing"]
     out["routing"] = sum((r["route"] or None) == e.route for e, r in routing) / max(len(routing), 1)
     out["confusion"] = Counter((e.route or "none", r["route"] or "none") for e, r in routing)
@@ -290,9 +300,9 @@ def print_details(m: dict, bm25_lang: dict[str, float] | None = None) -> None:
     """Per-language rows, per-detail F1 and the route confusion matrix."""
     print(
         "| lang | questions | first | top 3 |" + (" BM25 first |" if bm25_lang else "")
-        + " answered | answers right | routing | silence |"
+        + " answered | answers right | routing | silence | language identified |"
     )  # fmt: skip
-    print("|---|---|---|---|" + ("---|" if bm25_lang else "") + "---|---|---|---|")
+    print("|---|---|---|---|" + ("---|" if bm25_lang else "") + "---|---|---|---|---|")
 
     def cell(value: float | None) -> str:
         return "-" if value is None else f"{value:.2f}"
@@ -303,7 +313,8 @@ def print_details(m: dict, bm25_lang: dict[str, float] | None = None) -> None:
         rate, right = m["answer_lang"].get(lang, (None, None))
         print(
             f"| {lang} | {count} | {first:.2f} | {top3:.2f} |{base} {cell(rate)} | {cell(right)} | "
-            f"{cell(m['routing_lang'].get(lang))} | {cell(m['silence_lang'].get(lang))} |"
+            f"{cell(m['routing_lang'].get(lang))} | {cell(m['silence_lang'].get(lang))} | "
+            f"{cell(m['lang_id'].get(lang))} |"
         )
     print("\n| detail | F1 (missing) |\n|---|---|")
     for detail, value in m["detail_f1"].items():

@@ -47,14 +47,23 @@ def test_the_floor_moves_only_the_messages_it_decides_on() -> None:
 def test_answers_are_counted_per_language(capsys: pytest.CaptureFixture[str]) -> None:
     other = "https://capgo.app/docs/live-updates/channels/"
     pairs = [
-        (Example(f"{lang}{i}", "question", lang, "?", answer_docs=(PAGE,)), record(action, "x", 0.1))
+        (Example(f"{lang}{i}", "question", lang, "wie geht das?", answer_docs=(PAGE,)), record(action, "x", 0.1))
         for lang, i, action in (("fr", 1, "answer"), ("fr", 2, "answer"), ("fr", 3, "silent"), ("de", 1, "silent"))
     ]
     pairs[1][1]["answer"] = other  # one of the two French answers is the wrong page
+    for e, r in pairs:
+        r["lang"] = e.lang
+    pairs[2][1]["lang"] = "it"  # one French message identified as Italian
+    # a message without words is not counted against language identification
+    pairs.append((Example("de2", "silence", "de", "👍 https://capgo.app/de/docs/"), record("silent", "x", 0.1)))
+    pairs[-1][1]["lang"] = "en"
     figures = measure(pairs)
     assert figures["answer_lang"] == {"fr": (pytest.approx(2 / 3), 0.5), "de": (0.0, None)}
+    assert figures["lang_id"] == {"fr": pytest.approx(2 / 3), "de": 1.0}
     print_details(figures)
     rows = {line.split("|")[1].strip(): line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")}
     assert "answered | answers right" in rows["lang"]
     assert rows["fr"].split("|")[5:7] == [" 0.67 ", " 0.50 "]
     assert rows["de"].split("|")[5:7] == [" 0.00 ", " - "]
+    assert "language identified" in rows["lang"]
+    assert rows["fr"].split("|")[9] == " 0.67 "
