@@ -67,3 +67,22 @@ def test_answers_are_counted_per_language(capsys: pytest.CaptureFixture[str]) ->
     assert rows["de"].split("|")[5:7] == [" 0.00 ", " - "]
     assert "language identified" in rows["lang"]
     assert rows["fr"].split("|")[9] == " 0.67 "
+
+
+def test_misses_list_names_each_kind_of_miss(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.quality import _print_misses
+
+    spoken = record("answer", "answer.confident", 0.1, score=0.9)
+    routed = {**record("route", "route.billing", 0.1), "route": "billing", "reason": "billing"}
+    right = record("answer", "answer.confident", 0.1, score=0.9)
+    pairs = [
+        (Example("s1", "silence", "en", "lol same"), {**spoken, "reason": "confident match"}),
+        (Example("r1", "routing", "de", "Rechnung bitte", route="account"), routed),
+        (Example("q1", "question", "en", "how do differentials work?", answer_docs=(PAGE,)), right),
+    ]
+    _print_misses(pairs, "Cross-validation misses")
+    out = capsys.readouterr().out
+    assert "### Cross-validation misses" in out
+    assert "- SILENCE s1 answer 'lol same' (confident match)" in out
+    assert "- ROUTE r1 want account got billing 'Rechnung bitte'" in out
+    assert "q1" not in out  # answered by its page: not a miss
