@@ -19,7 +19,7 @@ import re
 import subprocess
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -128,6 +128,14 @@ def urls(record: Record) -> list[str]:
     return [m["url"] for m in record["matches"]]
 
 
+def _share_by_lang(flags: Iterable[tuple[str, bool]]) -> dict[str, float]:
+    """The share of true flags per language, for the languages that have any."""
+    by_lang: dict[str, list[bool]] = defaultdict(list)
+    for lang, flag in flags:
+        by_lang[lang].append(flag)
+    return {lang: sum(v) / len(v) for lang, v in by_lang.items()}
+
+
 def measure(pairs: Sequence[tuple[Example, Record]]) -> dict[str, object]:
     """Every figure of the issue table from (example, bot record) pairs."""
     by_kind: dict[str, list[tuple[Example, Record]]] = defaultdict(list)
@@ -137,31 +145,28 @@ def measure(pairs: Sequence[tuple[Example, Record]]) -> dict[str, object]:
     questions = by_kind["question"]
     out["first"], out["top3"] = ranking([urls(r) for _, r in questions], [e.answer_docs for e, _ in questions])
     per_lang: dict[str, tuple[int, float, float]] = {}
+    answer_lang: dict[str, tuple[float, float | None]] = {}  # answer rate, share of the answers that are right
     for lang in LANGS:
         subset = [(e, r) for e, r in questions if e.lang == lang]
         if subset:
             first, top3 = ranking([urls(r) for _, r in subset], [e.answer_docs for e, _ in subset])
             per_lang[lang] = (len(subset), first, top3)
+            done = [(e, r) for e, r in subset if r["action"] == "answer"]
+            right = sum(page(r["answer"]) in e.answer_docs for e, r in done) / len(done) if done else None
+            answer_lang[lang] = (len(done) / len(subset), right)
     out["per_lang"] = per_lang
+    out["answer_lang"] = answer_lang
     out["weakest"] = min(per_lang.items(), key=lambda kv: kv[1][1]) if per_lang else ("-", (0, 0.0, 0.0))
     answered = [(e, r) for e, r in questions if r["action"] == "answer"]
     out["answer_rate"] = len(answered) / max(len(questions), 1)
     out["precision"] = sum(page(r["answer"]) in e.answer_docs for e, r in answered) / max(len(answered), 1)
-    answer_lang: dict[str, tuple[float, float | None]] = {}
-    for lang in LANGS:
-        asked = [(e, r) for e, r in questions if e.lang == lang]
-        done = [(e, r) for e, r in asked if r["action"] == "answer"]
-        if asked:
-            right = sum(page(r["answer"]) in e.answer_docs for e, r in done) / len(done) if done else None
-            answer_lang[lang] = (len(done) / len(asked), right)
-    out["answer_lang"] = answer_lang
     # Language identification decides the language of every reply; messages without words (emoji, a bare link) are
     # left out: they get the channel's language or English, by design.
-    identified: dict[str, list[bool]] = defaultdict(list)
-    for e, r in pairs:
-        if e.kind != "real" and _WORD_RE.search(_URL_RE.sub(" ", e.query)):
-            identified[e.lang].append(r.get("lang") == e.lang)
-    out["lang_id"] = {lang: sum(v) / len(v) for lang, v in identified.items()}
+    out["lang_id"] = _share_by_lang(
+        (e.lang, r.get("lang") == e.lang)
+        for e, r in pairs
+        if e.kind != "real" and _WORD_RE.search(_URL_RE.sub(" ", e.query))
+    )
     routing = by_kind["routing"]
     out["routing"] = sum((r["route"] or None) == e.route for e, r in routing) / max(len(routing), 1)
     out["confusion"] = Counter((e.route or "none", r["route"] or "none") for e, r in routing)
@@ -177,14 +182,8 @@ def measure(pairs: Sequence[tuple[Example, Record]]) -> dict[str, object]:
     out["detail_f1"] = detail_f1
     silence = by_kind["silence"]
     out["silence"] = sum(r["action"] == "silent" for _, r in silence) / max(len(silence), 1)
-    silence_lang: dict[str, list[bool]] = defaultdict(list)
-    for e, r in silence:
-        silence_lang[e.lang].append(r["action"] == "silent")
-    out["silence_lang"] = {lang: sum(v) / len(v) for lang, v in silence_lang.items()}
-    routing_lang: dict[str, list[bool]] = defaultdict(list)
-    for e, r in routing:
-        routing_lang[e.lang].append((r["route"] or None) == e.route)
-    out["routing_lang"] = {lang: sum(v) / len(v) for lang, v in routing_lang.items()}
+    out["silence_lang"] = _share_by_lang((e.lang, r["action"] == "silent") for e, r in silence)
+    out["routing_lang"] = _share_by_lang((e.lang, (r["route"] or None) == e.route) for e, r in routing)
     real = [(e, r) for e, r in by_kind["real"] if e.answer_docs]
     out["real_first"], out["real_top3"] = ranking([urls(r) for _, r in real], [e.answer_docs for e, _ in real])
     out["n_real"] = len(real)

@@ -177,6 +177,13 @@ def default_extras() -> dict[str, list[Example]]:
     return {"route": [*faq_route_examples(), *policy_route_examples()], "route+sem": faq_route_examples()}
 
 
+def training_examples(task: Task, examples: Sequence[Example], features: Features, semantic: bool) -> list[Example]:
+    """The examples a task's model learns from, in uid order: those it labels, plus its extras (:func:`default_extras`;
+    a "+sem" entry, when there is one, is the semantic model's list)."""
+    extra = features.extras.get(task.name + ("+sem" if semantic else ""), features.extras.get(task.name, []))
+    return sorted((e for e in [*examples, *extra] if task.label(e) is not None), key=lambda e: e.uid)
+
+
 def data_fingerprint(pool: Sequence[Example]) -> str:
     """Fingerprint of everything the models are trained on: the labelled pool and the extra examples."""
     return fingerprint([*pool, *(e for extra in default_extras().values() for e in extra)])
@@ -254,8 +261,7 @@ def fit(
     embedding times `embedding_weight`, folded back into its exported weights."""
     from sklearn.linear_model import LogisticRegression
 
-    extra = features.extras.get(task.name + ("+sem" if semantic else ""), features.extras.get(task.name, []))
-    data = sorted((e for e in [*examples, *extra] if task.label(e) is not None), key=lambda e: e.uid)
+    data = training_examples(task, examples, features, semantic)
     x = features.matrix(data, semantic, embedding_weight)
     y = np.array([task.classes.index(task.label(e)) for e in data])
     n_sparse = features.columns.size
@@ -283,8 +289,7 @@ def fit_kernel(task: Task, examples: Sequence[Example], features: Features, c: f
     folds)."""
     from sklearn.svm import SVC
 
-    extra = features.extras.get(task.name + "+sem", features.extras.get(task.name, []))
-    data = sorted((e for e in [*examples, *extra] if task.label(e) is not None), key=lambda e: e.uid)
+    data = training_examples(task, examples, features, semantic=True)
     key = (task.name, c, _uids_digest(data))
     if key in features.kernels:
         return features.kernels[key]
