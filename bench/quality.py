@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import subprocess
 import sys
@@ -118,6 +119,24 @@ def ranking(ranked: Sequence[Sequence[str]], gold: Sequence[Sequence[str]]) -> t
     return first / n, top3 / n
 
 
+def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (95% by default): how far a share measured on `n` messages may be
+    from the rate on messages like them. Unlike the normal approximation it stays inside 0-1 for small `n`."""
+    if n <= 0:
+        return 0.0, 1.0
+    share = successes / n
+    denominator = 1 + z * z / n
+    centre = (share + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def interval(share: float, n: int) -> str:
+    """The 95% Wilson interval of `share` measured on `n` messages, as "0.62-0.89"."""
+    low, high = wilson(round(share * n), n)
+    return f"{low:.2f}-{high:.2f}"
+
+
 def f1(tp: int, fp: int, fn: int) -> float:
     """F1 from counts (1.0 when there is nothing to find and nothing was found)."""
     return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
@@ -160,6 +179,7 @@ def measure(pairs: Sequence[tuple[Example, Record]]) -> dict[str, object]:
     answered = [(e, r) for e, r in questions if r["action"] == "answer"]
     out["answer_rate"] = len(answered) / max(len(questions), 1)
     out["precision"] = sum(page(r["answer"]) in e.answer_docs for e, r in answered) / max(len(answered), 1)
+    out["n_answered"] = len(answered)
     # Language identification decides the language of every reply; messages without words (emoji, a bare link) are
     # left out: they get the channel's language or English, by design.
     out["lang_id"] = _share_by_lang(
@@ -173,6 +193,7 @@ def measure(pairs: Sequence[tuple[Example, Record]]) -> dict[str, object]:
     bugs = by_kind["bug"]
     lacking = [(e, r) for e, r in bugs if not any(e.present.values())]
     out["remind"] = sum(r["action"] == "remind" for _, r in lacking) / max(len(lacking), 1)
+    out["n_lacking"] = len(lacking)
     detail_f1 = {}
     for detail in DETAILS:
         tp = sum(detail in r["missing"] and not e.present[detail] for e, r in bugs)
@@ -257,38 +278,65 @@ def mark(value: float, target: float) -> str:
 
 
 def print_summary(title: str, m: dict, baseline: dict | None = None) -> None:
-    """The issue's table for one evaluation."""
+    """The issue's table for one evaluation, with the 95% interval of every share measured on a count of messages
+    (a target inside the interval is not missed or met beyond doubt)."""
     t = TARGETS
     print(f"### {title}\n")
-    head = "| measure | bot | target |" + (" BM25 pages |" if baseline else "")
+    head = "| measure | bot | 95% interval | target |" + (" BM25 pages |" if baseline else "")
     print(head)
-    print("|---|---|---|" + ("---|" if baseline else ""))
+    print("|---|---|---|---|" + ("---|" if baseline else ""))
 
-    def row(name: str, value: str, target: str, base: str = "") -> None:
-        print(f"| {name} | {value} | {target} |" + (f" {base} |" if baseline else ""))
+    def row(name: str, value: str, spread: str, target: str, base: str = "") -> None:
+        print(f"| {name} | {value} | {spread} | {target} |" + (f" {base} |" if baseline else ""))
 
     n = m["n"]
+    questions = n.get("question", 0)
     row(
-        f"Discord questions (n={n.get('question', 0)}): right page first / in top 3",
+        f"Discord questions (n={questions}): right page first / in top 3",
         f"{mark(m['first'], t['first'])} / {mark(m['top3'], t['top3'])}",
+        f"{interval(m['first'], questions)} / {interval(m['top3'], questions)}",
         ">= 0.80 / >= 0.93",
         f"{baseline['first']:.2f} / {baseline['top3']:.2f}" if baseline else "",
     )
     lang, (count, first, _) = m["weakest"]
-    row(f"weakest language, first ({lang}, n={count})", mark(first, t["weakest_first"]), ">= 0.70 every language")
     row(
-        "auto-answers that are right (precision) at answer rate",
+        f"weakest language, first ({lang}, n={count})",
+        mark(first, t["weakest_first"]),
+        interval(first, count),
+        ">= 0.70 every language",
+    )
+    row(
+        f"auto-answers that are right (precision, n={m['n_answered']}) at answer rate",
         f"{mark(m['precision'], t['precision'])} at {mark(m['answer_rate'], t['answer_rate'])}",
+        f"{interval(m['precision'], m['n_answered'])} at {interval(m['answer_rate'], questions)}",
         ">= 0.92 at >= 0.55",
     )
-    row(f"policy routing accuracy (n={n.get('routing', 0)})", mark(m["routing"], t["routing"]), ">= 0.90")
-    row("remind when every detail is missing", mark(m["remind"], t["remind"]), ">= 0.90")
+    routing = n.get("routing", 0)
+    row(
+        f"policy routing accuracy (n={routing})",
+        mark(m["routing"], t["routing"]),
+        interval(m["routing"], routing),
+        ">= 0.90",
+    )
+    row(
+        f"remind when every detail is missing (n={m['n_lacking']})",
+        mark(m["remind"], t["remind"]),
+        interval(m["remind"], m["n_lacking"]),
+        ">= 0.90",
+    )
     worst = min(m["detail_f1"].items(), key=lambda kv: kv[1])
-    row(f"worst per-detail F1, missing details ({worst[0]})", mark(worst[1], t["detail_f1"]), ">= 0.92")
-    row(f"silence on chit-chat (n={n.get('silence', 0)})", mark(m["silence"], t["silence"]), ">= 0.98")
+    row(f"worst per-detail F1, missing details ({worst[0]})", mark(worst[1], t["detail_f1"]), "", ">= 0.92")
+    silence = n.get("silence", 0)
+    row(
+        f"silence on chit-chat (n={silence})",
+        mark(m["silence"], t["silence"]),
+        interval(m["silence"], silence),
+        ">= 0.98",
+    )
     row(
         f"real GitHub threads first / top 3 (n={m['n_real']})",
         f"{mark(m['real_first'], t['real_first'])} / {mark(m['real_top3'], t['real_top3'])}",
+        f"{interval(m['real_first'], m['n_real'])} / {interval(m['real_top3'], m['n_real'])}",
         ">= 0.33 / >= 0.58",
         f"{baseline['real_first']:.2f} / {baseline['real_top3']:.2f}" if baseline else "",
     )
@@ -298,9 +346,10 @@ def print_summary(title: str, m: dict, baseline: dict | None = None) -> None:
 def print_details(m: dict, bm25_lang: dict[str, float] | None = None) -> None:
     """Per-language rows, per-detail F1 and the route confusion matrix."""
     print(
-        "| lang | questions | first | top 3 |" + (" BM25 first |" if bm25_lang else "")
+        "| lang | questions | first | top 3 |"
+        + (" BM25 first |" if bm25_lang else "")
         + " answered | answers right | routing | silence | language identified |"
-    )  # fmt: skip
+    )
     print("|---|---|---|---|" + ("---|" if bm25_lang else "") + "---|---|---|---|---|")
 
     def cell(value: float | None) -> str:
@@ -373,8 +422,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--docs", type=Path, default=SHARED / "capgo-docs")
     parser.add_argument("--faq", type=Path, default=ROOT / "faq")
     parser.add_argument("--no-cv", action="store_true", help="skip the cross-validated run (test split only)")
-    parser.add_argument("--extra", type=Path, action="append", default=[], metavar="DIR",
-                        help="also evaluate a folder of your own labelled messages (as given to train)")  # fmt: skip
+    parser.add_argument(
+        "--extra",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also evaluate a folder of your own labelled messages (as given to train)",
+    )
     parser.add_argument(
         "--verbose", action="store_true", help="list every miss: of the test split, and of cross-validation (to study)"
     )

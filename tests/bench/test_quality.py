@@ -86,3 +86,38 @@ def test_misses_list_names_each_kind_of_miss(capsys: pytest.CaptureFixture[str])
     assert "- SILENCE s1 answer 'lol same' (confident match)" in out
     assert "- ROUTE r1 want account got billing 'Rechnung bitte'" in out
     assert "q1" not in out  # answered by its page: not a miss
+
+
+def test_wilson_interval_widens_as_the_sample_shrinks() -> None:
+    from bench.quality import wilson
+
+    # 7 of 12 (the French test-split questions of one build): a target of 0.70 is inside the interval
+    low, high = wilson(7, 12)
+    assert (round(low, 2), round(high, 2)) == (0.32, 0.81)
+    assert low < 7 / 12 < high
+    narrow = wilson(70, 120)
+    assert high - low > narrow[1] - narrow[0] > 0
+    # a perfect score still leaves room below it, and the interval never leaves 0-1
+    assert wilson(5, 5)[1] == 1.0 and wilson(5, 5)[0] < 0.6
+    assert wilson(0, 5)[0] == 0.0
+    assert wilson(0, 0) == (0.0, 1.0)
+
+
+def test_summary_prints_an_interval_beside_each_share(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.quality import print_summary
+
+    pairs = [
+        (Example(f"q{i}", "question", "fr", "comment faire ?", answer_docs=(PAGE,)), record("answer", "a", 0.1, 0.9))
+        for i in range(12)
+    ]
+    for _, r in pairs[7:]:
+        r["matches"] = [{"url": "https://capgo.app/docs/faq/", "score": 0.9}]
+        r["answer"] = "https://capgo.app/docs/faq/"
+    print_summary("Test split", measure(pairs))
+    rows = {
+        line.split("|")[1].strip(): line.split("|") for line in capsys.readouterr().out.splitlines()[2:] if "|" in line
+    }
+    weakest = rows["weakest language, first (fr, n=12)"]
+    assert weakest[2].strip() == "**0.58**"
+    assert weakest[3].strip() == "0.32-0.81"
+    assert rows["auto-answers that are right (precision, n=12) at answer rate"][3].strip() == "0.32-0.81 at 0.76-1.00"
