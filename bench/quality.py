@@ -211,6 +211,77 @@ def measure(pairs: Sequence[tuple[Example, Record]]) -> dict[str, object]:
     return out
 
 
+def outcomes(pairs: Sequence[tuple[Example, Record]]) -> dict[str, dict[str, bool]]:
+    """Per measure, whether the bot got each message right (uid -> bool): the per-message form of :func:`measure`,
+    for comparing two builds message by message (``--save-outcomes`` / ``--against``)."""
+    out: dict[str, dict[str, bool]] = defaultdict(dict)
+    for e, r in pairs:
+        ranked = [page(u) for u in urls(r)]
+        if e.kind in ("question", "real") and e.answer_docs:
+            prefix = "" if e.kind == "question" else "real "
+            out[prefix + "first"][e.uid] = bool(ranked) and ranked[0] in e.answer_docs
+            out[prefix + "top 3"][e.uid] = any(u in e.answer_docs for u in ranked[:3])
+        if e.kind == "question":
+            answered = r["action"] == "answer"
+            right = answered and page(r["answer"]) in e.answer_docs
+            out["answered right"][e.uid] = right
+            out["no wrong answer"][e.uid] = right or not answered
+        elif e.kind == "routing":
+            out["routing"][e.uid] = (r["route"] or None) == e.route
+        elif e.kind == "silence":
+            out["silence"][e.uid] = r["action"] == "silent"
+        elif e.kind == "bug" and not any(e.present.values()):
+            out["remind"][e.uid] = r["action"] == "remind"
+    return dict(out)
+
+
+def mcnemar(fixed: int, broken: int) -> float:
+    """Two-sided exact McNemar p-value: how likely a split of the changed messages at least this uneven is when
+    the two builds are equally good (a sign test on the discordant pairs)."""
+    n = fixed + broken
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, k) for k in range(min(fixed, broken) + 1)) / 2**n
+    return min(1.0, 2 * tail)
+
+
+def comparison_rows(before: dict[str, dict[str, bool]], now: dict[str, dict[str, bool]]) -> list[tuple]:
+    """(measure, n, share before, share now, fixed, broken, p) over the messages both runs measured."""
+    rows = []
+    for name, current in now.items():
+        previous = before.get(name, {})
+        shared = sorted(set(current) & set(previous))
+        if not shared:
+            continue
+        fixed = sum(current[u] and not previous[u] for u in shared)
+        broken = sum(previous[u] and not current[u] for u in shared)
+        share_before = sum(previous[u] for u in shared) / len(shared)
+        share_now = sum(current[u] for u in shared) / len(shared)
+        rows.append((name, len(shared), share_before, share_now, fixed, broken, mcnemar(fixed, broken)))
+    return rows
+
+
+def print_comparison(path: Path, saved: dict, parts: dict[str, dict[str, dict[str, bool]]]) -> None:
+    """The message-by-message comparison with a run saved by ``--save-outcomes``."""
+    print(f"### Against {path} (commit {saved.get('commit', '?')})\n")
+    print("Decide on the cross-validation rows; a change kept because of the test-split rows is tuned on them.\n")
+    print("| part | measure | n | before | now | fixed | broken | McNemar p |\n|---|---|---|---|---|---|---|---|")
+    for part, now in parts.items():
+        for name, n, was, share, fixed, broken, p in comparison_rows(saved.get(part, {}), now):
+            print(f"| {part} | {name} | {n} | {was:.3f} | {share:.3f} | {fixed} | {broken} | {p:.2f} |")
+    print()
+
+
+def _commit() -> str:
+    """The checked-out commit, marked when the working tree has changes (what a saved run was measured on)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+        dirty = subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True, cwd=ROOT)
+    except OSError:
+        return "?"
+    return (head.stdout.strip() or "?") + ("+changes" if dirty.stdout.strip() else "")
+
+
 def reliability(pairs: Sequence[tuple[Example, Record]], bins: int = 10) -> tuple[float, list[tuple]]:
     """Expected calibration error of the top match's confidence on questions, and the reliability rows."""
     rows = [(r["matches"][0]["score"], urls(r)[0].split("#", 1)[0] in e.answer_docs)
@@ -433,7 +504,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--verbose", action="store_true", help="list every miss: of the test split, and of cross-validation (to study)"
     )
+    parser.add_argument(
+        "--save-outcomes", type=Path, metavar="FILE", help="write whether each message was right, per measure (JSON)"
+    )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        metavar="FILE",
+        help="compare message by message with a run saved by --save-outcomes: fixed, broken, McNemar p",
+    )
     args = parser.parse_args(argv)
+    saved = None
+    if args.against:
+        try:
+            saved = json.loads(args.against.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            parser.error(f"--against {args.against}: cannot read a saved run ({exc})")
+        if not isinstance(saved, dict):
+            parser.error(f"--against {args.against}: not a run saved by --save-outcomes")
 
     split = load_split(args.eval, args.extra)
     test = split.part("test")
@@ -503,6 +591,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"| {floor:.2f} | {silence:.3f} | {remind:.3f} | {rate:.3f} | {precision:.3f} |")
         print()
 
+    parts = {"test": outcomes(pairs)} | ({"cv": outcomes(cv_pairs)} if cv_pairs else {})
+    if saved is not None:
+        print_comparison(args.against, saved, parts)
+    if args.save_outcomes:
+        args.save_outcomes.write_text(json.dumps({"commit": _commit(), **parts}, indent=1, sort_keys=True) + "\n")
+        print(f"outcomes saved to {args.save_outcomes}")
     if args.verbose:
         # Study the cross-validation misses, not the test split's: what is changed because of a test miss is tuned
         # on the test split.

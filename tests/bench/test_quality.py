@@ -121,3 +121,39 @@ def test_summary_prints_an_interval_beside_each_share(capsys: pytest.CaptureFixt
     assert weakest[2].strip() == "**0.58**"
     assert weakest[3].strip() == "0.32-0.81"
     assert rows["auto-answers that are right (precision, n=12) at answer rate"][3].strip() == "0.32-0.81 at 0.76-1.00"
+
+
+def test_outcomes_compare_two_runs_message_by_message(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
+    import json
+
+    from bench.quality import comparison_rows, mcnemar, outcomes, print_comparison
+
+    question = Example("q", "question", "en", "how do delta updates work?", answer_docs=(PAGE,))
+    chat = Example("c", "silence", "en", "lol same")
+    before = outcomes([(question, record("silent", "x", 0.1)), (chat, record("answer", "x", 0.1, score=0.9))])
+    now = outcomes([(question, record("answer", "x", 0.1, score=0.9)), (chat, record("silent", "x", 0.1))])
+    assert before["first"] == {"q": True} and before["silence"] == {"c": False}
+    assert before["answered right"] == {"q": False} and now["answered right"] == {"q": True}
+    rows = {name: rest for name, *rest in comparison_rows(before, now)}
+    assert rows["silence"] == [1, 0.0, 1.0, 1, 0, 1.0]  # one message fixed: far from evidence
+    assert rows["first"] == [1, 1.0, 1.0, 0, 0, 1.0]
+    # the exact sign test: 10 fixed against 0 broken is evidence, 6 against 4 is not
+    assert mcnemar(10, 0) == pytest.approx(2 / 1024)
+    assert mcnemar(6, 4) == pytest.approx(0.754, abs=1e-3)
+    saved = tmp_path / "before.json"
+    saved.write_text(json.dumps({"commit": "abc123", "cv": before}))
+    print_comparison(saved, json.loads(saved.read_text()), {"cv": now})
+    out = capsys.readouterr().out
+    assert "(commit abc123)" in out
+    assert "| cv | silence | 1 | 0.000 | 1.000 | 1 | 0 | 1.00 |" in out
+
+
+def test_against_a_file_that_is_not_a_saved_run_is_a_clear_error(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.quality import main
+
+    broken = tmp_path / "run.json"
+    broken.write_text("{not json")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--against", str(broken), "--no-cv"])
+    assert exit_info.value.code == 2
+    assert "cannot read a saved run" in capsys.readouterr().err
