@@ -297,3 +297,25 @@ def test_policy_requests_cover_every_route_and_train_the_ngram_route_model_only(
         bad.write_text('{"id": "ok", "lang": "en", "text": "hi", "route": null}\n' + line + "\n", encoding="utf-8")
         with pytest.raises(ValueError, match=rf"policy\.jsonl:2: {error}"):
             train.policy_route_examples(bad)
+
+
+def test_kernel_choice_breaks_ties_towards_fewer_false_routes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kernel machines within OBJECTIVE_TIE of the best route objective are ties: the one routing the fewest other
+    messages is kept; beyond the tie the best objective wins."""
+    from bench import train
+
+    task = next(t for t in train.TASKS if t.name == "route")
+    table: dict[tuple[float, float], tuple[float, float]] = {}
+
+    def canned(split: Any, features: Any, params: dict, semantic: bool) -> tuple[float, dict]:
+        kernel = params.get("kernel", {"C": 0.0, "mix": 0.0})
+        accuracy, false_routes = table.get((kernel["C"], kernel["mix"]), (0.80, 0.05))
+        return 0.5, {"routing_accuracy": accuracy, "false_route_rate": false_routes}
+
+    monkeypatch.setattr(train, "tune_route_threshold", canned)
+    table.update({(3.0, 0.7): (0.952, 0.026), (10.0, 0.7): (0.929, 0.015), (30.0, 1.0): (0.95, 0.04)})
+    chosen = train.select_kernel(task, None, None, {"C": 2.0}, verbose=False)  # type: ignore[arg-type]
+    assert chosen["kernel"] == {"C": 10.0, "mix": 0.7}  # objective 0.899 against 0.900: a tie, fewer false routes
+    table[(10.0, 0.7)] = (0.915, 0.015)  # objective 0.885: no longer a tie
+    chosen = train.select_kernel(task, None, None, {"C": 2.0}, verbose=False)  # type: ignore[arg-type]
+    assert chosen["kernel"] == {"C": 3.0, "mix": 0.7}
