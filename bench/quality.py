@@ -344,8 +344,11 @@ def remind_floor_curve(
 
 
 def mark(value: float, target: float) -> str:
-    """The value, in bold when it misses its target."""
-    return f"{value:.2f}" if value >= target - 1e-9 else f"**{value:.2f}**"
+    """The value, in bold when it misses its target (with a third decimal when two would read as the target)."""
+    if value >= target - 1e-9:
+        return f"{value:.2f}"
+    shown = f"{value:.2f}" if f"{value:.2f}" != f"{target:.2f}" else f"{value:.3f}"
+    return f"**{shown}**"
 
 
 def print_summary(title: str, m: dict, baseline: dict | None = None) -> None:

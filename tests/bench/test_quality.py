@@ -157,3 +157,12 @@ def test_against_a_file_that_is_not_a_saved_run_is_a_clear_error(tmp_path, capsy
         main(["--against", str(broken), "--no-cv"])
     assert exit_info.value.code == 2
     assert "cannot read a saved run" in capsys.readouterr().err
+
+
+def test_a_miss_never_reads_as_its_target() -> None:
+    from bench.quality import mark
+
+    assert mark(0.797, 0.80) == "**0.797**"  # two decimals would print the target itself, in bold
+    assert mark(0.58, 0.70) == "**0.58**"
+    assert mark(0.80, 0.80) == "0.80"
+    assert mark(0.9999, 0.98) == "1.00"
