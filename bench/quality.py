@@ -344,10 +344,11 @@ def remind_floor_curve(
 
 
 def mark(value: float, target: float) -> str:
-    """The value, in bold when it misses its target (with a third decimal when two would read as the target)."""
+    """The value, in bold when it misses its target (cut to three decimals when two would read as the target)."""
     if value >= target - 1e-9:
         return f"{value:.2f}"
-    shown = f"{value:.2f}" if f"{value:.2f}" != f"{target:.2f}" else f"{value:.3f}"
+    # Rounded to the target's two decimals, a miss would print the target itself: show it cut to three.
+    shown = f"{value:.2f}" if f"{value:.2f}" != f"{target:.2f}" else f"{math.floor(value * 1000) / 1000:.3f}"
     return f"**{shown}**"
 
 
@@ -372,41 +373,24 @@ def print_summary(title: str, m: dict, baseline: dict | None = None) -> None:
         ">= 0.80 / >= 0.93",
         f"{baseline['first']:.2f} / {baseline['top3']:.2f}" if baseline else "",
     )
+
+    def share(label: str, value: float, target_key: str, count: int, target: str) -> None:
+        row(label, mark(value, t[target_key]), interval(value, count), target)
+
     lang, (count, first, _) = m["weakest"]
-    row(
-        f"weakest language, first ({lang}, n={count})",
-        mark(first, t["weakest_first"]),
-        interval(first, count),
-        ">= 0.70 every language",
-    )
+    share(f"weakest language, first ({lang}, n={count})", first, "weakest_first", count, ">= 0.70 every language")
     row(
         f"auto-answers that are right (precision, n={m['n_answered']}) at answer rate",
         f"{mark(m['precision'], t['precision'])} at {mark(m['answer_rate'], t['answer_rate'])}",
         f"{interval(m['precision'], m['n_answered'])} at {interval(m['answer_rate'], questions)}",
         ">= 0.92 at >= 0.55",
     )
-    routing = n.get("routing", 0)
-    row(
-        f"policy routing accuracy (n={routing})",
-        mark(m["routing"], t["routing"]),
-        interval(m["routing"], routing),
-        ">= 0.90",
-    )
-    row(
-        f"remind when every detail is missing (n={m['n_lacking']})",
-        mark(m["remind"], t["remind"]),
-        interval(m["remind"], m["n_lacking"]),
-        ">= 0.90",
-    )
+    routing, lacking, silence = n.get("routing", 0), m["n_lacking"], n.get("silence", 0)
+    share(f"policy routing accuracy (n={routing})", m["routing"], "routing", routing, ">= 0.90")
+    share(f"remind when every detail is missing (n={lacking})", m["remind"], "remind", lacking, ">= 0.90")
     worst = min(m["detail_f1"].items(), key=lambda kv: kv[1])
     row(f"worst per-detail F1, missing details ({worst[0]})", mark(worst[1], t["detail_f1"]), "", ">= 0.92")
-    silence = n.get("silence", 0)
-    row(
-        f"silence on chit-chat (n={silence})",
-        mark(m["silence"], t["silence"]),
-        interval(m["silence"], silence),
-        ">= 0.98",
-    )
+    share(f"silence on chit-chat (n={silence})", m["silence"], "silence", silence, ">= 0.98")
     row(
         f"real GitHub threads first / top 3 (n={m['n_real']})",
         f"{mark(m['real_first'], t['real_first'])} / {mark(m['real_top3'], t['real_top3'])}",

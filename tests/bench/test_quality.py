@@ -163,6 +163,7 @@ def test_a_miss_never_reads_as_its_target() -> None:
     from bench.quality import mark
 
     assert mark(0.797, 0.80) == "**0.797**"  # two decimals would print the target itself, in bold
+    assert mark(0.9297, 0.93) == "**0.929**"  # and so would three, rounded
     assert mark(0.58, 0.70) == "**0.58**"
     assert mark(0.80, 0.80) == "0.80"
     assert mark(0.9999, 0.98) == "1.00"
