@@ -501,6 +501,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="compare message by message with a run saved by --save-outcomes: fixed, broken, McNemar p",
     )
     args = parser.parse_args(argv)
+    if args.save_outcomes and not args.save_outcomes.parent.is_dir():  # checked now, not after a minutes-long run
+        parser.error(f"--save-outcomes {args.save_outcomes}: no such folder {args.save_outcomes.parent}")
     saved = None
     if args.against:
         try:

@@ -157,6 +157,9 @@ def test_against_a_file_that_is_not_a_saved_run_is_a_clear_error(tmp_path, capsy
         main(["--against", str(broken), "--no-cv"])
     assert exit_info.value.code == 2
     assert "cannot read a saved run" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--save-outcomes", str(tmp_path / "missing" / "run.json"), "--no-cv"])
+    assert "no such folder" in capsys.readouterr().err
 
 
 def test_a_miss_never_reads_as_its_target() -> None:
