@@ -237,6 +237,8 @@ def faq_brand_leaks(
     return problems
 
 
+#: console commands also taken with a slash, as Discord users type them (a message never starts with one there)
+_SLASH_HABITS = frozenset({"/quit", "/exit", "/q", "/help"})
 CONSOLE_HELP = """Type a message as a community member and press Enter; the bot shows its reply and why.
 Commands:  :lang xx   force the language (en fr es it de pt id zh; ':lang' alone = auto)
            :title T   set a forum-post title for the next message (':title' alone clears it)
@@ -246,7 +248,7 @@ Commands:  :lang xx   force the language (en fr es it de pt id zh; ':lang' alone
            :reply T   answer in the thread of your last message (completes a reminder; else a follow-up)
            :escalate EMAIL [CATEGORY] [SEVERITY]  official-support path against a built-in sandbox
                       (demo accounts: team@demo.test, enterprise@demo.test, free@demo.test, reader@demo.test ...)
-           :help  :quit"""
+           :help  :quit   (also /help, /quit)"""
 
 
 def run_console(settings: Settings, inp: TextIO = sys.stdin, out: TextIO = sys.stdout, banner: str = "") -> int:
@@ -282,6 +284,8 @@ def run_console(settings: Settings, inp: TextIO = sys.stdin, out: TextIO = sys.s
         text = line.rstrip("\n")
         if not text.strip():
             continue
+        if text.split(" ", 1)[0] in _SLASH_HABITS:  # "/quit" typed from Discord habit: the console's own command
+            text = ":" + text[1:]
         if text.startswith(":"):
             command, _, value = text[1:].partition(" ")
             value = value.strip()

@@ -121,6 +121,13 @@ def test_console_runs_offline_from_piped_input() -> None:
     assert "author.helper" in proc.stdout  # staff are never answered
 
 
+def test_console_takes_quit_and_help_with_a_slash_too() -> None:
+    proc = run(stdin="/help\n/quit\nhow do I initialise the widget?\n")
+    assert proc.returncode == 0, proc.stderr
+    assert ":incident T" in proc.stdout  # the help text
+    assert "bot> " not in proc.stdout  # /quit ended the console before the question
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [({"BRAND": "nope"}, "BRAND='nope'"), ({"WATCH_CHANNELS": "x"}, "WATCH_CHANNELS")],
