@@ -34,6 +34,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -77,6 +78,7 @@ ROUTE_THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
 # P(route) it then requires.
 CHAT_GATE_PROBABILITIES = (0.9, 0.8, 0.7, 0.6)
 CHAT_GATE_THRESHOLDS = (0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
+T = TypeVar("T")
 #: weights are stored as float32; a rebuilt model may differ from the shipped one by solver round-off only
 CHECK_TOLERANCE = 1e-3
 
@@ -417,7 +419,7 @@ def tune_route_threshold(split: Split, features: Features, params: dict, semanti
         model = fit_with(task, kept, features, params, semantic)
         held_all.extend(held)
         probs.extend(model.probabilities(features.ids[e.uid], features.vectors.get(e.uid)) for e in held)
-    best: tuple[float, float, dict] | None = None
+    scored: list[tuple[float, dict, float]] = []
     for threshold in ROUTE_THRESHOLDS:
         routed = [(e, route_of(p, threshold)) for e, p in zip(held_all, probs, strict=True)]
         on_set = [(e, r) for e, r in routed if e.kind == "routing"]
@@ -426,11 +428,19 @@ def tune_route_threshold(split: Split, features: Features, params: dict, semanti
             "routing_accuracy": sum(task.label(e) == r for e, r in on_set) / max(len(on_set), 1),
             "false_route_rate": sum(r != "none" for _, r in others) / max(len(others), 1),
         }
-        objective = route_objective(figures)
-        if best is None or objective > best[0] + 1e-9:
-            best = (objective, threshold, figures)
-    assert best is not None
-    return best[1], best[2]
+        scored.append((route_objective(figures), figures, threshold))
+    _, figures, threshold = least_false_routes(scored)
+    return threshold, figures
+
+
+def least_false_routes(scored: Sequence[tuple[float, dict, T]]) -> tuple[float, dict, T]:
+    """Of (route objective, figures, choice) candidates, the best; candidates within OBJECTIVE_TIE of it are ties
+    (one message either way), won by the one routing the fewest other messages, then by the objective, then by
+    order (a wrong route makes the bot speak where it should answer or stay silent)."""
+    best = max(objective for objective, _, _ in scored)
+    ties = [(figures["false_route_rate"], -objective, i)
+            for i, (objective, figures, _) in enumerate(scored) if objective >= best - OBJECTIVE_TIE]  # fmt: skip
+    return scored[min(ties)[2]]
 
 
 def scores(task: Task, gold: Sequence[str], pred: Sequence[str]) -> dict[str, float]:
@@ -499,7 +509,7 @@ def select_kernel(task: Task, split: Split, features: Features, params: dict, ve
     the fewest other messages wins (a wrong route makes the bot speak where it should answer or stay silent). Without
     this, adding 16 FAQ phrasings flipped the choice on a 0.0004 lead to a machine routing 0.026 of other messages
     instead of 0.015, which cost 6 right answers in bench quality's cross-validation."""
-    scored: list[tuple[float, float, dict]] = []
+    scored: list[tuple[float, dict, dict]] = []
     for c in KERNEL_C_GRID:
         for mix in KERNEL_MIX_GRID:
             if mix == 0 and scored:
@@ -510,12 +520,9 @@ def select_kernel(task: Task, split: Split, features: Features, params: dict, ve
             if verbose:
                 print(f"  {task.name}+sem kernel C={c:<5} mix={mix:<4} objective={criterion:.4f} " + _fmt(figures),
                       file=sys.stderr)  # fmt: skip
-            scored.append((criterion, figures["false_route_rate"], candidate))
+            scored.append((criterion, figures, candidate))
     assert scored
-    best = max(criterion for criterion, _, _ in scored)
-    ties = [(false_routes, -criterion, i) for i, (criterion, false_routes, _) in enumerate(scored)
-            if criterion >= best - OBJECTIVE_TIE]  # fmt: skip
-    chosen = scored[min(ties)[2]][2]
+    chosen = least_false_routes(scored)[2]
     return chosen if chosen["kernel"]["mix"] > 0 else params
 
 

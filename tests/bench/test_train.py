@@ -319,3 +319,20 @@ def test_kernel_choice_breaks_ties_towards_fewer_false_routes(monkeypatch: pytes
     table[(10.0, 0.7)] = (0.915, 0.015)  # objective 0.885: no longer a tie
     chosen = train.select_kernel(task, None, None, {"C": 2.0}, verbose=False)  # type: ignore[arg-type]
     assert chosen["kernel"] == {"C": 3.0, "mix": 0.7}
+
+
+def test_route_choices_within_one_message_go_to_the_fewest_false_routes() -> None:
+    """The route threshold and the kernel machine share one rule: the best route objective, except that candidates
+    within OBJECTIVE_TIE of it are ties, won by the fewest other messages routed."""
+    from bench.train import OBJECTIVE_TIE, least_false_routes
+
+    def figures(false_routes: float) -> dict[str, float]:
+        return {"routing_accuracy": 0.0, "false_route_rate": false_routes}
+
+    low, high = 0.40, 0.60  # thresholds: the lower one routes more
+    assert least_false_routes([(0.900, figures(0.026), low), (0.899, figures(0.015), high)])[2] == high
+    beyond = 0.900 - OBJECTIVE_TIE - 0.001
+    assert least_false_routes([(0.900, figures(0.026), low), (beyond, figures(0.015), high)])[2] == low
+    # equal false routes: the better objective, then the earlier candidate
+    assert least_false_routes([(0.899, figures(0.02), low), (0.900, figures(0.02), high)])[2] == high
+    assert least_false_routes([(0.9, figures(0.02), low), (0.9, figures(0.02), high)])[2] == low
