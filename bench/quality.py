@@ -147,6 +147,21 @@ def urls(record: Record) -> list[str]:
     return [m["url"] for m in record["matches"]]
 
 
+def first_right(e: Example, r: Record) -> bool:
+    """Whether the bot's first page answers the message (its retrieval, answered or not)."""
+    return bool(r["matches"]) and page(urls(r)[0]) in e.answer_docs
+
+
+def answer_right(e: Example, r: Record) -> bool:
+    """Whether the page the bot answered with answers the message (False when it did not answer)."""
+    return r["action"] == "answer" and page(r["answer"]) in e.answer_docs
+
+
+def routed_right(e: Example, r: Record) -> bool:
+    """Whether the bot took the message's labelled route (none included)."""
+    return (r["route"] or None) == e.route
+
+
 def _share_by_lang(flags: Iterable[tuple[str, bool]]) -> dict[str, float]:
     """The share of true flags per language, for the languages that have any."""
     by_lang: dict[str, list[bool]] = defaultdict(list)
@@ -171,14 +186,14 @@ def measure(pairs: Sequence[tuple[Example, Record]]) -> dict[str, object]:
             first, top3 = ranking([urls(r) for _, r in subset], [e.answer_docs for e, _ in subset])
             per_lang[lang] = (len(subset), first, top3)
             done = [(e, r) for e, r in subset if r["action"] == "answer"]
-            right = sum(page(r["answer"]) in e.answer_docs for e, r in done) / len(done) if done else None
+            right = sum(answer_right(e, r) for e, r in done) / len(done) if done else None
             answer_lang[lang] = (len(done) / len(subset), right)
     out["per_lang"] = per_lang
     out["answer_lang"] = answer_lang
     out["weakest"] = min(per_lang.items(), key=lambda kv: kv[1][1]) if per_lang else ("-", (0, 0.0, 0.0))
     answered = [(e, r) for e, r in questions if r["action"] == "answer"]
     out["answer_rate"] = len(answered) / max(len(questions), 1)
-    out["precision"] = sum(page(r["answer"]) in e.answer_docs for e, r in answered) / max(len(answered), 1)
+    out["precision"] = sum(answer_right(e, r) for e, r in answered) / max(len(answered), 1)
     out["n_answered"] = len(answered)
     # Language identification decides the language of every reply; messages without words (emoji, a bare link) are
     # left out: they get the channel's language or English, by design.
@@ -188,7 +203,7 @@ def measure(pairs: Sequence[tuple[Example, Record]]) -> dict[str, object]:
         if e.kind != "real" and _WORD_RE.search(_URL_RE.sub(" ", e.query))
     )
     routing = by_kind["routing"]
-    out["routing"] = sum((r["route"] or None) == e.route for e, r in routing) / max(len(routing), 1)
+    out["routing"] = sum(routed_right(e, r) for e, r in routing) / max(len(routing), 1)
     out["confusion"] = Counter((e.route or "none", r["route"] or "none") for e, r in routing)
     bugs = by_kind["bug"]
     lacking = [(e, r) for e, r in bugs if not any(e.present.values())]
@@ -204,7 +219,7 @@ def measure(pairs: Sequence[tuple[Example, Record]]) -> dict[str, object]:
     silence = by_kind["silence"]
     out["silence"] = sum(r["action"] == "silent" for _, r in silence) / max(len(silence), 1)
     out["silence_lang"] = _share_by_lang((e.lang, r["action"] == "silent") for e, r in silence)
-    out["routing_lang"] = _share_by_lang((e.lang, (r["route"] or None) == e.route) for e, r in routing)
+    out["routing_lang"] = _share_by_lang((e.lang, routed_right(e, r)) for e, r in routing)
     real = [(e, r) for e, r in by_kind["real"] if e.answer_docs]
     out["real_first"], out["real_top3"] = ranking([urls(r) for _, r in real], [e.answer_docs for e, _ in real])
     out["n_real"] = len(real)
@@ -216,18 +231,16 @@ def outcomes(pairs: Sequence[tuple[Example, Record]]) -> dict[str, dict[str, boo
     for comparing two builds message by message (``--save-outcomes`` / ``--against``)."""
     out: dict[str, dict[str, bool]] = defaultdict(dict)
     for e, r in pairs:
-        ranked = [page(u) for u in urls(r)]
         if e.kind in ("question", "real") and e.answer_docs:
             prefix = "" if e.kind == "question" else "real "
-            out[prefix + "first"][e.uid] = bool(ranked) and ranked[0] in e.answer_docs
-            out[prefix + "top 3"][e.uid] = any(u in e.answer_docs for u in ranked[:3])
+            out[prefix + "first"][e.uid] = first_right(e, r)
+            out[prefix + "top 3"][e.uid] = any(page(u) in e.answer_docs for u in urls(r)[:3])
         if e.kind == "question":
-            answered = r["action"] == "answer"
-            right = answered and page(r["answer"]) in e.answer_docs
+            right = answer_right(e, r)
             out["answered right"][e.uid] = right
-            out["no wrong answer"][e.uid] = right or not answered
+            out["no wrong answer"][e.uid] = right or r["action"] != "answer"
         elif e.kind == "routing":
-            out["routing"][e.uid] = (r["route"] or None) == e.route
+            out["routing"][e.uid] = routed_right(e, r)
         elif e.kind == "silence":
             out["silence"][e.uid] = r["action"] == "silent"
         elif e.kind == "bug" and not any(e.present.values()):
@@ -284,8 +297,7 @@ def _commit() -> str:
 
 def reliability(pairs: Sequence[tuple[Example, Record]], bins: int = 10) -> tuple[float, list[tuple]]:
     """Expected calibration error of the top match's confidence on questions, and the reliability rows."""
-    rows = [(r["matches"][0]["score"], urls(r)[0].split("#", 1)[0] in e.answer_docs)
-            for e, r in pairs if e.kind == "question" and r["matches"]]  # fmt: skip
+    rows = [(r["matches"][0]["score"], first_right(e, r)) for e, r in pairs if e.kind == "question" and r["matches"]]
     table = []
     ece = 0.0
     for b in range(bins):
@@ -303,9 +315,7 @@ def reliability(pairs: Sequence[tuple[Example, Record]], bins: int = 10) -> tupl
 def precision_curve(pairs: Sequence[tuple[Example, Record]], thresholds: Sequence[float]) -> list[tuple]:
     """(threshold, answer rate, precision) of answering the top match when its confidence reaches the threshold."""
     rows = [
-        (r["matches"][0]["score"] if r["matches"] else 0.0, bool(r["matches"]) and page(urls(r)[0]) in e.answer_docs)
-        for e, r in pairs
-        if e.kind == "question"
+        (r["matches"][0]["score"] if r["matches"] else 0.0, first_right(e, r)) for e, r in pairs if e.kind == "question"
     ]
     out = []
     for t in thresholds:
@@ -601,9 +611,9 @@ def _print_misses(pairs: Sequence[tuple[Example, Record]], title: str) -> None:
     print(f"\n### {title}\n")
     for e, r in pairs:
         text = e.query[:80].replace("\n", " ")
-        if e.kind == "question" and (not r["matches"] or page(urls(r)[0]) not in e.answer_docs):
+        if e.kind == "question" and not first_right(e, r):
             print(f"- Q {e.uid} {e.lang} [{r['action']} {r['confidence']:.2f}] {text!r}\n    got {urls(r)[:3]}")
-        elif e.kind == "routing" and (r["route"] or None) != e.route:
+        elif e.kind == "routing" and not routed_right(e, r):
             print(f"- ROUTE {e.uid} want {e.route} got {r['route']} {text!r}")
         elif e.kind == "silence" and r["action"] != "silent":
             print(f"- SILENCE {e.uid} {r['action']} {text!r} ({r['reason']})")

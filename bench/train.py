@@ -78,7 +78,6 @@ ROUTE_THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
 # P(route) it then requires.
 CHAT_GATE_PROBABILITIES = (0.9, 0.8, 0.7, 0.6)
 CHAT_GATE_THRESHOLDS = (0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
-T = TypeVar("T")
 #: weights are stored as float32; a rebuilt model may differ from the shipped one by solver round-off only
 CHECK_TOLERANCE = 1e-3
 
@@ -433,6 +432,9 @@ def tune_route_threshold(split: Split, features: Features, params: dict, semanti
     return threshold, figures
 
 
+T = TypeVar("T")  # what a route candidate stands for: a threshold, kernel parameters
+
+
 def least_false_routes(scored: Sequence[tuple[float, dict, T]]) -> tuple[float, dict, T]:
     """Of (route objective, figures, choice) candidates, the best; candidates within OBJECTIVE_TIE of it are ties
     (one message either way), won by the one routing the fewest other messages, then by the objective, then by
@@ -505,9 +507,8 @@ def select_kernel(task: Task, split: Split, features: Features, params: dict, ve
     """Choose the kernel machine blended into a semantic model (C and mix; mix 0 keeps the linear model alone) by
     the objective of the tuned route threshold, in grouped cross-validation; return `params` with ``kernel``.
 
-    Candidates within OBJECTIVE_TIE of the best are ties (one message either way): of those, the one that routes
-    the fewest other messages wins (a wrong route makes the bot speak where it should answer or stay silent). Without
-    this, adding 16 FAQ phrasings flipped the choice on a 0.0004 lead to a machine routing 0.026 of other messages
+    Near-ties go to the machine routing the fewest other messages (:func:`least_false_routes`): without that rule,
+    adding 16 FAQ phrasings flipped the choice on a 0.0004 lead to a machine routing 0.026 of other messages
     instead of 0.015, which cost 6 right answers in bench quality's cross-validation."""
     scored: list[tuple[float, dict, dict]] = []
     for c in KERNEL_C_GRID:
