@@ -27,6 +27,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
+from itertools import zip_longest
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import numpy as np
@@ -167,6 +168,16 @@ _FENCE_RE = re.compile(r"```(?:([A-Za-z0-9_+#.-]+)?[ \t]*\n)?(.*?)(?:```|\Z)", r
 _INLINE_RE = re.compile(r"`([^`\n]+)`")
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+")
 _DISCORD_RE = re.compile(r"<(?:a?:\w+:\d+|@[!&]?\d+|#\d+)>")
+# Discord's Markdown, which says nothing about what a message means: masked links keep their text; line prefixes
+# (quote, heading, subtext) and emphasis markers go. The labelled sets hold almost none of it, so a bold question
+# read differently from the same plain one (e5 read "**how do I set up encryption?**" closer to the key command page).
+# Bounded lengths: an unclosed "[x](http://..." repeated must not scan to the end of the message from every bracket.
+_MASKED_LINK_RE = re.compile(r"\[([^\[\]\n]{1,200})\]\(<?((?:https?://|www\.)[^()\s<>\[\]]{1,500})>?\)")
+_FENCE_SPLIT_RE = re.compile(r"(```.*?(?:```|\Z))", re.DOTALL)
+_LINE_MARK_RE = re.compile(r"(?m)^[ \t]*(?:>>> ?|> |>$|#{1,3} |-# )")
+_EMPHASIS_RE = re.compile(r"\*\*|__|~~|\|\|")
+# A single * or _ is emphasis only in pairs around words (*this*, _this_), not in 2 * 3, */5 or snake_case.
+_SINGLE_EMPHASIS_RE = re.compile(r"(?<![\w*\\])([*_])(?=\w)([^*_\n]*?[\w?!.)])\1(?![\w*])")
 
 
 class _Parts(NamedTuple):
@@ -177,11 +188,30 @@ class _Parts(NamedTuple):
     inline: tuple[str, ...]
 
 
+def strip_formatting(text: str) -> str:
+    """`text` without Discord's formatting (emphasis, spoilers, quote and heading marks; a masked link becomes its
+    text and URL), code blocks and inline code left as they are. Idempotent; the triage engine reads messages
+    through it, so a bold question is searched and understood as the same plain one."""
+    pieces = _FENCE_SPLIT_RE.split(text)
+    return "".join(piece if i % 2 else _without_markdown(piece) for i, piece in enumerate(pieces))
+
+
+def _without_markdown(prose: str) -> str:
+    """`prose` (no code block in it) without formatting marks, inline code spans left as they are."""
+    prose = _MASKED_LINK_RE.sub(r"\1 \2", prose)
+    pieces = _INLINE_SPLIT_RE.split(_LINE_MARK_RE.sub("", prose))
+    plain = (_SINGLE_EMPHASIS_RE.sub(r"\2", _EMPHASIS_RE.sub("", piece)) for piece in pieces[::2])
+    return "".join(piece for pair in zip_longest(plain, pieces[1::2], fillvalue="") for piece in pair)
+
+
+_INLINE_SPLIT_RE = re.compile(r"(`[^`\n]+`)")
+
+
 def _split(text: str) -> _Parts:
     text = unicodedata.normalize("NFC", text)
     fences = tuple(((m.group(1) or "").lower(), m.group(2)) for m in _FENCE_RE.finditer(text))
     prose = _FENCE_RE.sub("\n", text)
-    prose = _DISCORD_RE.sub(" ", _URL_RE.sub(" ", prose))
+    prose = _DISCORD_RE.sub(" ", _URL_RE.sub(" ", _without_markdown(prose)))
     inline = tuple(_INLINE_RE.findall(prose))
     plain = _INLINE_RE.sub(" ", prose)
     return _Parts(text, fences, prose, plain, inline)

@@ -8,7 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bot.core.analysis import Analyser, Analysis, Encoder, Intent, default_analyser, embedding_text
+from bot.core.analysis import (
+    Analyser,
+    Analysis,
+    Encoder,
+    Intent,
+    default_analyser,
+    embedding_text,
+    strip_formatting,
+)
 from bot.core.decision import Action, Decision, DecisionSettings, Incident, Role, ThreadState, decide
 from bot.core.docs import DocPage, DocsFormatError, load_docs_folder, page_summary, section_passages
 from bot.core.faq import FaqEntry, load_faq_folder
@@ -177,7 +185,7 @@ class TriageEngine:
         settings: DecisionSettings | None = None,
     ) -> TriageResult:
         """Decide what the bot does with one message and render the reply."""
-        text = _BROADCAST_MENTION_RE.sub("", text[:MAX_MESSAGE_CHARS])
+        text = strip_formatting(_BROADCAST_MENTION_RE.sub("", text[:MAX_MESSAGE_CHARS]))
         analysis = self.analyser.analyse(text, title=title, lang_hint=lang_hint)
         vector = analysis.vector
         search = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import time
 import zlib
+from datetime import datetime
 
 import numpy as np
 import pytest
@@ -30,10 +31,12 @@ from bot.core.analysis import (
     feature_ids,
     find_details,
     is_addressed,
+    strip_formatting,
 )
 from bot.core.classifier import ModelSet, load_models
 from bot.core.features import HASH_BITS, feature_strings
 from bot.core.text import default_vocabulary
+from bot.core.triage import TriageEngine
 
 FENCE = "```"
 STRUCTURAL = frozenset({"error", "code", "versions", "platform"})
@@ -478,6 +481,54 @@ def test_embedding_text_is_title_and_prose_without_code_or_urls() -> None:
     assert got.startswith("Upload broken\n\nit fails, see")
     assert "example.com" not in got and "const a" not in got and got.endswith("thanks")
     assert len(embedding_text("word " * 1000)) <= 600
+
+
+PLAIN_QUESTION = "how do I set up end-to-end encryption for my bundles? we use the cloud"
+
+
+@pytest.mark.parametrize(
+    "formatted",
+    [
+        "**how do I set up end-to-end encryption for my bundles?** we use the cloud",
+        "how do I set up *end-to-end* encryption for my __bundles__? ~~we use the cloud~~",
+        "# how do I set up end-to-end encryption for my bundles?\n-# we use the cloud",
+        "> how do I set up end-to-end encryption for my bundles?\n>>> we use the cloud",
+        "how do I set up ||end-to-end encryption|| for my _bundles_? we use the cloud",
+    ],
+)
+def test_discord_formatting_does_not_change_what_a_message_means(formatted: str) -> None:
+    plain = analyse(PLAIN_QUESTION)
+    got = analyse(formatted)
+    assert " ".join(embedding_text(formatted).split()) == PLAIN_QUESTION
+    assert np.array_equal(feature_ids(formatted), feature_ids(PLAIN_QUESTION))
+    assert (got.lang, got.intent, got.route, got.missing) == (plain.lang, plain.intent, plain.route, plain.missing)
+
+
+def test_a_masked_link_keeps_its_text() -> None:
+    linked = "how do I set up [end-to-end encryption](<https://capgo.app/docs/x>) for my bundles? we use the cloud"
+    assert " ".join(embedding_text(linked).split()) == PLAIN_QUESTION
+
+
+def test_strip_formatting_keeps_code_blocks_and_is_idempotent() -> None:
+    text = f"**upload fails**\n> see below\n{FENCE}\n*** Terminating app\n> not a quote\n{FENCE}\n_thanks_"
+    once = strip_formatting(text)
+    assert once == f"upload fails\nsee below\n{FENCE}\n*** Terminating app\n> not a quote\n{FENCE}\nthanks"
+    assert strip_formatting(once) == once
+
+
+def test_a_bold_question_is_triaged_as_the_plain_one(engine: TriageEngine, now: datetime) -> None:
+    question = "How do I configure the widget update channel?"
+    plain = engine.triage(question, now=now)
+    bold = engine.triage(f"**{question}**", now=now)
+    assert plain.search.matches, "the test docs answer this question"
+    assert [(m.url, m.score) for m in bold.search.matches] == [(m.url, m.score) for m in plain.search.matches]
+    assert bold.decision.action is plain.decision.action
+
+
+def test_formatting_marks_inside_code_and_identifiers_are_kept() -> None:
+    text = "glob `**/*.js` and reset_when_update, not a * b"
+    assert embedding_text(text) == text
+    assert embedding_text("*/5 * * * * cron and 2 * 3") == "*/5 * * * * cron and 2 * 3"
 
 
 # ---------------------------------------------------------------------------------------------------------------

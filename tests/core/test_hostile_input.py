@@ -23,6 +23,9 @@ ODD = [
     "\n".join(f"E/Widget: frame {i} at Widget.init(Widget.java:{i})" for i in range(3000)),
     "ｗｉｄｇｅｔ ｉｎｉｔ？",
     "怎么" * 5000,
+    "[x](http://a" * 1700,  # unclosed masked links: formatting removal must stay linear
+    "*a _b ~~||" * 2000,
+    "> " * 10_000,
 ]
 
 
