@@ -14,11 +14,13 @@ Usage: python -m bench quality [--no-cv] [--verbose]
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import re
 import subprocess
 import sys
+import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -43,6 +45,7 @@ TARGETS = {
     "real_top3": 0.58,
 }
 Record = dict
+POLITENESS_PROBE = ROOT / "bench" / "labelled" / "politeness_probe.toml"
 _URL_RE = re.compile(r"https?://\S+")
 _WORD_RE = re.compile(r"[^\W\d_]{2,}")
 
@@ -74,6 +77,46 @@ def run_bot(items: Sequence[dict], docs: Path, faq: Path) -> list[Record]:
 def item(example: Example) -> dict:
     """The bot's input for an example. The language label is NOT passed: the bot detects it, as on Discord."""
     return {"text": example.text, **({"title": example.title} if example.title else {})}
+
+
+def load_probe(path: Path = POLITENESS_PROBE) -> dict[str, tuple[list[str], list[str]]]:
+    """Per language, the (greetings, thanks) of the politeness probe (``bench/labelled/politeness_probe.toml``)."""
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {lang: (raw["greetings"][lang], raw["thanks"][lang]) for lang in LANGS}
+
+
+def politely(example: Example, probe: dict[str, tuple[list[str], list[str]]]) -> str:
+    """The example's text with a greeting before it, a thanks after it, or both (chosen by a stable hash of its id,
+    phrases of its labelled language)."""
+    greetings, thanks = probe.get(example.lang, probe["en"])
+    key = int(hashlib.sha256(("polite:" + example.uid).encode("utf-8")).hexdigest(), 16)
+    greeting, closing = greetings[key // 3 % len(greetings)], thanks[key // 7 % len(thanks)]
+    space = "" if example.lang == "zh" else " "
+    return [
+        f"{greeting},{space}{example.text}",
+        f"{example.text}{space}{closing}",
+        f"{greeting}!{space}{example.text}{space}{closing}",
+    ][key % 3]
+
+
+def decision_of(record: Record) -> tuple:
+    """What a user sees of a decision: the action, the page answered with and the route."""
+    return record["action"], page(record.get("answer")), record.get("route")
+
+
+def politeness_held(pairs: Sequence[tuple[Example, Record]], polite: Sequence[Record]) -> dict[str, object]:
+    """Share of messages whose decision (:func:`decision_of`) is the same once wrapped in politeness, overall and per
+    kind of message; `polite[i]` is the record of `pairs[i]`'s example wrapped by :func:`politely`."""
+    same = [decision_of(r) == decision_of(p) for (_, r), p in zip(pairs, polite, strict=True)]
+    kinds: dict[str, list[bool]] = defaultdict(list)
+    for (e, _), held in zip(pairs, same, strict=True):
+        kinds[e.kind].append(held)
+    return {
+        "held": sum(same) / max(len(same), 1),
+        "n": len(same),
+        "by_kind": {kind: (sum(v) / len(v), len(v)) for kind, v in sorted(kinds.items())},
+        "per_uid": {e.uid: held for (e, _), held in zip(pairs, same, strict=True)},
+    }
 
 
 class Baselines:
@@ -362,7 +405,7 @@ def mark(value: float, target: float) -> str:
     return f"**{shown}**"
 
 
-def print_summary(title: str, m: dict, baseline: dict | None = None) -> None:
+def print_summary(title: str, m: dict, baseline: dict | None = None, polite: dict | None = None) -> None:
     """The issue's table for one evaluation, with the 95% interval of every share measured on a count of messages
     (a target inside the interval is not missed or met beyond doubt)."""
     t = TARGETS
@@ -408,7 +451,17 @@ def print_summary(title: str, m: dict, baseline: dict | None = None) -> None:
         ">= 0.33 / >= 0.58",
         f"{baseline['real_first']:.2f} / {baseline['real_top3']:.2f}" if baseline else "",
     )
+    if polite is not None:
+        row(
+            f"decision unchanged with a greeting and a thanks (n={polite['n']})",
+            f"{polite['held']:.2f}",
+            interval(polite["held"], polite["n"]),
+            "(probe, no target)",
+        )
     print()
+    if polite is not None:
+        kinds = ", ".join(f"{kind} {share:.2f} (n={n})" for kind, (share, n) in polite["by_kind"].items())
+        print(f"Decision unchanged with politeness, by kind of message: {kinds}.\n")
 
 
 def print_details(m: dict, bm25_lang: dict[str, float] | None = None) -> None:
@@ -444,9 +497,12 @@ def print_details(m: dict, bm25_lang: dict[str, float] | None = None) -> None:
     print()
 
 
-def cross_validated(split: Split, docs: Path, faq: Path) -> list[tuple[Example, Record]]:
+def cross_validated(
+    split: Split, docs: Path, faq: Path, polite: list[Record] | None = None
+) -> list[tuple[Example, Record]]:
     """Pipeline records on train + validation, each fold run with models fitted on the other folds: the
-    understanding models and (when the shipped one loads) the doc re-ranker with its query adapter."""
+    understanding models and (when the shipped one loads) the doc re-ranker with its query adapter. With a `polite`
+    list, the record of each message wrapped by :func:`politely` is appended to it, in the same order."""
     from bench.train import FOLDS, TASKS, Features, fit_with
     from bench.train_rerank import fold_rerankers, query_vectors
     from bot.cli import build_analyser, build_engine
@@ -467,6 +523,7 @@ def cross_validated(split: Split, docs: Path, faq: Path) -> list[tuple[Example, 
         vectors = query_vectors(pool) if engine.index.page_vectors is not None else None
         rerankers = fold_rerankers(split, engine.index, vectors)
     now = datetime.now(UTC)
+    probe = load_probe()
     pairs: list[tuple[Example, Record]] = []
     for fold, (kept, held) in enumerate(split.folds(pool, FOLDS)):
         if rerankers:
@@ -480,6 +537,8 @@ def cross_validated(split: Split, docs: Path, faq: Path) -> list[tuple[Example, 
         for e in held:
             result = engine.triage(e.text, now=now, title=e.title)
             pairs.append((e, result.as_record()))
+            if polite is not None:
+                polite.append(engine.triage(politely(e, probe), now=now, title=e.title).as_record())
     return pairs
 
 
@@ -524,9 +583,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     split = load_split(args.eval, args.extra)
     test = split.part("test")
-    records = run_bot([item(e) for e in test], args.docs, args.faq)
+    probe = load_probe()
+    # One run for the messages and the same messages wrapped in a greeting and a thanks (half the start-up cost).
+    both = run_bot(
+        [item(e) for e in test] + [item(e) | {"text": politely(e, probe)} for e in test], args.docs, args.faq
+    )
+    records, polite_records = both[: len(test)], both[len(test) :]
     pairs = list(zip(test, records, strict=True))
     m = measure(pairs)
+    polite = politeness_held(pairs, polite_records)
 
     baselines = Baselines(args.docs)
     systems: dict[str, Callable[[Example], list[str]]] = {
@@ -544,7 +609,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Split: {counts['train']} train / {counts['validation']} validation / {counts['test']} test messages "
         f"(bench/dataset.py; grouped, stable hash). Models: bot/core/models, trained on train + validation.\n"
     )
-    print_summary("Test split (never used for fitting or tuning)", m, bm25)
+    print_summary("Test split (never used for fitting or tuning)", m, bm25, polite)
     print("Per language, test split:\n")
     print_details(m, {lang: v[1] for lang, v in bm25["per_lang"].items()})
     print("### Retrieval baselines, test split (first / top 3)\n")
@@ -565,10 +630,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     cv_pairs: list[tuple[Example, Record]] = []
     if not args.no_cv:
-        cv_pairs = cross_validated(split, args.docs, args.faq)
+        cv_polite_records: list[Record] = []
+        cv_pairs = cross_validated(split, args.docs, args.faq, cv_polite_records)
         cv = measure(cv_pairs)
+        cv_polite = politeness_held(cv_pairs, cv_polite_records)
         print_summary(
-            "Grouped 5-fold cross-validation on train + validation (understanding models and re-ranker refitted)", cv
+            "Grouped 5-fold cross-validation on train + validation (understanding models and re-ranker refitted)",
+            cv,
+            polite=cv_polite,
         )
         print("Per language, cross-validation:\n")
         print_details(cv)
@@ -590,7 +659,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"| {floor:.2f} | {silence:.3f} | {remind:.3f} | {rate:.3f} | {precision:.3f} |")
         print()
 
-    parts = {"test": outcomes(pairs)} | ({"cv": outcomes(cv_pairs)} if cv_pairs else {})
+    parts = {"test": outcomes(pairs) | {"politeness held": polite["per_uid"]}}
+    if cv_pairs:
+        parts["cv"] = outcomes(cv_pairs) | {"politeness held": cv_polite["per_uid"]}
     if saved is not None:
         print_comparison(args.against, saved, parts)
     if args.save_outcomes:

@@ -208,7 +208,7 @@ _INLINE_SPLIT_RE = re.compile(r"(`[^`\n]+`)")
 
 
 def _split(text: str) -> _Parts:
-    text = unicodedata.normalize("NFC", text)
+    text = strip_politeness(unicodedata.normalize("NFC", text))
     fences = tuple(((m.group(1) or "").lower(), m.group(2)) for m in _FENCE_RE.finditer(text))
     prose = _FENCE_RE.sub("\n", text)
     prose = _DISCORD_RE.sub(" ", _URL_RE.sub(" ", _without_markdown(prose)))
@@ -275,6 +275,48 @@ def _short_words() -> dict[str, frozenset[str]]:
             forms | {unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode() for w in forms}
         )
     return out
+
+
+@functools.cache
+def _politeness() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The leading-greeting and closing-thanks patterns of ``bot/resources/language/politeness.toml`` (phrases of
+    every language at once: the language is not known yet when a message is split)."""
+    raw = tomllib.loads(resources.files("bot.resources.language").joinpath("politeness.toml").read_text("utf-8"))
+    phrases: dict[str, list[str]] = {}
+    for key in ("greetings", "addressees", "thanks"):
+        table = raw.get(key)
+        if not isinstance(table, dict) or not all(
+            isinstance(v, list) and all(isinstance(p, str) and p.strip() for p in v) for v in table.values()
+        ):
+            raise ValueError(f'politeness.toml: expected a [{key}] table of lang = ["phrase", ...] lists')
+        # Longest first: "buenas tardes" before "buenas" (the greeting pattern is not anchored at its end).
+        unique = {p.strip().lower() for v in table.values() for p in v}
+        phrases[key] = sorted(unique, key=lambda p: (-len(p), p))
+
+    def alternation(key: str) -> str:
+        return "|".join(re.escape(p) for p in phrases[key])
+
+    lead = rf"^\s*(?:{alternation('greetings')})(?:[\s,]+(?:{alternation('addressees')}))?(?!\w){_POLITE_TAIL}"
+    tail = rf"(?<![^\W\d_])(?:{alternation('thanks')}){_POLITE_TAIL}$"
+    return re.compile(lead, re.IGNORECASE), re.compile(tail, re.IGNORECASE)
+
+
+# What may follow a greeting or a thanks: spaces, punctuation and the emoji people add ("merci d'avance 🙏").
+_POLITE_TAIL = r"[\s,.!:;~…！，。、\u2600-\u27bf\U0001f300-\U0001faff]*"
+_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+MIN_POLITE_REMAINDER_WORDS = 3
+
+
+def strip_politeness(text: str) -> str:
+    """`text` without one opening greeting ("hey everyone!") and one closing thanks ("thanks in advance 🙏"), if at
+    least :data:`MIN_POLITE_REMAINDER_WORDS` words (six Han characters) remain; otherwise `text` unchanged."""
+    lead, tail = _politeness()
+    core = tail.sub("", lead.sub("", text, count=1), count=1)
+    if core is text or core == text:
+        return text
+    if len(core.split()) >= MIN_POLITE_REMAINDER_WORDS or len(_HAN_RE.findall(core)) >= 6:
+        return core.strip()
+    return text
 
 
 _PT_LAUGH_RE = re.compile(r"^\s*k{3,}\s*$|^\s*(?:rs){2,}\s*$")

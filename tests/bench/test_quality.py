@@ -170,3 +170,39 @@ def test_a_miss_never_reads_as_its_target() -> None:
     assert mark(0.58, 0.70) == "**0.58**"
     assert mark(0.80, 0.80) == "0.80"
     assert mark(0.9999, 0.98) == "1.00"
+
+
+def test_politeness_probe_wraps_each_message_the_same_way_every_run() -> None:
+    from bench.quality import load_probe, politely
+
+    probe = load_probe()
+    question = Example("questions:q-1", "question", "de", "Wie lösche ich einen Kanal?")
+    wrapped = politely(question, probe)
+    assert wrapped == politely(question, probe) and question.text in wrapped and wrapped != question.text
+    greetings, thanks = probe["de"]
+    assert any(wrapped.startswith(g) for g in greetings) or any(wrapped.endswith(t) for t in thanks)
+
+
+def test_politeness_probe_stays_mostly_outside_the_analysers_list() -> None:
+    """The probe measures how the bot holds on politeness it was not given: if its phrases were added to
+    bot/resources/language/politeness.toml, the row would only measure the list."""
+    from bench.quality import load_probe
+    from bot.core.analysis import strip_politeness
+
+    message = "the update never reaches the phones"
+    phrases = [(g, t) for greetings, thanks in load_probe().values() for g, t in zip(greetings, thanks, strict=True)]
+    dropped = sum(strip_politeness(f"{g}, {message} {t}") == message for g, t in phrases)
+    assert dropped <= len(phrases) // 2
+
+
+def test_politeness_held_compares_what_the_user_sees() -> None:
+    from bench.quality import politeness_held
+
+    question = Example("q", "question", "en", "how do delta updates work?", answer_docs=(PAGE,))
+    report = Example("b", "bug", "en", "updates broke", present=dict.fromkeys(DETAILS, False))
+    pairs = [(question, record("answer", "answer.confident", 0.1, 0.9)), (report, record("remind", "remind", 0.9))]
+    other_page = record("answer", "answer.confident", 0.1, 0.9) | {"answer": "https://capgo.app/docs/faq/"}
+    held = politeness_held(pairs, [other_page, record("remind", "remind.missing", 0.8)])
+    assert held["held"] == 0.5 and held["n"] == 2
+    assert held["by_kind"] == {"bug": (1.0, 1), "question": (0.0, 1)}
+    assert held["per_uid"] == {"q": False, "b": True}
