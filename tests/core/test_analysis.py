@@ -494,6 +494,7 @@ PLAIN_QUESTION = "how do I set up end-to-end encryption for my bundles? we use t
         "# how do I set up end-to-end encryption for my bundles?\n-# we use the cloud",
         "> how do I set up end-to-end encryption for my bundles?\n>>> we use the cloud",
         "how do I set up ||end-to-end encryption|| for my _bundles_? we use the cloud",
+        "how do I set up end-to-end encryption for my bundles??!? we use the cloud",
     ],
 )
 def test_discord_formatting_does_not_change_what_a_message_means(formatted: str) -> None:
