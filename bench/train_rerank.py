@@ -34,7 +34,7 @@ import numpy as np
 
 from bench.dataset import Example, Split, load_split
 from bot.core import rerank
-from bot.core.analysis import detect_language, embedding_text
+from bot.core.analysis import detect_language, embedding_text, readable
 from bot.core.index import DocIndex, Retrieval
 from bot.core.vocabulary import LANGS
 
@@ -144,8 +144,9 @@ def collect(
         for example in examples:
             lang, _ = detect_language(example.query)
             gold = frozenset(example.answer_docs)
-            retrieval = index.retrieve(example.text, lang, pool, example.title, fields=True)
-            base = index.search(example.text, lang, title=example.title)
+            text = readable(example.text)  # as the bot reads it (bot/core/triage.py)
+            retrieval = index.retrieve(text, lang, pool, example.title, fields=True)
+            base = index.search(text, lang, title=example.title)
             x = rerank.candidate_features(retrieval)
             xs = ys = retrieval_sem = None
             if vectors is not None and index.page_vectors is not None:
@@ -153,7 +154,7 @@ def collect(
                 mean = means.get(lang) if means else None
                 best = rerank.section_evidence(index.page_vectors, vectors[example.uid], adapter, mean)
                 neighbours = rerank.semantic_neighbours(index.page_vectors, best) if best is not None else []
-                retrieval_sem = index.retrieve(example.text, lang, pool, example.title, fields=True, also=neighbours)
+                retrieval_sem = index.retrieve(text, lang, pool, example.title, fields=True, also=neighbours)
                 sims = rerank.page_similarities(retrieval_sem, index.page_vectors, vectors[example.uid], best)
                 xs = rerank.candidate_features(retrieval_sem, sims)
                 ys = np.array([float(page(c.url) in gold) for c in retrieval_sem.candidates])

@@ -196,6 +196,12 @@ def strip_formatting(text: str) -> str:
     return "".join(piece if i % 2 else _without_markdown(piece) for i, piece in enumerate(pieces))
 
 
+def readable(text: str) -> str:
+    """What the bot reads of a message, for search as for the learned models: without Discord's formatting
+    (:func:`strip_formatting`) and without an opening greeting or closing thanks (:func:`strip_politeness`)."""
+    return strip_politeness(strip_formatting(text))
+
+
 def _without_markdown(prose: str) -> str:
     """`prose` (no code block in it) without formatting marks, inline code spans left as they are."""
     prose = _MASKED_LINK_RE.sub(r"\1 \2", prose)

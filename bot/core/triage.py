@@ -15,7 +15,7 @@ from bot.core.analysis import (
     Intent,
     default_analyser,
     embedding_text,
-    strip_formatting,
+    readable,
 )
 from bot.core.decision import Action, Decision, DecisionSettings, Incident, Role, ThreadState, decide
 from bot.core.docs import DocPage, DocsFormatError, load_docs_folder, page_summary, section_passages
@@ -185,7 +185,7 @@ class TriageEngine:
         settings: DecisionSettings | None = None,
     ) -> TriageResult:
         """Decide what the bot does with one message and render the reply."""
-        text = strip_formatting(_BROADCAST_MENTION_RE.sub("", text[:MAX_MESSAGE_CHARS]))
+        text = readable(_BROADCAST_MENTION_RE.sub("", text[:MAX_MESSAGE_CHARS]))
         analysis = self.analyser.analyse(text, title=title, lang_hint=lang_hint)
         vector = analysis.vector
         search = None
