@@ -323,14 +323,21 @@ def _politeness() -> tuple[re.Pattern[str], re.Pattern[str]]:
 _POLITE_TAIL = r"[\s,.!:;~…！，。、\u2600-\u27bf\U0001f300-\U0001faff]*"
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 MIN_POLITE_REMAINDER_WORDS = 3
+_CLOSING_WINDOW = 120  # characters: the longest thanks phrase with its punctuation and emoji fits many times
 
 
 def strip_politeness(text: str) -> str:
     """`text` without one opening greeting ("hey everyone!") and one closing thanks ("thanks in advance 🙏"), if at
     least :data:`MIN_POLITE_REMAINDER_WORDS` words (six Han characters) remain; otherwise `text` unchanged."""
     lead, tail = _politeness()
-    core = tail.sub("", lead.sub("", text, count=1), count=1)
-    if core is text or core == text:
+    opening = lead.match(text)
+    core = text[opening.end() :] if opening else text
+    # A closing thanks is short: searched in the last characters only (a pasted log must not cost a scan of its
+    # whole length per phrase); the look-behind still sees the character before that window.
+    closing = tail.search(core, max(0, len(core) - _CLOSING_WINDOW))
+    if closing:
+        core = core[: closing.start()]
+    if not opening and not closing:
         return text
     if len(core.split()) >= MIN_POLITE_REMAINDER_WORDS or len(_HAN_RE.findall(core)) >= 6:
         return core.strip()
