@@ -178,6 +178,10 @@ _LINE_MARK_RE = re.compile(r"(?m)^[ \t]*(?:>>> ?|> |>$|#{1,3} |-# )")
 _EMPHASIS_RE = re.compile(r"\*\*|__|~~|\|\|")
 # A single * or _ is emphasis only in pairs around words (*this*, _this_), not in 2 * 3, */5 or snake_case.
 _SINGLE_EMPHASIS_RE = re.compile(r"(?<![\w*\\])([*_])(?=\w)([^*_\n]*?[\w?!.)])\1(?![\w*])")
+# "???" and "!!1!" say no more than "?" and "!" (e5 and the FAQ's fuzzy match read them: one question in ten got
+# another first page).
+_PUNCTUATION_RUN_RE = re.compile(r"[?!？！][?!？！1]*[?!？！]")
+_INLINE_SPLIT_RE = re.compile(r"(`[^`\n]+`)")
 
 
 class _Parts(NamedTuple):
@@ -213,16 +217,8 @@ def _without_markdown(prose: str) -> str:
     return "".join(piece for pair in zip_longest(plain, pieces[1::2], fillvalue="") for piece in pair)
 
 
-# "???" and "!!1!" say no more than "?" and "!" (e5 and the FAQ's fuzzy match read them: one question in ten got
-# another first page).
-_PUNCTUATION_RUN_RE = re.compile(r"[?!？！][?!？！1]*[?!？！]")
-
-
 def _one_mark(run: re.Match[str]) -> str:
     return "?" if any(c in "?？" for c in run.group(0)) else "!"
-
-
-_INLINE_SPLIT_RE = re.compile(r"(`[^`\n]+`)")
 
 
 def _split(text: str) -> _Parts:
