@@ -6,6 +6,9 @@ whole pages with bm25s, rapidfuzz over page titles). Cross-validation: for each 
 validation, the understanding models and the doc re-ranker (ranker, answer confidence, query adapter) are refitted
 on the other folds (same hyper-parameters as the shipped ones) and the pipeline runs in-process on the held fold.
 
+Both also report a probe (not a target of the issue): every message again with a greeting, a thanks or both
+(``bench/labelled/politeness_probe.toml``), and the share whose decision a user would see unchanged.
+
 Prints Markdown tables (paste them into the README and issue notes).
 
 Usage: python -m bench quality [--no-cv] [--verbose]
