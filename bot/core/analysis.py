@@ -340,6 +340,36 @@ def strip_politeness(text: str) -> str:
     return text
 
 
+@functools.cache
+def _empty_title_words() -> frozenset[str]:
+    """Words of a title that say nothing of its topic (``bot/resources/language/empty_titles.toml``, every
+    language at once)."""
+    raw = tomllib.loads(resources.files("bot.resources.language").joinpath("empty_titles.toml").read_text("utf-8"))
+    table = raw.get("words")
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        raise ValueError('empty_titles.toml: expected a [words] table of lang = "words ..." strings')
+    return frozenset(w.lower() for words in table.values() for w in words.split())
+
+
+_TITLE_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def empty_title(title: str | None) -> bool:
+    """Whether a forum-post title says nothing of its topic ("Help!", "Question", "Besoin d'aide svp", "求助"): only
+    words of ``empty_titles.toml``, greetings, punctuation, numbers and emoji. Such a title is read as no title."""
+    if not title or not title.strip():
+        return False
+    text = strip_formatting(title).lower()
+    lead, _ = _politeness()
+    text = lead.sub(" ", text, count=1)
+    words = _empty_title_words()
+    for han in sorted((w for w in words if _HAN_RE.match(w)), key=len, reverse=True):
+        text = text.replace(han, " ")
+    if _HAN_RE.search(text):
+        return False
+    return all(word in words for word in _TITLE_WORD_RE.findall(text))
+
+
 _PT_LAUGH_RE = re.compile(r"^\s*k{3,}\s*$|^\s*(?:rs){2,}\s*$")
 #: langid cost grows with the length; the first words are enough
 _MAX_LANG_CHARS = 300

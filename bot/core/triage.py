@@ -15,6 +15,7 @@ from bot.core.analysis import (
     Intent,
     default_analyser,
     embedding_text,
+    empty_title,
     readable,
 )
 from bot.core.decision import Action, Decision, DecisionSettings, Incident, Role, ThreadState, decide
@@ -186,6 +187,8 @@ class TriageEngine:
     ) -> TriageResult:
         """Decide what the bot does with one message and render the reply."""
         text = readable(_BROADCAST_MENTION_RE.sub("", text[:MAX_MESSAGE_CHARS]))
+        if empty_title(title):  # "Help!" over a post: its words would weigh as the topic
+            title = None
         analysis = self.analyser.analyse(text, title=title, lang_hint=lang_hint)
         vector = analysis.vector
         search = None

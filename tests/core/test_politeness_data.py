@@ -6,7 +6,7 @@ from importlib.resources import files
 
 import pytest
 
-from bot.core.analysis import analyse, strip_politeness
+from bot.core.analysis import analyse, empty_title, strip_politeness
 from bot.core.vocabulary import LANGS
 
 RAW = tomllib.loads(files("bot.resources.language").joinpath("politeness.toml").read_text("utf-8"))
@@ -67,3 +67,46 @@ def test_a_polite_bug_report_is_understood_as_the_plain_one() -> None:
         got, want = analyse(polite), analyse(plain)
         assert (got.intent, got.route, got.missing) == (want.intent, want.route, want.missing), polite
         assert got.intent_probabilities == pytest.approx(want.intent_probabilities, abs=0.02), polite
+
+
+EMPTY = tomllib.loads(files("bot.resources.language").joinpath("empty_titles.toml").read_text("utf-8"))
+
+
+def test_empty_title_words_cover_every_language() -> None:
+    assert set(EMPTY["words"]) == set(LANGS)
+    for lang, words in EMPTY["words"].items():
+        listed = words.split()
+        assert listed and len(set(listed)) == len(listed), f"{lang}: empty or repeated words"
+        assert all(w == w.lower() for w in listed), f"{lang}: lower case only"
+
+
+@pytest.mark.parametrize(
+    ("title", "empty"),
+    [
+        ("Help!", True),
+        ("Question", True),
+        ("[Help] beginner question 🙏", True),
+        ("Besoin d'aide svp", True),
+        ("Ayuda por favor", True),
+        ("求助", True),
+        ("hi all, quick question", True),
+        ("Upload problem", False),
+        ("Question about channels", False),
+        ("求助：上传失败", False),
+        ("Error 503 on upload", False),
+        ("", False),
+    ],
+)
+def test_a_title_that_names_no_topic_is_empty(title: str, empty: bool) -> None:
+    assert empty_title(title) is empty
+
+
+def test_a_post_titled_help_is_triaged_as_the_untitled_message(engine, now) -> None:
+    question = "How do I configure the widget update channel?"
+    plain = engine.triage(question, now=now)
+    for title in ("Help", "Need help please!", "Question"):
+        titled = engine.triage(question, now=now, title=title)
+        assert [(m.url, m.score) for m in titled.search.matches] == [(m.url, m.score) for m in plain.search.matches]
+        assert titled.analysis.intent_probabilities == plain.analysis.intent_probabilities
+    specific = engine.triage(question, now=now, title="Widget channels")
+    assert specific.analysis.intent_probabilities != plain.analysis.intent_probabilities  # a real title still counts
