@@ -26,6 +26,7 @@ import sys
 import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -82,24 +83,55 @@ def item(example: Example) -> dict:
     return {"text": example.text, **({"title": example.title} if example.title else {})}
 
 
-def load_probe(path: Path = POLITENESS_PROBE) -> dict[str, tuple[list[str], list[str]]]:
-    """Per language, the (greetings, thanks) of the politeness probe (``bench/labelled/politeness_probe.toml``)."""
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """The phrases of ``bench/labelled/politeness_probe.toml``, per language."""
+
+    greetings: dict[str, list[str]]
+    thanks: dict[str, list[str]]
+    titles: dict[str, list[str]]
+
+
+def load_probe(path: Path = POLITENESS_PROBE) -> Probe:
+    """The surface probe's phrases (greetings, thanks, titles that name no topic), per language."""
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    return {lang: (raw["greetings"][lang], raw["thanks"][lang]) for lang in LANGS}
+    return Probe(*({lang: raw[key][lang] for lang in LANGS} for key in ("greetings", "thanks", "titles")))
 
 
-def politely(example: Example, probe: dict[str, tuple[list[str], list[str]]]) -> str:
-    """The example's text with a greeting before it, a thanks after it, or both (chosen by a stable hash of its id,
-    phrases of its labelled language)."""
-    greetings, thanks = probe.get(example.lang, probe["en"])
-    key = int(hashlib.sha256(("polite:" + example.uid).encode("utf-8")).hexdigest(), 16)
+def _pick(salt: str, example: Example) -> int:
+    return int(hashlib.sha256(f"{salt}:{example.uid}".encode()).hexdigest(), 16)
+
+
+def politely(example: Example, probe: Probe) -> dict | None:
+    """The example's input with a greeting before its text, a thanks after it, or both (chosen by a stable hash of
+    its id, phrases of its labelled language)."""
+    lang = example.lang if example.lang in probe.greetings else "en"
+    greetings, thanks = probe.greetings[lang], probe.thanks[lang]
+    key = _pick("polite", example)
     greeting, closing = greetings[key // 3 % len(greetings)], thanks[key // 7 % len(thanks)]
     space = "" if example.lang == "zh" else " "
-    return [
+    text = [
         f"{greeting},{space}{example.text}",
         f"{example.text}{space}{closing}",
         f"{greeting}!{space}{example.text}{space}{closing}",
     ][key % 3]
+    return item(example) | {"text": text}
+
+
+def generically_titled(example: Example, probe: Probe) -> dict | None:
+    """The example's input posted in a forum under a title that names no topic ("Help", "Je galère"); None for a
+    message that has a title of its own."""
+    if example.title:
+        return None
+    titles = probe.titles[example.lang if example.lang in probe.titles else "en"]
+    return item(example) | {"title": titles[_pick("title", example) % len(titles)]}
+
+
+#: (row label, outcome key, how a message is varied): the decision should not change.
+PROBES: tuple[tuple[str, str, Callable[[Example, Probe], dict | None]], ...] = (
+    ("decision unchanged with a greeting and a thanks", "politeness held", politely),
+    ("decision unchanged under a forum title naming no topic", "generic title held", generically_titled),
+)
 
 
 def decision_of(record: Record) -> tuple:
@@ -107,18 +139,21 @@ def decision_of(record: Record) -> tuple:
     return record["action"], page(record.get("answer")), record.get("route")
 
 
-def politeness_held(pairs: Sequence[tuple[Example, Record]], polite: Sequence[Record]) -> dict[str, object]:
-    """Share of messages whose decision (:func:`decision_of`) is the same once wrapped in politeness, overall and per
-    kind of message; `polite[i]` is the record of `pairs[i]`'s example wrapped by :func:`politely`."""
-    same = [decision_of(r) == decision_of(p) for (_, r), p in zip(pairs, polite, strict=True)]
+def decision_held(pairs: Sequence[tuple[Example, Record]], varied: Sequence[Record | None]) -> dict[str, object]:
+    """Share of messages whose decision (:func:`decision_of`) is the same once varied, overall and per kind of
+    message; `varied[i]` is the record of `pairs[i]`'s example varied by a probe (None: the probe does not apply)."""
     kinds: dict[str, list[bool]] = defaultdict(list)
-    for (e, _), held in zip(pairs, same, strict=True):
-        kinds[e.kind].append(held)
+    per_uid = {}
+    for (e, r), v in zip(pairs, varied, strict=True):
+        if v is not None:
+            per_uid[e.uid] = decision_of(r) == decision_of(v)
+            kinds[e.kind].append(per_uid[e.uid])
+    same = list(per_uid.values())
     return {
         "held": sum(same) / max(len(same), 1),
         "n": len(same),
         "by_kind": {kind: (sum(v) / len(v), len(v)) for kind, v in sorted(kinds.items())},
-        "per_uid": {e.uid: held for (e, _), held in zip(pairs, same, strict=True)},
+        "per_uid": per_uid,
     }
 
 
@@ -408,7 +443,7 @@ def mark(value: float, target: float) -> str:
     return f"**{shown}**"
 
 
-def print_summary(title: str, m: dict, baseline: dict | None = None, polite: dict | None = None) -> None:
+def print_summary(title: str, m: dict, baseline: dict | None = None, probes: dict[str, dict] | None = None) -> None:
     """The issue's table for one evaluation, with the 95% interval of every share measured on a count of messages
     (a target inside the interval is not missed or met beyond doubt)."""
     t = TARGETS
@@ -454,17 +489,12 @@ def print_summary(title: str, m: dict, baseline: dict | None = None, polite: dic
         ">= 0.33 / >= 0.58",
         f"{baseline['real_first']:.2f} / {baseline['real_top3']:.2f}" if baseline else "",
     )
-    if polite is not None:
-        row(
-            f"decision unchanged with a greeting and a thanks (n={polite['n']})",
-            f"{polite['held']:.2f}",
-            interval(polite["held"], polite["n"]),
-            "(probe, no target)",
-        )
+    for label, held in (probes or {}).items():
+        row(f"{label} (n={held['n']})", f"{held['held']:.2f}", interval(held["held"], held["n"]), "(probe, no target)")
     print()
-    if polite is not None:
-        kinds = ", ".join(f"{kind} {share:.2f} (n={n})" for kind, (share, n) in polite["by_kind"].items())
-        print(f"Decision unchanged with politeness, by kind of message: {kinds}.\n")
+    for label, held in (probes or {}).items():
+        kinds = ", ".join(f"{kind} {share:.2f} (n={n})" for kind, (share, n) in held["by_kind"].items())
+        print(f"{label[0].upper()}{label[1:]}, by kind of message: {kinds}.\n")
 
 
 def print_details(m: dict, bm25_lang: dict[str, float] | None = None) -> None:
@@ -501,11 +531,12 @@ def print_details(m: dict, bm25_lang: dict[str, float] | None = None) -> None:
 
 
 def cross_validated(
-    split: Split, docs: Path, faq: Path, polite: list[Record] | None = None
+    split: Split, docs: Path, faq: Path, varied: dict[str, list[Record | None]] | None = None
 ) -> list[tuple[Example, Record]]:
     """Pipeline records on train + validation, each fold run with models fitted on the other folds: the
-    understanding models and (when the shipped one loads) the doc re-ranker with its query adapter. With a `polite`
-    list, the record of each message wrapped by :func:`politely` is appended to it, in the same order."""
+    understanding models and (when the shipped one loads) the doc re-ranker with its query adapter. With `varied`,
+    for every probe of :data:`PROBES` (by outcome key) the record of each message varied by it (None where it does
+    not apply), in the same order."""
     from bench.train import FOLDS, TASKS, Features, fit_with
     from bench.train_rerank import fold_rerankers, query_vectors
     from bot.cli import build_analyser, build_engine
@@ -540,8 +571,13 @@ def cross_validated(
         for e in held:
             result = engine.triage(e.text, now=now, title=e.title)
             pairs.append((e, result.as_record()))
-            if polite is not None:
-                polite.append(engine.triage(politely(e, probe), now=now, title=e.title).as_record())
+            for _, key, vary in PROBES if varied is not None else ():
+                variant = vary(e, probe)
+                varied.setdefault(key, []).append(
+                    None
+                    if variant is None
+                    else engine.triage(variant["text"], now=now, title=variant.get("title")).as_record()
+                )
     return pairs
 
 
@@ -587,14 +623,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     split = load_split(args.eval, args.extra)
     test = split.part("test")
     probe = load_probe()
-    # One run for the messages and the same messages wrapped in a greeting and a thanks (half the start-up cost).
-    both = run_bot(
-        [item(e) for e in test] + [item(e) | {"text": politely(e, probe)} for e in test], args.docs, args.faq
-    )
-    records, polite_records = both[: len(test)], both[len(test) :]
+    # One run for the messages and their probe variants (one start-up).
+    variants = {key: [vary(e, probe) for e in test] for _, key, vary in PROBES}
+    extra = [v for vs in variants.values() for v in vs if v is not None]
+    every = run_bot([item(e) for e in test] + extra, args.docs, args.faq)
+    records, rest = every[: len(test)], iter(every[len(test) :])
     pairs = list(zip(test, records, strict=True))
     m = measure(pairs)
-    polite = politeness_held(pairs, polite_records)
+    probes = {
+        label: decision_held(pairs, [None if v is None else next(rest) for v in variants[key]])
+        for label, key, _ in PROBES
+    }
 
     baselines = Baselines(args.docs)
     systems: dict[str, Callable[[Example], list[str]]] = {
@@ -612,7 +651,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Split: {counts['train']} train / {counts['validation']} validation / {counts['test']} test messages "
         f"(bench/dataset.py; grouped, stable hash). Models: bot/core/models, trained on train + validation.\n"
     )
-    print_summary("Test split (never used for fitting or tuning)", m, bm25, polite)
+    print_summary("Test split (never used for fitting or tuning)", m, bm25, probes)
     print("Per language, test split:\n")
     print_details(m, {lang: v[1] for lang, v in bm25["per_lang"].items()})
     print("### Retrieval baselines, test split (first / top 3)\n")
@@ -633,14 +672,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     cv_pairs: list[tuple[Example, Record]] = []
     if not args.no_cv:
-        cv_polite_records: list[Record] = []
-        cv_pairs = cross_validated(split, args.docs, args.faq, cv_polite_records)
+        cv_varied: dict[str, list[Record | None]] = {}
+        cv_pairs = cross_validated(split, args.docs, args.faq, cv_varied)
         cv = measure(cv_pairs)
-        cv_polite = politeness_held(cv_pairs, cv_polite_records)
+        cv_probes = {label: decision_held(cv_pairs, cv_varied[key]) for label, key, _ in PROBES}
         print_summary(
             "Grouped 5-fold cross-validation on train + validation (understanding models and re-ranker refitted)",
             cv,
-            polite=cv_polite,
+            probes=cv_probes,
         )
         print("Per language, cross-validation:\n")
         print_details(cv)
@@ -662,9 +701,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"| {floor:.2f} | {silence:.3f} | {remind:.3f} | {rate:.3f} | {precision:.3f} |")
         print()
 
-    parts = {"test": outcomes(pairs) | {"politeness held": polite["per_uid"]}}
+    keys = {label: key for label, key, _ in PROBES}
+    parts = {"test": outcomes(pairs) | {keys[label]: held["per_uid"] for label, held in probes.items()}}
     if cv_pairs:
-        parts["cv"] = outcomes(cv_pairs) | {"politeness held": cv_polite["per_uid"]}
+        parts["cv"] = outcomes(cv_pairs) | {keys[label]: held["per_uid"] for label, held in cv_probes.items()}
     if saved is not None:
         print_comparison(args.against, saved, parts)
     if args.save_outcomes:

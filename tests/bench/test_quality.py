@@ -172,37 +172,52 @@ def test_a_miss_never_reads_as_its_target() -> None:
     assert mark(0.9999, 0.98) == "1.00"
 
 
-def test_politeness_probe_wraps_each_message_the_same_way_every_run() -> None:
-    from bench.quality import load_probe, politely
+def test_probes_vary_each_message_the_same_way_every_run() -> None:
+    from bench.quality import generically_titled, load_probe, politely
 
     probe = load_probe()
     question = Example("questions:q-1", "question", "de", "Wie lösche ich einen Kanal?")
     wrapped = politely(question, probe)
-    assert wrapped == politely(question, probe) and question.text in wrapped and wrapped != question.text
-    greetings, thanks = probe["de"]
-    assert any(wrapped.startswith(g) for g in greetings) or any(wrapped.endswith(t) for t in thanks)
+    assert wrapped is not None and wrapped == politely(question, probe)
+    assert question.text in wrapped["text"] and wrapped["text"] != question.text
+    greetings, thanks = probe.greetings["de"], probe.thanks["de"]
+    assert any(wrapped["text"].startswith(g) for g in greetings) or any(wrapped["text"].endswith(t) for t in thanks)
+    titled = generically_titled(question, probe)
+    assert titled == {"text": question.text, "title": titled["title"]} and titled["title"] in probe.titles["de"]
+    forum_post = Example("questions:q-2", "question", "de", "Wie lösche ich einen Kanal?", title="Kanal löschen")
+    assert generically_titled(forum_post, probe) is None  # a post with a title of its own keeps it
 
 
-def test_politeness_probe_stays_mostly_outside_the_analysers_list() -> None:
-    """The probe measures how the bot holds on politeness it was not given: if its phrases were added to
-    bot/resources/language/politeness.toml, the row would only measure the list."""
+def test_probes_stay_mostly_outside_the_analysers_lists() -> None:
+    """The probe measures how the bot holds on wording it was not given: if its phrases were added to
+    bot/resources/language/politeness.toml or empty_titles.toml, its rows would only measure the lists."""
     from bench.quality import load_probe
-    from bot.core.analysis import strip_politeness
+    from bot.core.analysis import empty_title, strip_politeness
 
+    probe = load_probe()
     message = "the update never reaches the phones"
-    phrases = [(g, t) for greetings, thanks in load_probe().values() for g, t in zip(greetings, thanks, strict=True)]
+    phrases = [
+        (g, t) for lang in probe.greetings for g, t in zip(probe.greetings[lang], probe.thanks[lang], strict=True)
+    ]
     dropped = sum(strip_politeness(f"{g}, {message} {t}") == message for g, t in phrases)
     assert dropped <= len(phrases) // 2
+    titles = [t for lang in probe.titles for t in probe.titles[lang]]
+    assert sum(empty_title(t) for t in titles) <= len(titles) // 2 + 1
 
 
-def test_politeness_held_compares_what_the_user_sees() -> None:
-    from bench.quality import politeness_held
+def test_decision_held_compares_what_the_user_sees() -> None:
+    from bench.quality import decision_held
 
     question = Example("q", "question", "en", "how do delta updates work?", answer_docs=(PAGE,))
     report = Example("b", "bug", "en", "updates broke", present=dict.fromkeys(DETAILS, False))
-    pairs = [(question, record("answer", "answer.confident", 0.1, 0.9)), (report, record("remind", "remind", 0.9))]
+    chat = Example("c", "silence", "en", "lol", title="own title")
+    pairs = [
+        (question, record("answer", "answer.confident", 0.1, 0.9)),
+        (report, record("remind", "remind", 0.9)),
+        (chat, record("silent", "intent", 0.0)),
+    ]
     other_page = record("answer", "answer.confident", 0.1, 0.9) | {"answer": "https://capgo.app/docs/faq/"}
-    held = politeness_held(pairs, [other_page, record("remind", "remind.missing", 0.8)])
-    assert held["held"] == 0.5 and held["n"] == 2
+    held = decision_held(pairs, [other_page, record("remind", "remind.missing", 0.8), None])
+    assert held["held"] == 0.5 and held["n"] == 2  # the message the probe does not apply to is not counted
     assert held["by_kind"] == {"bug": (1.0, 1), "question": (0.0, 1)}
     assert held["per_uid"] == {"q": False, "b": True}
