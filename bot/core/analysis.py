@@ -222,10 +222,10 @@ def _one_mark(run: re.Match[str]) -> str:
 
 
 def _split(text: str) -> _Parts:
-    text = strip_politeness(unicodedata.normalize("NFC", text))
+    text = readable(unicodedata.normalize("NFC", text))
     fences = tuple(((m.group(1) or "").lower(), m.group(2)) for m in _FENCE_RE.finditer(text))
     prose = _FENCE_RE.sub("\n", text)
-    prose = _DISCORD_RE.sub(" ", _URL_RE.sub(" ", _without_markdown(prose)))
+    prose = _DISCORD_RE.sub(" ", _URL_RE.sub(" ", prose))
     inline = tuple(_INLINE_RE.findall(prose))
     plain = _INLINE_RE.sub(" ", prose)
     return _Parts(text, fences, prose, plain, inline)
@@ -317,7 +317,6 @@ def _politeness() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 # What may follow a greeting or a thanks: spaces, punctuation and the emoji people add ("merci d'avance 🙏").
 _POLITE_TAIL = r"[\s,.!:;~…！，。、\u2600-\u27bf\U0001f300-\U0001faff]*"
-_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 MIN_POLITE_REMAINDER_WORDS = 3
 _CLOSING_WINDOW = 120  # characters: the longest thanks phrase with its punctuation and emoji fits many times
 
