@@ -3,11 +3,17 @@ from pathlib import Path
 import pytest
 
 from bot.core.docs import (
+    SECTION_PASSAGE_CHARS,
+    SECTION_WINDOW_STEP,
+    SECTION_WINDOWS,
+    DocPage,
+    DocSection,
     DocsFormatError,
     load_docs_folder,
     localise_url,
     page_url,
     parse_page,
+    section_passages,
     slugify,
     starlight_path,
 )
@@ -105,3 +111,28 @@ def test_capgo_snapshot_ingests_every_page() -> None:
     assert "https://capgo.app/docs/plugins/updater/commonproblems/" in urls
     assert "https://capgo.app/docs/live-updates/" in urls
     assert all(p.title for p in pages)
+
+
+def _page_with(*sections: tuple[str, str]) -> DocPage:
+    url = "https://capgo.app/docs/guide/"
+    parts = tuple(DocSection(url, slugify(h), "Guide", h, text, "About it", "guide.md") for h, text in sections)
+    return DocPage(url, "Guide", "About it", "guide.md", parts)
+
+
+def test_section_passages_read_a_long_section_past_its_opening() -> None:
+    words = " ".join(f"word{i:04d}" for i in range(400))  # 3,999 characters, every position distinct
+    passages = section_passages(_page_with(("Setup", words), ("Tail", "x" * 700), ("Short", "a few words about it here")))
+    setup = [p for p in passages if p.startswith("Guide. Setup. ")]
+    assert len(setup) == 1 + SECTION_WINDOWS  # the opening, then as many windows as allowed (the text is long)
+    assert all(len(p) <= SECTION_PASSAGE_CHARS for p in passages)
+    body = [p.removeprefix("Guide. Setup. ") for p in setup]
+    assert words.startswith(body[0]) and body[1] == words[len(body[0]) : len(body[0]) + SECTION_WINDOW_STEP]
+    assert all(b in words for b in body) and len(set(body)) == len(body)  # consecutive pieces, none repeated
+    # 700 characters: the opening reads 586 of them; the 114 left are too few for a passage of their own
+    assert [p for p in passages if p.startswith("Guide. Tail. ")] == [("Guide. Tail. " + "x" * 700)[:600]]
+    assert "Guide. Short. a few words about it here" in passages
+
+
+def test_section_passages_skip_headed_sections_without_text() -> None:
+    passages = section_passages(_page_with(("Code only", "npm i"), ("Usage", "Call the method on start.")))
+    assert passages == ("Guide. Usage. Call the method on start.",)
