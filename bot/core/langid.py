@@ -21,17 +21,18 @@ log = logging.getLogger(__name__)
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "langid8.npz"
 
 
-class CompactIdentifier(LanguageIdentifier):
+class CompactIdentifier(LanguageIdentifier):  # type: ignore[misc]  # py3langid ships no type hints
     """py3langid's identifier over a transition table split in two: the low 16 bits of each next state
     (array('H')) and its 17th bit, packed eight entries to a byte. Same walk, same scores."""
 
     def __init__(self, *args: object, high: bytes, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.tk_high = high
 
     def _raw_score(self, text: bytes) -> np.ndarray:
         low, high, rowbase, out = self.tk_nextmove, self.tk_high, self._rowbase, self.tk_output
-        state, found = 0, []
+        state = 0
+        found: list[int] = []
         append = found.append
         for letter in text:
             i = rowbase[state] + letter
@@ -40,7 +41,8 @@ class CompactIdentifier(LanguageIdentifier):
             if feature >= 0:
                 append(feature)
         if found:
-            return self._sparse_score(Counter(found), self.nb_ptc)
+            scores: np.ndarray = self._sparse_score(Counter(found), self.nb_ptc)
+            return scores
         return np.full(len(self.nb_classes), 0.0 if self._norm_probs else RAW_FLOOR, dtype=np.float32)
 
 

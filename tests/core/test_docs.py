@@ -121,7 +121,9 @@ def _page_with(*sections: tuple[str, str]) -> DocPage:
 
 def test_section_passages_read_a_long_section_past_its_opening() -> None:
     words = " ".join(f"word{i:04d}" for i in range(400))  # 3,999 characters, every position distinct
-    passages = section_passages(_page_with(("Setup", words), ("Tail", "x" * 700), ("Short", "a few words about it here")))
+    passages = section_passages(
+        _page_with(("Setup", words), ("Tail", "x" * 700), ("Short", "a few words about it here"))
+    )
     setup = [p for p in passages if p.startswith("Guide. Setup. ")]
     assert len(setup) == 1 + SECTION_WINDOWS  # the opening, then as many windows as allowed (the text is long)
     assert all(len(p) <= SECTION_PASSAGE_CHARS for p in passages)
