@@ -100,6 +100,36 @@ async def test_a_leader_whose_connection_dies_loses_the_lead(pg_url: str) -> Non
         await b.close()
 
 
+class _BrokenSession:
+    """A held leadership connection in the state asyncpg reports when the server ended the session mid-call."""
+
+    def __init__(self) -> None:
+        self.terminated = False
+
+    async def fetchval(self, *args: object) -> None:
+        raise asyncpg.InternalClientError("cannot switch to state 11; another operation (2) is in progress")
+
+    async def execute(self, *args: object) -> None:
+        raise asyncpg.InternalClientError("cannot switch to state 11")
+
+    def terminate(self) -> None:
+        self.terminated = True
+
+
+async def test_a_leadership_connection_in_an_impossible_state_is_dropped_not_kept(pg_url: str) -> None:  # noqa: F811
+    """Seen once under load: the check of a held connection raised asyncpg's InternalClientError, which escaped, so the
+    dead connection stayed the 'held' one and the process could never lead again. Now it is dropped and the lock
+    is tried afresh."""
+    store = await PostgresStore.open(pg_url)
+    try:
+        broken = _BrokenSession()
+        store.database._leads["status-page"] = broken  # type: ignore[assignment]
+        assert await store.leader_locks.try_lead("status-page")  # a fresh connection takes the free lock
+        assert broken.terminated and store.database._leads["status-page"] is not broken
+    finally:
+        await store.close()
+
+
 class FakeStatus:
     def __init__(self) -> None:
         self.fetches = 0

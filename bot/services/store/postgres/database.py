@@ -224,7 +224,10 @@ class PgDatabase:
             try:
                 await held.fetchval("SELECT 1")
                 return True
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            # InternalClientError: the server ended the session while the client thought it busy ("cannot switch to
+            # state 11; another operation is in progress"), seen when a leader's backend is terminated. Uncaught, the
+            # dead connection stayed in `_leads` and this process could never lead again.
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError):
                 log.warning("lost the connection holding the %s leadership", name)
                 del self._leads[name]
                 await self._give_back(held, unlock=None)
@@ -257,7 +260,7 @@ class PgDatabase:
                 await conn.execute("SELECT pg_advisory_unlock($1)", lead_key(unlock))
             if pool is not None:
                 await pool.release(conn)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError):
             log.debug("connection of a leadership was already gone", exc_info=True)
             with contextlib.suppress(Exception):
                 conn.terminate()
