@@ -273,7 +273,8 @@ def run_console(settings: Settings, inp: TextIO = sys.stdin, out: TextIO = sys.s
         f"{settings.brand.name} triage bot, offline console: {len(engine.index.entries)} FAQ entries, "
         f"{len(engine.index.pages)} docs pages indexed in {time.perf_counter() - started:.1f}s.\n{CONSOLE_HELP}\n"
     )
-    semantic_pending = _semantic_expected(engine) and not _wait_until_ready(engine, VECTORS_CACHE_WAIT)
+    # Still wanted after a short wait (a cached build attaches in about a second): they are being embedded.
+    semantic_pending = not _wait_until_ready(engine, VECTORS_CACHE_WAIT) and engine.wants_page_vectors
     out.write(_semantic_status(engine, semantic_pending) + "\n")
     if not engine.index.pages:
         out.write(
@@ -377,21 +378,10 @@ class _VectorProgress:
         return f"{self.done:,} of {self.total:,} passages" if self.total else "starting"
 
 
-def _semantic_expected(engine: TriageEngine) -> bool:
-    """Whether this engine will use the semantic re-ranker once the docs vectors are attached."""
-    reranker = engine.index.reranker
-    return (
-        engine.encoder is not None
-        and reranker is not None
-        and reranker.semantic is not None
-        and bool(engine.index.pages)
-    )
-
-
 def _wait_until_ready(engine: TriageEngine, seconds: float) -> bool:
     """Wait up to `seconds` for the docs vectors to be attached (a cached build); return whether they are."""
     deadline = time.monotonic() + seconds
-    while not engine.index.semantic_ready and time.monotonic() < deadline:
+    while engine.wants_page_vectors and not engine.index.semantic_ready and time.monotonic() < deadline:
         time.sleep(0.05)
     return engine.index.semantic_ready
 
