@@ -28,7 +28,7 @@ from bot.core.faq_index import FaqIndex
 from bot.core.page_index import FIELDS as FIELDS
 from bot.core.page_index import IndexedPage, PageIndex
 from bot.core.query_terms import QueryTerms
-from bot.core.text import Vocabulary, _chunk_tokens, default_vocabulary
+from bot.core.text import Vocabulary, _chunk_tokens, default_vocabulary, identifier_tokens
 
 if TYPE_CHECKING:
     from bot.core.rerank import Reranker
@@ -84,7 +84,7 @@ class Candidate:
     page: float = 0.0  # docs page score even when the page was not a docs candidate
     section: float = 0.0  # best section score of the page
     summary: float = 0.0  # page summary score (title, description, headings, path)
-    coverage: tuple[float, ...] = ()  # share of the query's IDF mass in FIELDS + body (when asked for)
+    coverage: tuple[float, ...] = ()  # share of the query's IDF mass in FIELDS + body, then of its identifiers
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,6 +345,9 @@ class DocIndex:
         if not ranked:
             return Retrieval(lang, tokens, (), {"tokens": float(len(tokens))})
         coverage = self.docs.field_coverage(tokens, term_idf) if fields and self.pages else None
+        if coverage is not None:
+            identifiers = self.docs.identifier_coverage(identifier_tokens(text))
+            coverage = np.vstack([coverage, identifiers[None, :]])
         out: list[Candidate] = []
         for url, cand in ranked:
             docs, faq = float(cand["docs"] or 0), float(cand["faq"] or 0)

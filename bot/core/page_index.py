@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -134,6 +134,21 @@ class PageIndex:
             if section is not None:
                 body[self._sections_pages(term, section[0])] += value
         return out.reshape(len(FIELDS) + 1, n_pages)
+
+    def identifier_coverage(self, identifiers: Iterable[str]) -> np.ndarray:
+        """Per page, the IDF-weighted share of the message's identifiers (:func:`identifier_tokens`) that the docs
+        know which the page's body holds; zeros when the message names none the docs know."""
+        n_pages = len(self.summary_urls)
+        out = np.zeros(n_pages, dtype=np.float32)
+        total = 0.0
+        for term in identifiers:
+            section = self.sections.postings(term)
+            if section is None:
+                continue
+            weight = self.sections.idf(term)
+            total += weight
+            out[self._sections_pages(term, section[0])] += weight
+        return out / total if total > 0 else out
 
     def _sections_pages(self, term: str, section_ids: np.ndarray) -> np.ndarray:
         # Distinct pages holding a term (cached per term: the docs vocabulary is bounded).

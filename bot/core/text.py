@@ -22,6 +22,8 @@ _CHUNK = re.compile(r"[@\w][\w@./:-]*\w|\w", re.UNICODE)
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _SPLIT = re.compile(r"[^a-z0-9]+")
 _URL = re.compile(r"https?://\S+")
+# An identifier: camelCase, or words joined by _ . - (not an all-caps acronym such as MAU or SSO).
+_IDENTIFIER = re.compile(r"[a-z][A-Z]|[A-Za-z0-9][_.-][A-Za-z]")
 
 
 def fold(text: str) -> str:
@@ -58,6 +60,19 @@ def word_tokens(text: str, stopwords: frozenset[str] = frozenset()) -> list[str]
     for chunk in _CHUNK.findall(_URL.sub(" ", text)):
         tokens.extend(token for key, token in _chunk_tokens(chunk) if key is None or key not in stopwords)
     return tokens
+
+
+def identifier_tokens(text: str) -> set[str]:
+    """Return the whole-identifier tokens of `text` (``notifyAppReady`` -> ``notifyappready``,
+    ``disable_prod_build`` -> ``disableprodbuild``): the compounds :func:`word_tokens` keeps whole besides their parts.
+    Language-independent evidence: a Spanish question naming ``setChannel`` names the same API as the docs."""
+    return {
+        token
+        for chunk in _CHUNK.findall(_URL.sub(" ", text))
+        if _IDENTIFIER.search(chunk)
+        for key, token in _chunk_tokens(chunk)
+        if key is None and len(token) > 4 and not token.isdigit()
+    }
 
 
 @lru_cache(maxsize=50_000)

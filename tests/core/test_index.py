@@ -1,7 +1,8 @@
 import pytest
 
-from bot.core.index import Bm25, calibrate
-from bot.core.text import fold, han_bigrams, query_tokens, stem, word_tokens
+from bot.core.docs import parse_page
+from bot.core.index import Bm25, DocIndex, calibrate
+from bot.core.text import fold, han_bigrams, identifier_tokens, query_tokens, stem, word_tokens
 
 
 def test_identifiers_are_kept_whole_and_split() -> None:
@@ -106,3 +107,36 @@ def test_long_log_is_searched_quickly_and_safely(engine) -> None:
 )
 def test_inflected_forms_reach_the_glossary(text: str, lang: str, english: str) -> None:
     assert english in query_tokens(text, lang)
+
+
+def test_identifier_tokens_are_api_names_not_words_or_acronyms() -> None:
+    found = identifier_tokens("¿setChannel o disable_prod_build? lee capacitor.config.ts, no MAU ni SSO, ni canal")
+    assert found == {"setchannel", "disableprodbuild", "capacitorconfigts"}
+
+
+def _identifier_index() -> DocIndex:
+    pages = [
+        parse_page(
+            "---\ntitle: Channels\n---\nUsers pick a channel in the app.\n\n## From the app\n"
+            "Call `setChannel()` to move the device to a channel.\n",
+            "channels.md",
+            "https://docs.example",
+        ),
+        parse_page(
+            "---\ntitle: Channel settings\n---\nA channel can be the default one; devices choose it in the app.\n",
+            "settings.md",
+            "https://docs.example",
+        ),
+    ]
+    return DocIndex.build(pages, [], {}, "https://docs.example")
+
+
+def test_retrieval_reports_which_page_holds_the_messages_identifiers() -> None:
+    # The last coverage entry (the re-ranker's cov_ident): share of the message's API names found in the page.
+    index = _identifier_index()
+    retrieval = index.retrieve("como uso setChannel para cambiar el canal desde la app?", "es", 5, fields=True)
+    by_url = {c.url.split("#", 1)[0]: c.coverage[-1] for c in retrieval.candidates}
+    assert by_url["https://docs.example/channels/"] == pytest.approx(1.0)
+    assert by_url["https://docs.example/settings/"] == 0.0
+    plain = index.retrieve("como elijo el canal desde la app?", "es", 5, fields=True)
+    assert all(c.coverage[-1] == 0.0 for c in plain.candidates)  # no identifier named: no evidence either way

@@ -29,7 +29,7 @@ def _weak_first_strong_second() -> Retrieval:
         page=0.31,
         section=0.3,
         summary=0.05,
-        coverage=(0.0, 0.0, 0.0, 0.0, 0.2),
+        coverage=(0.0, 0.0, 0.0, 0.0, 0.2, 0.0),
     )
     strong = Candidate(
         "https://x/b/",
@@ -42,7 +42,7 @@ def _weak_first_strong_second() -> Retrieval:
         page=0.2,
         section=0.2,
         summary=0.3,
-        coverage=(0.7, 0.6, 0.5, 0.5, 0.9),
+        coverage=(0.7, 0.6, 0.5, 0.5, 0.9, 0.0),
     )
     return _retrieval(weak, strong)
 
@@ -64,7 +64,7 @@ def test_reranker_moves_the_supported_candidate_up() -> None:
 
 def test_confidence_is_low_without_evidence() -> None:
     model = rerank.load()
-    nothing = Candidate("https://x/c/", docs=0.02, faq=0.0, combined=0.02, page=0.02, coverage=(0, 0, 0, 0, 0.1))
+    nothing = Candidate("https://x/c/", docs=0.02, faq=0.0, combined=0.02, page=0.02, coverage=(0, 0, 0, 0, 0.1, 0.0))
     _, weak_scores, _ = model.rank(_retrieval(nothing, replace(nothing, url="https://x/d/")))
     _, strong_scores, _ = model.rank(_weak_first_strong_second())
     # Without evidence the bot would not even suggest the page (default suggest threshold 0.35); with it, it would.
@@ -136,7 +136,7 @@ def _two_equal_candidates() -> Retrieval:
         page=0.3,
         section=0.3,
         summary=0.2,
-        coverage=(0.3, 0.3, 0.2, 0.2, 0.6),
+        coverage=(0.3, 0.3, 0.2, 0.2, 0.6, 0.0),
     )
     return _retrieval(a, replace(a, url="https://x/b/", docs=0.29, combined=0.29, page=0.29))
 
@@ -306,7 +306,7 @@ def test_index_page_is_shown_before_its_getting_started_page(
 
 def test_rank_shows_the_index_page_first_with_the_top_confidence() -> None:
     gs = Candidate("https://x/docs/nfc/getting-started/", docs=0.4, faq=0.0, combined=0.4, page=0.4, section=0.4,
-                   summary=0.3, coverage=(0.5, 0.5, 0.5, 0.5, 0.8))  # fmt: skip
+                   summary=0.3, coverage=(0.5, 0.5, 0.5, 0.5, 0.8, 0.0))  # fmt: skip
     index = replace(gs, url="https://x/docs/nfc/", docs=0.1, combined=0.1, page=0.1, section=0.1, summary=0.1)
     model = rerank.load()
     scores_alone = model.scores(rerank.candidate_features(_retrieval(gs, index)))
