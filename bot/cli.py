@@ -484,6 +484,9 @@ def cmd_export_gaps(args: argparse.Namespace, settings: Settings, out: TextIO) -
             await store.close()
 
     rows = asyncio.run(read())
+    engine = None
+    if args.suggest and rows:
+        engine = build_engine(settings, faq=args.faq, docs=args.docs, progress=terminal_progress())
     try:
         target = out if args.out == "-" else open(args.out, "w", encoding="utf-8")  # noqa: SIM115 - closed below
     except OSError as exc:
@@ -502,6 +505,8 @@ def cmd_export_gaps(args: argparse.Namespace, settings: Settings, out: TextIO) -
                 "answer_docs": [],
                 "route": None,
             }
+            if engine is not None:
+                record["suggested"] = _suggestion(engine, text)
             target.write(json.dumps(record, ensure_ascii=False) + "\n")
     finally:
         if target is not out:
@@ -601,6 +606,19 @@ def cmd_copy_store(args: argparse.Namespace, settings: Settings, out: TextIO) ->
     return EXIT_OK
 
 
+def _suggestion(engine: TriageEngine, text: str) -> dict[str, object]:
+    """What the bot reads in a gap today, to speed up labelling: its best pages (with their scores) and its route.
+    A suggestion, not a label: the loader of labelled sets ignores the field, and a person decides."""
+    result = engine.triage(text, now=_now())
+    matches = result.search.matches[:3]
+    return {
+        "answer_docs": [m.url.split("#", 1)[0] for m in matches],
+        "scores": [round(m.score, 4) for m in matches],
+        "route": result.analysis.route,
+        "action": result.decision.action.value,
+    }
+
+
 def make_parser() -> argparse.ArgumentParser:
     """Return the argument parser of `python -m bot`."""
     parser = argparse.ArgumentParser(
@@ -630,6 +648,14 @@ def make_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--days", type=int, default=30, help="how far back (default: 30 days)")
     export.add_argument("--out", default="-", help="output file (default: stdout)")
+    export.add_argument(
+        "--suggest",
+        action="store_true",
+        help="add the bot's current reading of each line (best 3 pages, route) under 'suggested', to label faster; "
+        "a person still decides, and the training loader ignores it",
+    )
+    export.add_argument("--docs", type=Path, help="with --suggest: docs folder (default: $DOCS_PATH)")
+    export.add_argument("--faq", type=Path, help="with --suggest: FAQ folder (default: faq/)")
     csv_export = sub.add_parser("export", help="write the decisions, gaps and feedback of a period as CSV (/stats)")
     csv_export.add_argument("--days", type=int, default=30, help="how far back (default: 30 days)")
     csv_export.add_argument(

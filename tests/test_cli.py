@@ -215,6 +215,49 @@ def test_export_gaps_writes_redacted_lines_to_label(tmp_path: Path) -> None:
     assert "jane@example.com" not in lines[1]["text"] and "ghp_" not in lines[1]["text"]
 
 
+def test_export_gaps_suggests_pages_and_routes_to_label_faster(tmp_path: Path) -> None:
+    import asyncio
+    from datetime import UTC, datetime
+
+    from bench.dataset import load_examples
+    from bot.services.store import SqliteStore
+
+    db = tmp_path / "bot.sqlite3"
+
+    async def fill() -> None:
+        store = await SqliteStore.open(db)
+        await store.replies.record_gap(
+            1, "where exactly do I call Widget.init in my app?", datetime.now(UTC), "unanswered"
+        )
+        await store.close()
+
+    asyncio.run(fill())
+    out = tmp_path / "gaps.jsonl"
+    env = {"DATABASE_PATH": str(db)}
+    proc = run("export-gaps", "--suggest", "--docs", str(DATA / "docs"), "--out", str(out), env=env)
+    assert proc.returncode == 0, proc.stderr
+    (line,) = [json.loads(text) for text in out.read_text(encoding="utf-8").splitlines()]
+    assert line["answer_docs"] == [] and line["route"] is None  # the labels stay a person's to fill
+    suggested = line["suggested"]
+    assert (
+        suggested["answer_docs"][0].endswith("/docs/guide/getting-started/") and "#" not in suggested["answer_docs"][0]
+    )
+    assert len(suggested["scores"]) == len(suggested["answer_docs"]) and suggested["route"] is None
+    # A labelled line that kept the suggestion loads as the person labelled it.
+    labelled = tmp_path / "ours"
+    labelled.mkdir()
+    line["answer_docs"] = suggested["answer_docs"][:1]
+    (labelled / "questions.jsonl").write_text(json.dumps(line) + "\n", encoding="utf-8")
+    shared = tmp_path / "eval"  # no shared labelled sets: only ours
+    shared.mkdir()
+    for name in ("discord_questions", "real_questions", "silence", "bug_reports", "routing"):
+        (shared / f"dev_{name}.jsonl").write_text("", encoding="utf-8")
+    (example,) = load_examples(shared, extra=[labelled])
+    assert example.answer_docs == tuple(suggested["answer_docs"][:1])
+    plain = run("export-gaps", "--out", "-", env=env)  # without --suggest: no engine, no field
+    assert "suggested" not in json.loads(plain.stdout.splitlines()[0])
+
+
 def test_export_gaps_without_a_database_is_a_clear_error(tmp_path: Path) -> None:
     proc = run("export-gaps", env={"DATABASE_PATH": str(tmp_path / "none.sqlite3")})
     assert proc.returncode == 1 and "no database at" in proc.stderr and "Traceback" not in proc.stderr
