@@ -54,8 +54,9 @@ def terminal_progress(stream: TextIO = sys.stderr) -> Callable[[int, int], None]
     return show
 
 
-def explain(result: TriageResult) -> str:
-    """Return a human-readable 'why' block for a triage result."""
+def explain(result: TriageResult, semantic_ready: bool = True) -> str:
+    """Return a human-readable 'why' block for a triage result (`semantic_ready`: whether the engine's docs vectors
+    and semantic re-ranker were in place, :attr:`DocIndex.semantic_ready`)."""
     a, d = result.analysis, result.decision
     lines = [
         f"action   : {d.action.value}  ({d.rule})",
@@ -68,7 +69,9 @@ def explain(result: TriageResult) -> str:
     if "rerank_semantic" in features:
         semantic = bool(features["rerank_semantic"])
         kind = "semantic re-ranker (with the message's e5 vector)" if semantic else "lexical re-ranker"
-        if not semantic and a.vector is None:
+        if not semantic and not semantic_ready:
+            kind += " (the docs vectors are not ready)"
+        elif not semantic and a.vector is None:
             kind += " (no e5 vector for this message)"
         lines.append(f"ranking  : {kind}")
     for rank, match in enumerate(result.search.matches[:5], start=1):
@@ -93,7 +96,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     out.write("--- reply " + "-" * 50 + "\n")
     out.write((result.reply or "(no reply: the bot stays silent)") + "\n")
     out.write("--- why " + "-" * 52 + "\n")
-    out.write(explain(result) + "\n")
+    out.write(explain(result, engine.index.semantic_ready) + "\n")
     return EXIT_OK
 
 
@@ -352,7 +355,7 @@ def run_console(settings: Settings, inp: TextIO = sys.stdin, out: TextIO = sys.s
         if not interactive:
             out.write(f"\nyou> {text}\n")
         out.write("bot> " + (result.reply.replace("\n", "\n     ") if result.reply else "(stays silent)") + "\n")
-        out.write("why> " + explain(result).replace("\n", "\n     ") + "\n")
+        out.write("why> " + explain(result, engine.index.semantic_ready).replace("\n", "\n     ") + "\n")
         if semantic_pending and not engine.index.semantic_ready:
             out.write(f"     (docs vectors still building: {vectors.describe()}; the lexical re-ranker answers)\n")
     return EXIT_OK
@@ -441,7 +444,7 @@ def _follow_up(engine: TriageEngine, last: _Posted, value: str, *, edit: bool, r
     state = ThreadState(bot_answered=last.action is Action.ANSWER, is_follow_up=True)
     result = engine.triage(value, now=_now(), author=role, thread=state)
     out.write("bot> " + (result.reply.replace("\n", "\n     ") if result.reply else "(stays silent)") + "\n")
-    out.write("why> " + explain(result).replace("\n", "\n     ") + "\n")
+    out.write("why> " + explain(result, engine.index.semantic_ready).replace("\n", "\n     ") + "\n")
     return last
 
 

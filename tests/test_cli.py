@@ -261,3 +261,16 @@ def test_export_gaps_suggests_pages_and_routes_to_label_faster(tmp_path: Path) -
 def test_export_gaps_without_a_database_is_a_clear_error(tmp_path: Path) -> None:
     proc = run("export-gaps", env={"DATABASE_PATH": str(tmp_path / "none.sqlite3")})
     assert proc.returncode == 1 and "no database at" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_why_block_says_why_the_lexical_re_ranker_answered(engine, now) -> None:
+    from dataclasses import replace
+
+    from bot.cli import explain
+
+    result = engine.triage("how do I initialise the widget?", now=now)
+    lexical = replace(
+        result, search=replace(result.search, features={**result.search.features, "rerank_semantic": 0.0})
+    )
+    assert "ranking  : lexical re-ranker (the docs vectors are not ready)" in explain(lexical, semantic_ready=False)
+    assert "ranking  : lexical re-ranker (no e5 vector for this message)" in explain(lexical, semantic_ready=True)
