@@ -68,11 +68,12 @@ def explain(result: TriageResult, semantic_ready: bool = True) -> str:
     features = result.search.features
     if "rerank_semantic" in features:
         semantic = bool(features["rerank_semantic"])
-        kind = "semantic re-ranker (with the message's e5 vector)" if semantic else "lexical re-ranker"
-        if not semantic and not semantic_ready:
-            kind += " (the docs vectors are not ready)"
-        elif not semantic and a.vector is None:
-            kind += " (no e5 vector for this message)"
+        if semantic:
+            kind = "semantic re-ranker (with the message's e5 vector)"
+        elif not semantic_ready:
+            kind = "lexical re-ranker (the docs vectors are not ready)"
+        else:
+            kind = "lexical re-ranker" + (" (no e5 vector for this message)" if a.vector is None else "")
         lines.append(f"ranking  : {kind}")
     for rank, match in enumerate(result.search.matches[:5], start=1):
         source = f"faq:{match.entry_id}" if match.entry_id else "docs"
