@@ -20,9 +20,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 # Defined once in bot.core.vocabulary; re-exported for the benchmarks and training scripts that import them here.
@@ -58,6 +59,37 @@ class Example:
     def query(self) -> str:
         """Title and text as the bot sees a forum post."""
         return f"{self.title}\n{self.text}" if self.title else self.text
+
+
+_CODE_SPAN_RE = re.compile(r"```.*?```|`[^`\n]*`", re.S)
+_CAPITALISED_RE = re.compile(r"\b[A-ZÀ-Ý][a-zà-ÿ]+\b")
+_CLOSING_QUESTION_RE = re.compile(r"\s*[?？]+(?=\s*$)")
+
+
+def _casual_prose(prose: str) -> str:
+    folded = "".join(c for c in unicodedata.normalize("NFD", prose) if not unicodedata.combining(c))
+    folded = _CAPITALISED_RE.sub(lambda m: m.group(0).lower(), folded)
+    return _CLOSING_QUESTION_RE.sub("", folded.replace("¿", "").replace("¡", ""))
+
+
+def casual_text(text: str) -> str:
+    """`text` typed as on a phone in a hurry: accents dropped, capitalised words lower-cased, no opening ``¿``/``¡``
+    and no closing question mark; code spans, identifiers and acronyms (``iOS``, ``setChannel``) kept."""
+    parts, last = [], 0
+    for span in _CODE_SPAN_RE.finditer(text):
+        parts += [_casual_prose(text[last : span.start()]), span.group(0)]
+        last = span.end()
+    return unicodedata.normalize("NFC", "".join([*parts, _casual_prose(text[last:])]))
+
+
+def casual_variant(example: Example) -> Example | None:
+    """The example with its text and title typed casually (:func:`casual_text`), same labels, id suffixed
+    ``~casual``; None when that changes nothing (most Chinese messages)."""
+    text = casual_text(example.text)
+    title = casual_text(example.title) if example.title else example.title
+    if text == example.text and title == example.title:
+        return None
+    return replace(example, uid=f"{example.uid}~casual", text=text, title=title)
 
 
 def _jsonl(path: Path) -> list[dict]:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.dataset import Example, Split, load_split
+from bench.dataset import Example, Split, casual_variant, load_split
 from bot.core.vocabulary import DETAILS, LANGS, ROUTES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,10 +127,18 @@ def generically_titled(example: Example, probe: Probe) -> dict | None:
     return item(example) | {"title": titles[_pick("title", example) % len(titles)]}
 
 
+def casually(example: Example, probe: Probe) -> dict | None:
+    """The example typed casually (:func:`bench.dataset.casual_text`: no accents, capitals or closing question
+    mark); None when that changes nothing (most Chinese messages)."""
+    variant = casual_variant(example)
+    return None if variant is None else item(variant)
+
+
 #: (row label, outcome key, how a message is varied): the decision should not change.
 PROBES: tuple[tuple[str, str, Callable[[Example, Probe], dict | None]], ...] = (
     ("decision unchanged with a greeting and a thanks", "politeness held", politely),
     ("decision unchanged under a forum title naming no topic", "generic title held", generically_titled),
+    ("decision unchanged typed casually (no accents, capitals or question mark)", "casual held", casually),
 )
 
 

@@ -10,7 +10,7 @@ from bot.cli import run_console
 from bot.settings import load_settings
 from tests.conftest import DATA
 
-REPORT = "The update fails. It crashes all the time and nothing works, please help"
+REPORT = "The update fails: the app crashes on every start and nothing works"
 
 
 def console(*lines: str) -> str:
@@ -42,7 +42,11 @@ def test_a_reply_in_the_thread_completes_the_reminder_and_an_unchanged_one_says_
 
 
 def test_without_a_reminder_an_edit_changes_nothing_and_a_reply_is_a_follow_up() -> None:
-    text = console("How do I configure the widget update channel?", ":reply thanks, and what about beta?", ":edit x")
+    text = console(
+        "How do I configure the widget update channel?",
+        ":reply thanks, and how do I set up the beta channel?",
+        ":edit x",
+    )
     assert "(thread.bot_answered)" in text or "(thread.follow_up)" in text  # silent: the thread is a conversation
     assert "nothing to update" in text
 

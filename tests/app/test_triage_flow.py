@@ -115,7 +115,7 @@ async def test_the_incident_board_reaches_the_decision_unless_the_author_says_un
 
 async def test_the_asker_answering_a_reminder_in_the_thread_re_checks_it(flow: TriageFlow, store: SqliteStore) -> None:
     await store.config.watch_channel(GUILD, CHANNEL)
-    report = "The update fails. It crashes all the time and nothing works, please help"
+    report = "The update fails: the app crashes on every start and nothing works"
     first = await flow.handle(msg(200, content=report, thread_id=200))
     assert first.result is not None and first.result.decision.action is Action.REMIND
     await flow.replied(msg(200, content=report, thread_id=200), first, reply_id=902, reply_channel_id=200)
@@ -152,7 +152,7 @@ def test_reload_swaps_the_engine_for_the_next_message(engine: TriageEngine) -> N
 async def test_a_gap_is_stored_without_the_secrets_pasted_in_the_question(flow: TriageFlow, store: SqliteStore) -> None:
     await store.config.watch_channel(GUILD, CHANNEL)
     key = "hunter2" + "secret"
-    question = f"quantum carburettor flux capacitor tuning? password={key}"
+    question = f"how do I tune the quantum carburettor flux capacitor? password={key}"
     outcome = await flow.handle(msg(content=question))
     assert outcome.result is not None and outcome.result.decision.rule in ("match.unsure", "match.none")
     gaps = await store.stats.top_gaps(GUILD, datetime(2026, 1, 1, tzinfo=UTC))
@@ -165,7 +165,7 @@ async def test_messages_arriving_together_get_one_reminder_and_one_channel_reply
     """The cooldowns are read before a triage that may run in a worker thread: without claiming them atomically,
     every message of a burst read "no reminder yet" and got one (6 for one member in `bench discord`)."""
     await store.config.watch_channel(GUILD, CHANNEL)
-    report = "The update fails. It crashes all the time and nothing works, please help"
+    report = "The update fails: the app crashes on every start and nothing works"
     outcomes = await asyncio.gather(*(flow.handle(msg(300 + i, content=report)) for i in range(4)))
     actions = [o.result.decision.action for o in outcomes if o.result is not None]
     assert actions.count(Action.REMIND) == 1

@@ -221,3 +221,19 @@ def test_decision_held_compares_what_the_user_sees() -> None:
     assert held["held"] == 0.5 and held["n"] == 2  # the message the probe does not apply to is not counted
     assert held["by_kind"] == {"bug": (1.0, 1), "question": (0.0, 1)}
     assert held["per_uid"] == {"q": False, "b": True}
+
+
+def test_casual_typing_drops_accents_capitals_and_the_closing_question_mark_but_not_code() -> None:
+    from bench.dataset import casual_text, casual_variant
+    from bench.quality import casually, load_probe
+
+    code = "```ts\nCapacitorUpdater.setChannel({ channel: 'Bêta' })\n```"
+    text = f"¿Cómo configuro `setChannel` en iOS? Está en Capacitor 6 {code}?"
+    assert casual_text(text) == f"como configuro `setChannel` en iOS? esta en capacitor 6 {code}"
+    assert casual_text("Wie lösche ich einen Kanal ?") == "wie losche ich einen kanal"
+    question = Example("questions:q-1", "question", "fr", "Où est le bouton ?", title="Paramètres", answer_docs=(PAGE,))
+    twin = casual_variant(question)
+    assert twin is not None and twin.uid == "questions:q-1~casual" and twin.answer_docs == question.answer_docs
+    assert (twin.text, twin.title) == ("ou est le bouton", "parametres")
+    assert casually(question, load_probe()) == {"text": "ou est le bouton", "title": "parametres"}
+    assert casual_variant(Example("c", "silence", "zh", "多谢大佬")) is None  # nothing to change: the probe skips it
