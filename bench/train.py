@@ -296,8 +296,8 @@ def fit(
     seen = np.unique(x.indices[x.indices < n_sparse])
     keep = np.concatenate([seen, np.arange(n_sparse, x.shape[1])]) if semantic else seen
     clf = LogisticRegression(C=c, class_weight=weight, max_iter=2000, tol=1e-4)
-    twins = np.array([TWIN_WEIGHT if e.uid.endswith("~casual") else 1.0 for e in data])
-    clf.fit(x[:, keep], y, sample_weight=twins)
+    twins = {twin.uid for twin in features.variants.values()}
+    clf.fit(x[:, keep], y, sample_weight=np.array([TWIN_WEIGHT if e.uid in twins else 1.0 for e in data]))
     present = [task.classes[i] for i in clf.classes_]
     if present != list(task.classes):
         raise SystemExit(f"{task.name}: classes {present} in training, expected {list(task.classes)}")
