@@ -226,8 +226,11 @@ class Features:
     ) -> None:
         self.extras = default_extras() if extras is None else extras
         examples = [*examples, *(e for extra in self.extras.values() for e in extra)]
-        # Each training example also teaches its casually typed twin (see TYPED_CASUALLY).
-        self.variants = {e.uid: v for e in examples if (v := casual_variant(e)) is not None} if augment else {}
+        # The examples of the TYPED_CASUALLY models also teach their casually typed twins (the extras train others).
+        augmented = [t for t in TASKS if t.name in TYPED_CASUALLY] if augment else []
+        taught = (e for e in examples if any(t.label(e) is not None for t in augmented))
+        self.variants = {e.uid: v for e in taught if (v := casual_variant(e)) is not None}
+        self.twins = frozenset(v.uid for v in self.variants.values())
         examples = [*examples, *self.variants.values()]
         self.ids = {e.uid: feature_ids(e.text, e.title) for e in examples}
         self.columns = np.unique(np.concatenate(list(self.ids.values()) or [np.zeros(0, np.int64)]))
@@ -296,8 +299,7 @@ def fit(
     seen = np.unique(x.indices[x.indices < n_sparse])
     keep = np.concatenate([seen, np.arange(n_sparse, x.shape[1])]) if semantic else seen
     clf = LogisticRegression(C=c, class_weight=weight, max_iter=2000, tol=1e-4)
-    twins = {twin.uid for twin in features.variants.values()}
-    clf.fit(x[:, keep], y, sample_weight=np.array([TWIN_WEIGHT if e.uid in twins else 1.0 for e in data]))
+    clf.fit(x[:, keep], y, sample_weight=np.array([TWIN_WEIGHT if e.uid in features.twins else 1.0 for e in data]))
     present = [task.classes[i] for i in clf.classes_]
     if present != list(task.classes):
         raise SystemExit(f"{task.name}: classes {present} in training, expected {list(task.classes)}")
