@@ -20,10 +20,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import tomllib
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from importlib import resources
 from pathlib import Path
 
 # Defined once in bot.core.vocabulary; re-exported for the benchmarks and training scripts that import them here.
@@ -90,6 +92,59 @@ def casual_variant(example: Example) -> Example | None:
     if text == example.text and title == example.title:
         return None
     return replace(example, uid=f"{example.uid}~casual", text=text, title=title)
+
+
+@dataclass(frozen=True, slots=True)
+class Politeness:
+    """The greetings, addressees and thanks of ``bot/resources/language/politeness.toml``, per language."""
+
+    greetings: dict[str, list[str]]
+    addressees: dict[str, list[str]]
+    thanks: dict[str, list[str]]
+
+
+def load_politeness() -> Politeness:
+    """The phrases the analyser drops (the same file, read through importlib.resources)."""
+    raw = tomllib.loads(resources.files("bot.resources.language").joinpath("politeness.toml").read_text("utf-8"))
+    return Politeness(raw["greetings"], raw["addressees"], raw["thanks"])
+
+
+def _stable_int(salt: str, uid: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"{salt}:{uid}".encode()).digest()[:8], "big")
+
+
+def polite_variant(example: Example, politeness: Politeness) -> Example | None:
+    """The example with two greetings before its text, two thanks after it, or both (``"hey! hola a todos, ...
+    gracias! muchas gracias"``), phrases of its language chosen by a stable hash of its id, same labels, id suffixed
+    ``~polite``; None when the analyser would read it as it reads the example.
+
+    Two of each because the analyser drops one opening greeting and one closing thanks (:func:`bot.core.analysis.
+    strip_politeness`): the other one stays, so a model learns that a greeting or a thanks, which the labelled
+    messages almost never hold outside chit-chat, does not make a bug report or a question chit-chat. Only the
+    analyser's own list is used, never the probe's phrases (``bench/labelled/politeness_probe.toml``), so the
+    probe row still measures wording the models never learned from."""
+    from bot.core.analysis import strip_politeness
+
+    lang = example.lang if example.lang in politeness.greetings else "en"
+    greetings, addressees, thanks = politeness.greetings[lang], politeness.addressees[lang], politeness.thanks[lang]
+    key = _stable_int("polite-twin", example.uid)
+
+    def two(phrases: list[str], shift: int) -> tuple[str, str]:
+        first = key // shift % len(phrases)
+        return phrases[first], phrases[(first + 1 + key // (shift * 7) % (len(phrases) - 1)) % len(phrases)]
+
+    text = example.text
+    if key % 3 != 1:
+        outer, inner = two(greetings, 3)
+        if key // 5 % 2:
+            inner = f"{inner} {addressees[key // 11 % len(addressees)]}"
+        text = f"{outer}! {inner}, {text}"
+    if key % 3 != 0:
+        first, last = two(thanks, 13)
+        text = f"{text} {first}! {last}"
+    if strip_politeness(text) == strip_politeness(example.text):
+        return None
+    return replace(example, uid=f"{example.uid}~polite", text=text)
 
 
 def _jsonl(path: Path) -> list[dict]:

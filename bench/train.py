@@ -38,7 +38,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from bench.dataset import ROUTES, Example, Split, casual_variant, load_split
+from bench.dataset import ROUTES, Example, Split, casual_variant, load_politeness, load_split, polite_variant
 from bot.core.analysis import embedding_text, feature_ids
 from bot.core.classifier import ARTEFACT, KernelModel, LinearModel, load_models, save_models
 from bot.core.faq import load_faq_folder
@@ -68,6 +68,14 @@ FOLDS = 5
 # 0.935 (bench quality --against). Weight 1.0: the same but one right answer fewer and one wrong more. Twins for the
 # route and steps models too: routing 4 fixed / 6 broken.
 TYPED_CASUALLY = ("intent",)
+# The models named here also learn each training example wrapped in greetings and thanks of the analyser's own
+# list (bench.dataset.polite_variant: two of each, so one stays after the analyser drops the other), same label, at
+# TWIN_WEIGHT. Without them a thanks the list lacks made bug reports chit-chat ("il delta non funziona, riscarica
+# sempre tutto grazie davvero": P(chit-chat) 0.90). Grouped CV (bench quality --against): a greeting and a thanks of
+# the probe (never trained on) left the decision unchanged 0.945 -> 0.962 (bug reports 0.92 -> 0.98; 25 fixed,
+# 4 broken, p < 0.01); every measured row within two messages (first 2 fixed / 0 broken, silence 0 / 2, remind 1 / 0,
+# routing 1 / 0). Polite twins at weight 0.25: politeness 0.958, one wrong answer more, silence 1 / 2.
+POLITELY_WRAPPED = ("intent",)
 TWIN_WEIGHT = 0.5
 # The route+sem model's kernel machine (fit_kernel): C, and its share of the blended probabilities (0: none).
 # Grouped CV, objective of the tuned threshold: the linear model alone 0.881 (routing 0.949, false routes 0.034);
@@ -203,8 +211,9 @@ def training_examples(task: Task, examples: Sequence[Example], features: Feature
     a "+sem" entry, when there is one, is the semantic model's list)."""
     extra = features.extras.get(task.name + ("+sem" if semantic else ""), features.extras.get(task.name, []))
     data = [e for e in [*examples, *extra] if task.label(e) is not None]
-    if task.name in TYPED_CASUALLY:
-        data += [features.variants[e.uid] for e in data if e.uid in features.variants]
+    for kind, names in (("casual", TYPED_CASUALLY), ("polite", POLITELY_WRAPPED)):
+        if task.name in names:
+            data += [twin for e in data if (twin := features.variants.get((kind, e.uid))) is not None]
     return sorted(data, key=lambda e: e.uid)
 
 
@@ -226,10 +235,18 @@ class Features:
     ) -> None:
         self.extras = default_extras() if extras is None else extras
         examples = [*examples, *(e for extra in self.extras.values() for e in extra)]
-        # The examples of the TYPED_CASUALLY models also teach their casually typed twins (the extras train others).
-        augmented = [t for t in TASKS if t.name in TYPED_CASUALLY] if augment else []
-        taught = (e for e in examples if any(t.label(e) is not None for t in augmented))
-        self.variants = {e.uid: v for e in taught if (v := casual_variant(e)) is not None}
+        # The examples of the TYPED_CASUALLY and POLITELY_WRAPPED models also teach their twins (the extras train
+        # others). variants: (kind of twin, uid of the example) -> the twin.
+        politeness = load_politeness()
+        self.variants: dict[tuple[str, str], Example] = {}
+        for kind, names, make in (
+            ("casual", TYPED_CASUALLY, casual_variant),
+            ("polite", POLITELY_WRAPPED, lambda e: polite_variant(e, politeness)),
+        ):
+            augmented = [t for t in TASKS if t.name in names] if augment else []
+            for e in examples:
+                if any(t.label(e) is not None for t in augmented) and (twin := make(e)) is not None:
+                    self.variants[kind, e.uid] = twin
         self.twins = frozenset(v.uid for v in self.variants.values())
         examples = [*examples, *self.variants.values()]
         self.ids = {e.uid: feature_ids(e.text, e.title) for e in examples}

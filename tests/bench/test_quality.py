@@ -237,3 +237,22 @@ def test_casual_typing_drops_accents_capitals_and_the_closing_question_mark_but_
     assert (twin.text, twin.title) == ("ou est le bouton", "parametres")
     assert casually(question, load_probe()) == {"text": "ou est le bouton", "title": "parametres"}
     assert casual_variant(Example("c", "silence", "zh", "多谢大佬")) is None  # nothing to change: the probe skips it
+
+
+def test_polite_twins_keep_one_phrase_of_the_analysers_list_after_it_drops_the_other() -> None:
+    from bench.dataset import load_politeness, polite_variant
+    from bot.core.analysis import strip_politeness
+
+    politeness = load_politeness()
+    listed = {p.lower() for table in (politeness.greetings, politeness.thanks) for v in table.values() for p in v}
+    for number in range(60):
+        lang = ("en", "fr", "es", "it", "de", "pt", "id", "zh")[number % 8]
+        report = Example(f"bugs:b-{number}", "bug", lang, "the app crashes at start", present={"steps": False})
+        twin = polite_variant(report, politeness)
+        assert twin is not None and twin.uid == f"bugs:b-{number}~polite" and twin.present == report.present
+        read = strip_politeness(twin.text)
+        assert read != "the app crashes at start" and "the app crashes at start" in read  # one layer stays
+        extra = read.replace("the app crashes at start", " ").strip(" !,")
+        # what stays is a phrase of the analyser's own list (a greeting may carry an addressee)
+        assert any(extra.lower().startswith(p) or extra.lower().endswith(p) for p in listed), extra
+    assert polite_variant(Example("s-1", "silence", "xx", "ok"), politeness) is not None  # unknown language: English

@@ -348,22 +348,35 @@ def test_route_choices_within_one_message_go_to_the_fewest_false_routes() -> Non
     assert least_false_routes([(0.9, figures(0.02), low), (0.9, figures(0.02), high)])[2] == low
 
 
-def test_casually_typed_twins_train_the_augmented_models_only() -> None:
+def test_twins_train_the_augmented_models_only() -> None:
     from bench import train
     from bench.dataset import Example
 
     question = Example("q-1", "question", "fr", "Où est le bouton ?", answer_docs=("https://capgo.app/docs/faq/",))
-    chat = Example("c-1", "silence", "zh", "多谢大佬")  # nothing to change: no twin
+    chat = Example("c-1", "silence", "zh", "多谢大佬")  # typed casually it stays the same: no casual twin
     report = Example("b-1", "bug", "de", "Die App stürzt ab", present={"steps": False})
     features = train.Features([question, chat, report], extras={})
-    assert set(features.variants) == {"q-1", "b-1"} and "q-1~casual" in features.ids
+    assert {key for key in features.variants if key[0] == "casual"} == {("casual", "q-1"), ("casual", "b-1")}
+    assert {key for key in features.variants if key[0] == "polite"} == {("polite", u) for u in ("q-1", "c-1", "b-1")}
+    assert {"q-1~casual", "q-1~polite"} <= set(features.ids)
     by_task = {task.name: task for task in train.TASKS}
     intent = train.training_examples(by_task["intent"], [question, chat, report], features, semantic=False)
-    assert [e.uid for e in intent] == ["b-1", "b-1~casual", "c-1", "q-1", "q-1~casual"]
-    assert {e.uid: by_task["intent"].label(e) for e in intent}["q-1~casual"] == "question"
-    for name in {"route", "steps"} - set(train.TYPED_CASUALLY):
+    assert [e.uid for e in intent] == [
+        "b-1",
+        "b-1~casual",
+        "b-1~polite",
+        "c-1",
+        "c-1~polite",
+        "q-1",
+        "q-1~casual",
+        "q-1~polite",
+    ]
+    labels = {e.uid: by_task["intent"].label(e) for e in intent}
+    assert labels["q-1~casual"] == labels["q-1~polite"] == "question" and labels["b-1~polite"] == "bug_report"
+    twinned = set(train.TYPED_CASUALLY) | set(train.POLITELY_WRAPPED)
+    for name in {"route", "steps"} - twinned:
         data = train.training_examples(by_task[name], [question, chat, report], features, semantic=False)
-        assert not any(e.uid.endswith("~casual") for e in data)
-    assert "intent" in train.TYPED_CASUALLY
+        assert not any("~" in e.uid for e in data)
+    assert "intent" in twinned
     plain = train.Features([question], extras={}, augment=False)
     assert plain.variants == {} and "q-1~casual" not in plain.ids
