@@ -126,20 +126,25 @@ def polite_variant(example: Example, politeness: Politeness) -> Example | None:
     from bot.core.analysis import strip_politeness
 
     lang = example.lang if example.lang in politeness.greetings else "en"
-    greetings, addressees, thanks = politeness.greetings[lang], politeness.addressees[lang], politeness.thanks[lang]
+    greetings, addressees, thanks = (
+        table.get(lang, []) for table in (politeness.greetings, politeness.addressees, politeness.thanks)
+    )
     key = _stable_int("polite-twin", example.uid)
 
     def two(phrases: list[str], shift: int) -> tuple[str, str]:
+        """Two different phrases of the list (the same one twice when a language has only one)."""
         first = key // shift % len(phrases)
+        if len(phrases) < 2:
+            return phrases[first], phrases[first]
         return phrases[first], phrases[(first + 1 + key // (shift * 7) % (len(phrases) - 1)) % len(phrases)]
 
     text = example.text
-    if key % 3 != 1:
+    if key % 3 != 1 and greetings:
         outer, inner = two(greetings, 3)
-        if key // 5 % 2:
+        if key // 5 % 2 and addressees:
             inner = f"{inner} {addressees[key // 11 % len(addressees)]}"
         text = f"{outer}! {inner}, {text}"
-    if key % 3 != 0:
+    if key % 3 != 0 and thanks:
         first, last = two(thanks, 13)
         text = f"{text} {first}! {last}"
     if strip_politeness(text) == strip_politeness(example.text):

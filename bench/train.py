@@ -74,7 +74,9 @@ TYPED_CASUALLY = ("intent",)
 # sempre tutto grazie davvero": P(chit-chat) 0.90). Grouped CV (bench quality --against): a greeting and a thanks of
 # the probe (never trained on) left the decision unchanged 0.945 -> 0.962 (bug reports 0.92 -> 0.98; 25 fixed,
 # 4 broken, p < 0.01); every measured row within two messages (first 2 fixed / 0 broken, silence 0 / 2, remind 1 / 0,
-# routing 1 / 0). Polite twins at weight 0.25: politeness 0.958, one wrong answer more, silence 1 / 2.
+# routing 1 / 0). Polite twins at weight 0.25: politeness 0.958, one wrong answer more, silence 1 / 2. Polite twins for
+# the route models too: training CV routing 0.929 -> 0.907 (semantic), 0.801 -> 0.792 (n-gram), and the cascade then
+# encodes every message.
 POLITELY_WRAPPED = ("intent",)
 TWIN_WEIGHT = 0.5
 # The route+sem model's kernel machine (fit_kernel): C, and its share of the blended probabilities (0: none).

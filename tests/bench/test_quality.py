@@ -256,3 +256,16 @@ def test_polite_twins_keep_one_phrase_of_the_analysers_list_after_it_drops_the_o
         # what stays is a phrase of the analyser's own list (a greeting may carry an addressee)
         assert any(extra.lower().startswith(p) or extra.lower().endswith(p) for p in listed), extra
     assert polite_variant(Example("s-1", "silence", "xx", "ok"), politeness) is not None  # unknown language: English
+
+
+def test_polite_twins_work_with_a_language_that_has_one_phrase_or_none() -> None:
+    from bench.dataset import Politeness, polite_variant
+
+    lone = Politeness({"en": ["hi"], "fr": ["salut"]}, {"en": ["all"], "fr": ["à tous"]}, {"en": ["thanks"], "fr": []})
+    for number in range(12):
+        twin = polite_variant(Example(f"q-{number}", "question", "en", "how do I set a channel"), lone)
+        assert twin is not None and "how do I set a channel" in twin.text
+    # a language without thanks gets greetings only
+    for number in range(12):
+        twin = polite_variant(Example(f"f-{number}", "question", "fr", "comment changer de canal"), lone)
+        assert twin is None or twin.text.endswith("comment changer de canal")
