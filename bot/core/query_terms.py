@@ -11,7 +11,7 @@ from bot.core.bm25 import Bm25
 from bot.core.text import Vocabulary
 
 MAX_QUERY_TOKENS = 64  # long logs: keep the rarest terms, the rest only add noise and time
-UNKNOWN_TERM_IDF = 2.0  # weight of a query word absent from the index, in the coverage ceiling
+UNKNOWN_TERM_IDF = 1.0  # weight of a query word absent from the index, in the coverage ceiling
 
 
 class QueryTerms:
