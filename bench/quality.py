@@ -17,7 +17,6 @@ Usage: python -m bench quality [--no-cv] [--verbose]
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
 import re
@@ -30,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.dataset import Example, Split, casual_variant, load_split
+from bench.dataset import Example, Split, casual_variant, load_split, stable_pick
 from bot.core.vocabulary import DETAILS, LANGS, ROUTES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,16 +97,12 @@ def load_probe(path: Path = POLITENESS_PROBE) -> Probe:
     return Probe(*({lang: raw[key][lang] for lang in LANGS} for key in ("greetings", "thanks", "titles")))
 
 
-def _pick(salt: str, example: Example) -> int:
-    return int(hashlib.sha256(f"{salt}:{example.uid}".encode()).hexdigest(), 16)
-
-
 def politely(example: Example, probe: Probe) -> dict | None:
     """The example's input with a greeting before its text, a thanks after it, or both (chosen by a stable hash of
     its id, phrases of its labelled language)."""
     lang = example.lang if example.lang in probe.greetings else "en"
     greetings, thanks = probe.greetings[lang], probe.thanks[lang]
-    key = _pick("polite", example)
+    key = stable_pick("polite", example)
     greeting, closing = greetings[key // 3 % len(greetings)], thanks[key // 7 % len(thanks)]
     space = "" if example.lang == "zh" else " "
     text = [
@@ -124,7 +119,7 @@ def generically_titled(example: Example, probe: Probe) -> dict | None:
     if example.title:
         return None
     titles = probe.titles[example.lang if example.lang in probe.titles else "en"]
-    return item(example) | {"title": titles[_pick("title", example) % len(titles)]}
+    return item(example) | {"title": titles[stable_pick("title", example) % len(titles)]}
 
 
 def casually(example: Example, probe: Probe) -> dict | None:
